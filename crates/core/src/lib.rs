@@ -1,0 +1,53 @@
+//! Core types of anomseq: commands ([`Cmd`]), their parameters ([`Params`]) and
+//! validated, interned data sets of sessions ([`Sessions`]).
+//!
+//! A *session* is an ordered, non-empty list of events. An event is one of
+//! three [`SessionType`]s, and a whole data set has one type:
+//!
+//! | type | an event is |
+//! |---|---|
+//! | [`SessionType::Commands`] | a command name |
+//! | [`SessionType::Params`] | a name plus a **set** of parameter names |
+//! | [`SessionType::Values`] | a name plus a **map** parameter → value |
+//!
+//! [`Sessions`] stores a data set column-wise: every string is interned to a
+//! `u32` id ([`Interner`]) and events live in flat arrays, so the model and
+//! scoring layers work on integers only. It is validated on entry
+//! ([`Error`] names the offending session and event).
+//!
+//! ```
+//! use anomseq_core::{Cmd, Sessions, SessionType};
+//!
+//! let sessions = Sessions::from_cmds(vec![
+//!     vec![Cmd::with_params("Set-User", ["Identity", "Force"]), Cmd::with_params("Set-Mailbox", ["Identity"])],
+//!     vec![Cmd::with_params("Set-User", ["Identity"])],
+//! ])?;
+//! assert_eq!(sessions.session_type(), SessionType::Params);
+//! assert_eq!(sessions.len(), 2);
+//! assert_eq!(sessions.session_len(0), 2);
+//! assert_eq!(sessions.to_cmds(1), vec![Cmd::with_params("Set-User", ["Identity"])]);
+//! # Ok::<(), anomseq_core::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod cmd;
+mod error;
+mod interner;
+mod sessions;
+
+pub use cmd::{Cmd, Params};
+pub use error::Error;
+pub use interner::Interner;
+pub use sessions::{EventRef, SessionType, Sessions, SessionsBuilder};
+
+/// The token that stands for the start of a session (`##START##`).
+pub const START_TOKEN: &str = "##START##";
+/// The token that stands for the end of a session (`##END##`).
+pub const END_TOKEN: &str = "##END##";
+/// The token that stands for anything unseen in training (`##UNK##`).
+pub const UNK_TOKEN: &str = "##UNK##";
+
+/// Is `name` one of the three reserved tokens?
+pub fn is_reserved_token(name: &str) -> bool {
+    name == START_TOKEN || name == END_TOKEN || name == UNK_TOKEN
+}

@@ -1,0 +1,418 @@
+use ahash::AHashMap;
+use anomseq_core::{Interner, SessionType, Sessions};
+use serde::{Deserialize, Serialize};
+
+use crate::tables::{ids, ids2, named, named2, CountTables, StrTable, StrTable2, Table, Table2, Vocab, END, START};
+use crate::Error;
+
+const NONE: u32 = u32::MAX;
+/// Pair counters use a dense array up to this many cells, a hash map beyond.
+const DENSE_CELLS: usize = 1 << 22;
+
+/// Raw (unsmoothed) counts of a set of sessions: the trained state of a model.
+///
+/// Counts are sums, so [`Counts::merge`] of counts trained on disjoint shards
+/// equals the counts trained on their union (shards taken in order: every
+/// table keeps first-seen order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub(crate) session_type: SessionType,
+    pub(crate) n_sessions: u64,
+    pub(crate) vocab: Vocab,
+    pub(crate) raw: CountTables,
+}
+
+/// A 1-d counter that remembers first-seen order.
+struct Tally {
+    counts: Vec<u64>,
+    order: Vec<u32>,
+}
+
+impl Tally {
+    fn new(n: usize) -> Self {
+        Tally { counts: vec![0; n], order: Vec::new() }
+    }
+
+    #[inline]
+    fn add(&mut self, id: u32, by: u64) {
+        let slot = &mut self.counts[id as usize];
+        if *slot == 0 {
+            self.order.push(id);
+        }
+        *slot += by;
+    }
+
+    fn into_table(self) -> Table<u64> {
+        self.order.iter().map(|&k| (k, self.counts[k as usize])).collect()
+    }
+}
+
+/// A 2-d counter that remembers the first-seen order of rows and of each row's keys.
+struct PairTally {
+    cols: usize,
+    dense: Vec<u64>,
+    sparse: AHashMap<u64, u64>,
+    rows: Vec<Vec<u32>>,
+    row_order: Vec<u32>,
+}
+
+impl PairTally {
+    fn new(rows: usize, cols: usize) -> Self {
+        let dense = if rows.saturating_mul(cols) <= DENSE_CELLS { vec![0; rows * cols] } else { Vec::new() };
+        PairTally { cols, dense, sparse: AHashMap::new(), rows: vec![Vec::new(); rows], row_order: Vec::new() }
+    }
+
+    #[inline]
+    fn add(&mut self, a: u32, b: u32) {
+        let slot = if self.dense.is_empty() {
+            self.sparse.entry(((a as u64) << 32) | b as u64).or_insert(0)
+        } else {
+            &mut self.dense[a as usize * self.cols + b as usize]
+        };
+        if *slot == 0 {
+            let row = &mut self.rows[a as usize];
+            if row.is_empty() {
+                self.row_order.push(a);
+            }
+            row.push(b);
+        }
+        *slot += 1;
+    }
+
+    fn get(&self, a: u32, b: u32) -> u64 {
+        if self.dense.is_empty() {
+            self.sparse[&(((a as u64) << 32) | b as u64)]
+        } else {
+            self.dense[a as usize * self.cols + b as usize]
+        }
+    }
+
+    fn into_table2(self) -> Table2<u64> {
+        self.row_order
+            .iter()
+            .map(|&a| (a, self.rows[a as usize].iter().map(|&b| (b, self.get(a, b))).collect()))
+            .collect()
+    }
+}
+
+/// Maps data-set ids to model ids, assigning model ids on first sight.
+struct IdMap {
+    map: Vec<u32>,
+}
+
+impl IdMap {
+    fn new(n: usize) -> Self {
+        IdMap { map: vec![NONE; n] }
+    }
+
+    #[inline]
+    fn get(&mut self, id: u32, resolve: impl FnOnce() -> u32) -> u32 {
+        let slot = &mut self.map[id as usize];
+        if *slot == NONE {
+            *slot = resolve();
+        }
+        *slot
+    }
+}
+
+impl Counts {
+    /// Count a data set (msticpy's `compute_counts`, spec §3).
+    pub fn from_sessions(sessions: &Sessions) -> Counts {
+        let kind = sessions.session_type();
+        let mut vocab = Vocab::default();
+        let n_cmds = sessions.names().len() + 3;
+        let n_params = sessions.params().len() + 1;
+        let n_values = sessions.values().len() + 1;
+        let empty_value = sessions.values().get("");
+
+        let mut seq1 = Tally::new(n_cmds);
+        let mut seq2 = PairTally::new(n_cmds, n_cmds);
+        let mut param = Tally::new(n_params);
+        let mut cmd_param = PairTally::new(if kind.has_params() { n_cmds } else { 0 }, n_params);
+        let mut value = Tally::new(n_values);
+        let mut param_value =
+            PairTally::new(if kind == SessionType::Values { n_params } else { 0 }, n_values);
+        let mut cmd_ids = IdMap::new(sessions.names().len());
+        let mut param_ids = IdMap::new(sessions.params().len());
+        let mut value_ids = IdMap::new(sessions.values().len());
+
+        for s in 0..sessions.len() {
+            let mut prev = START;
+            seq1.add(START, 1);
+            for e in sessions.session_range(s) {
+                let ev = sessions.event(e);
+                let c = cmd_ids.get(ev.name, || vocab.cmds.intern(sessions.names().resolve(ev.name)));
+                seq1.add(c, 1);
+                seq2.add(prev, c);
+                prev = c;
+                for (j, &p) in ev.params.iter().enumerate() {
+                    let mp = param_ids.get(p, || vocab.params.intern(sessions.params().resolve(p)));
+                    param.add(mp, 1);
+                    cmd_param.add(c, mp);
+                    if let Some(&v) = ev.values.get(j) {
+                        if Some(v) != empty_value {
+                            let mv = value_ids.get(v, || vocab.values.intern(sessions.values().resolve(v)));
+                            value.add(mv, 1);
+                            param_value.add(mp, mv);
+                        }
+                    }
+                }
+            }
+            seq2.add(prev, END);
+            seq1.add(END, 1);
+        }
+
+        Counts {
+            session_type: kind,
+            n_sessions: sessions.len() as u64,
+            vocab,
+            raw: CountTables {
+                seq1: seq1.into_table(),
+                seq2: seq2.into_table2(),
+                param: param.into_table(),
+                cmd_param: cmd_param.into_table2(),
+                value: value.into_table(),
+                param_value: param_value.into_table2(),
+            },
+        }
+    }
+
+    /// Counts given as string-keyed tables (in insertion order), e.g. from msticpy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_str_tables(
+        session_type: SessionType,
+        n_sessions: u64,
+        seq1: &[(String, u64)],
+        seq2: &[(String, StrTable<u64>)],
+        param: &[(String, u64)],
+        cmd_param: &[(String, StrTable<u64>)],
+        value: &[(String, u64)],
+        param_value: &[(String, StrTable<u64>)],
+    ) -> Counts {
+        let mut v = Vocab::default();
+        let same_vocab = |t: &[(String, StrTable<u64>)], keys: &mut Interner| -> Table2<u64> {
+            t.iter().map(|(r, row)| (keys.intern(r), ids(row, keys))).collect()
+        };
+        let seq1 = ids(seq1, &mut v.cmds);
+        let seq2 = same_vocab(seq2, &mut v.cmds);
+        let param = ids(param, &mut v.params);
+        let cmd_param = cmd_param.iter().map(|(r, row)| (v.cmds.intern(r), ids(row, &mut v.params))).collect();
+        let value = ids(value, &mut v.values);
+        let param_value = ids2(param_value, &mut v.params, &mut v.values);
+        let raw = CountTables { seq1, seq2, param, cmd_param, value, param_value };
+        Counts { session_type, n_sessions, vocab: v, raw }
+    }
+
+    /// The session type the counts were made from.
+    pub fn session_type(&self) -> SessionType {
+        self.session_type
+    }
+
+    /// Number of sessions counted.
+    pub fn n_sessions(&self) -> u64 {
+        self.n_sessions
+    }
+
+    /// The vocabularies (commands, parameters, values).
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// The raw counts, keyed by ids of [`Counts::vocab`].
+    pub fn tables(&self) -> &CountTables {
+        &self.raw
+    }
+
+    /// Raw single-command counts by name.
+    pub fn seq1(&self) -> StrTable<u64> {
+        named(&self.raw.seq1, &self.vocab.cmds)
+    }
+
+    /// Raw transition counts by name.
+    pub fn seq2(&self) -> StrTable2<u64> {
+        named2(&self.raw.seq2, &self.vocab.cmds, &self.vocab.cmds)
+    }
+
+    /// Raw parameter counts by name.
+    pub fn param(&self) -> StrTable<u64> {
+        named(&self.raw.param, &self.vocab.params)
+    }
+
+    /// Raw parameter-given-command counts by name.
+    pub fn cmd_param(&self) -> StrTable2<u64> {
+        named2(&self.raw.cmd_param, &self.vocab.cmds, &self.vocab.params)
+    }
+
+    /// Raw value counts by value.
+    pub fn value(&self) -> StrTable<u64> {
+        named(&self.raw.value, &self.vocab.values)
+    }
+
+    /// Raw value-given-parameter counts by name.
+    pub fn param_value(&self) -> StrTable2<u64> {
+        named2(&self.raw.param_value, &self.vocab.params, &self.vocab.values)
+    }
+
+    /// Add `other`'s counts to these, as if its sessions had been counted after ours.
+    pub fn merge(&mut self, other: &Counts) -> Result<(), Error> {
+        if self.session_type != other.session_type {
+            return Err(Error::TypeMismatch { left: self.session_type, right: other.session_type });
+        }
+        let cmap: Vec<u32> = other.vocab.cmds.iter().map(|s| self.vocab.cmds.intern(s)).collect();
+        let pmap: Vec<u32> = other.vocab.params.iter().map(|s| self.vocab.params.intern(s)).collect();
+        let vmap: Vec<u32> = other.vocab.values.iter().map(|s| self.vocab.values.intern(s)).collect();
+        let (nc, np, nv) = (self.vocab.cmds.len(), self.vocab.params.len(), self.vocab.values.len());
+        let mut pos = Positions::new(nc.max(np).max(nv));
+        pos.merge(&mut self.raw.seq1, &other.raw.seq1, &cmap);
+        pos.merge2(&mut self.raw.seq2, &other.raw.seq2, &cmap, &cmap);
+        pos.merge(&mut self.raw.param, &other.raw.param, &pmap);
+        pos.merge2(&mut self.raw.cmd_param, &other.raw.cmd_param, &cmap, &pmap);
+        pos.merge(&mut self.raw.value, &other.raw.value, &vmap);
+        pos.merge2(&mut self.raw.param_value, &other.raw.param_value, &pmap, &vmap);
+        self.n_sessions += other.n_sessions;
+        Ok(())
+    }
+
+    /// Check that every id is in range and every count positive (for loaded counts).
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let bad = |what: &str| Err(Error::InvalidCounts(what.to_owned()));
+        let (nc, np, nv) = (self.vocab.cmds.len(), self.vocab.params.len(), self.vocab.values.len());
+        let t1 = |t: &Table<u64>, n: usize| t.iter().all(|&(k, c)| (k as usize) < n && c > 0);
+        let t2 = |t: &Table2<u64>, n: usize, m: usize| t.iter().all(|(r, row)| (*r as usize) < n && t1(row, m));
+        if !t1(&self.raw.seq1, nc) || !t2(&self.raw.seq2, nc, nc) {
+            return bad("command id out of range or zero count");
+        }
+        if !t1(&self.raw.param, np) || !t2(&self.raw.cmd_param, nc, np) {
+            return bad("parameter id out of range or zero count");
+        }
+        if !t1(&self.raw.value, nv) || !t2(&self.raw.param_value, np, nv) {
+            return bad("value id out of range or zero count");
+        }
+        if self.session_type == SessionType::Commands && !(self.raw.param.is_empty() && self.raw.value.is_empty()) {
+            return bad("a commands model holds parameter counts");
+        }
+        if self.session_type == SessionType::Params && !self.raw.value.is_empty() {
+            return bad("a params model holds value counts");
+        }
+        let mut seen = vec![false; nc.max(np).max(nv)];
+        let unique = |t: &Table<u64>, seen: &mut Vec<bool>| {
+            let ok = t.iter().all(|&(k, _)| !std::mem::replace(&mut seen[k as usize], true));
+            t.iter().for_each(|&(k, _)| seen[k as usize] = false);
+            ok
+        };
+        let all_unique = unique(&self.raw.seq1, &mut seen)
+            && unique(&self.raw.param, &mut seen)
+            && unique(&self.raw.value, &mut seen)
+            && [&self.raw.seq2, &self.raw.cmd_param, &self.raw.param_value].iter().all(|t| {
+                let rows: Table<u64> = t.iter().map(|(r, _)| (*r, 1)).collect();
+                unique(&rows, &mut seen) && t.iter().all(|(_, row)| unique(row, &mut seen))
+            });
+        if !all_unique {
+            return bad("a key appears twice in one table");
+        }
+        Ok(())
+    }
+}
+
+/// Scratch positions for merging tables keyed by dense ids.
+struct Positions {
+    pos: Vec<u32>,
+}
+
+impl Positions {
+    fn new(n: usize) -> Self {
+        Positions { pos: vec![NONE; n] }
+    }
+
+    fn merge(&mut self, dst: &mut Table<u64>, src: &Table<u64>, map: &[u32]) {
+        for (i, &(k, _)) in dst.iter().enumerate() {
+            self.pos[k as usize] = i as u32;
+        }
+        for &(k, c) in src {
+            let k = map[k as usize];
+            match self.pos[k as usize] {
+                NONE => {
+                    self.pos[k as usize] = dst.len() as u32;
+                    dst.push((k, c));
+                }
+                at => dst[at as usize].1 += c,
+            }
+        }
+        for &(k, _) in dst.iter() {
+            self.pos[k as usize] = NONE;
+        }
+    }
+
+    fn merge2(&mut self, dst: &mut Table2<u64>, src: &Table2<u64>, rows: &[u32], cols: &[u32]) {
+        let mut row_pos: AHashMap<u32, usize> = dst.iter().enumerate().map(|(i, (r, _))| (*r, i)).collect();
+        for (r, row) in src {
+            let r = rows[*r as usize];
+            let at = *row_pos.entry(r).or_insert_with(|| {
+                dst.push((r, Vec::new()));
+                dst.len() - 1
+            });
+            self.merge(&mut dst[at].1, row, cols);
+        }
+    }
+}
+
+/// The serialised form of [`Counts`]: vocabularies by name, tables by id.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CountsRepr {
+    session_type: SessionType,
+    n_sessions: u64,
+    /// Command names after the three tokens (ids 3, 4, ...).
+    cmds: Vec<String>,
+    /// Parameter names after `##UNK##` (ids 1, 2, ...).
+    params: Vec<String>,
+    /// Values after `##UNK##` (ids 1, 2, ...).
+    values: Vec<String>,
+    counts: CountTables,
+}
+
+impl From<&Counts> for CountsRepr {
+    fn from(c: &Counts) -> Self {
+        CountsRepr {
+            session_type: c.session_type,
+            n_sessions: c.n_sessions,
+            cmds: c.vocab.cmds.iter().skip(3).map(str::to_owned).collect(),
+            params: c.vocab.params.iter().skip(1).map(str::to_owned).collect(),
+            values: c.vocab.values.iter().skip(1).map(str::to_owned).collect(),
+            counts: c.raw.clone(),
+        }
+    }
+}
+
+impl TryFrom<CountsRepr> for Counts {
+    type Error = Error;
+
+    fn try_from(r: CountsRepr) -> Result<Self, Error> {
+        let mut vocab = Vocab::default();
+        for (interner, names, skip) in
+            [(&mut vocab.cmds, &r.cmds, 3), (&mut vocab.params, &r.params, 1), (&mut vocab.values, &r.values, 1)]
+        {
+            for (i, n) in names.iter().enumerate() {
+                if interner.intern(n) as usize != i + skip {
+                    return Err(Error::InvalidCounts(format!("name `{n}` appears twice or is a token")));
+                }
+            }
+        }
+        let c = Counts { session_type: r.session_type, n_sessions: r.n_sessions, vocab, raw: r.counts };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        CountsRepr::from(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Counts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let repr = CountsRepr::deserialize(deserializer)?;
+        Counts::try_from(repr).map_err(serde::de::Error::custom)
+    }
+}
+

@@ -1,0 +1,33 @@
+/// Everything that can go wrong when building or loading a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The sessions were invalid.
+    #[error(transparent)]
+    Sessions(#[from] anomseq_core::Error),
+    /// A probability table lacks the `##UNK##` fallback entry.
+    #[error("table `{table}` has no `##UNK##` entry{}", row.as_ref().map(|r| format!(" in row `{r}`")).unwrap_or_default())]
+    MissingUnk {
+        /// Which table.
+        table: &'static str,
+        /// The row missing it, for a two-level table.
+        row: Option<String>,
+    },
+    /// A probability table is empty.
+    #[error("table `{table}` is empty")]
+    EmptyTable {
+        /// Which table.
+        table: &'static str,
+    },
+    /// Two models of different session types cannot be merged.
+    #[error("cannot merge a {left} model with a {right} model")]
+    TypeMismatch {
+        /// Type of the left model.
+        left: anomseq_core::SessionType,
+        /// Type of the right model.
+        right: anomseq_core::SessionType,
+    },
+    /// Serialised counts are inconsistent.
+    #[error("invalid counts: {0}")]
+    InvalidCounts(String),
+}

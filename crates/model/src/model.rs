@@ -1,0 +1,208 @@
+use anomseq_core::{SessionType, Sessions};
+use serde::{Deserialize, Serialize};
+
+use crate::probs::modellable_params;
+use crate::smooth::{laplace_smooth, probabilities};
+use crate::tables::{named, named2, CountTables, ProbTables, StrTable, StrTable2};
+use crate::{Counts, Error, Probabilities};
+
+/// A trained first-order Markov model of sessions (msticpy's `Model` after `train()`).
+///
+/// It holds the raw [`Counts`] (the only trained state: everything else is
+/// recomputed from them), the Laplace-smoothed counts, the probability tables
+/// and their dense form ([`Probabilities`]) that scoring reads.
+///
+/// ```
+/// use anomseq_core::{Cmd, Sessions};
+/// use anomseq_model::Model;
+///
+/// let sessions = Sessions::from_cmds(vec![
+///     vec![Cmd::new("Set-User"), Cmd::new("Set-User")],
+///     vec![Cmd::new("Set-Mailbox"), Cmd::new("Set-User"), Cmd::new("Set-User")],
+/// ])?;
+/// let model = Model::train(&sessions);
+/// let p = model.probabilities();
+/// // trans[Set-User][Set-User] = (2 + 1) / (4 + 4): raw count plus one over the smoothed row total
+/// assert_eq!(p.trans(p.cmd_id("Set-User"), p.cmd_id("Set-User")), 3.0 / 8.0);
+/// # Ok::<(), anomseq_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Model {
+    counts: Counts,
+    modellable: Option<Vec<String>>,
+    modellable_ids: Vec<u32>,
+    smoothed: CountTables,
+    tables: ProbTables,
+    probs: Probabilities,
+}
+
+/// Options of [`Model::train_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ModelOptions {
+    /// Parameters whose values are modelled (values type only); `None` uses
+    /// msticpy's heuristic on the training counts.
+    pub modellable_params: Option<Vec<String>>,
+}
+
+impl ModelOptions {
+    /// Model the values of exactly these parameters.
+    pub fn with_modellable_params<I, S>(params: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ModelOptions { modellable_params: Some(params.into_iter().map(Into::into).collect()) }
+    }
+}
+
+impl Model {
+    /// Train on a data set with default options.
+    pub fn train(sessions: &Sessions) -> Model {
+        Model::train_with(sessions, &ModelOptions::default())
+    }
+
+    /// Train on a data set.
+    pub fn train_with(sessions: &Sessions, options: &ModelOptions) -> Model {
+        Model::from_counts(Counts::from_sessions(sessions), options.modellable_params.clone())
+            .expect("counts of a validated data set always give a valid model")
+    }
+
+    /// Rebuild a model from raw counts (as loaded from a model file, or merged).
+    pub fn from_counts(counts: Counts, modellable: Option<Vec<String>>) -> Result<Model, Error> {
+        let kind = counts.session_type;
+        let v = &counts.vocab;
+        let (nc, np, nv) = (v.cmds.len(), v.params.len(), v.values.len());
+        let smoothed = laplace_smooth(kind, &counts.raw, nc, np, nv);
+        let tables = probabilities(kind, &smoothed, nc);
+        let modellable_ids = match (&modellable, kind) {
+            (_, SessionType::Commands | SessionType::Params) => Vec::new(),
+            (Some(names), SessionType::Values) => names.iter().filter_map(|n| v.params.get(n)).collect(),
+            (None, SessionType::Values) => modellable_params(&counts.raw.param, &counts.raw.param_value),
+        };
+        let probs = Probabilities::new(kind, v, &tables, &modellable_ids)?;
+        Ok(Model { counts, modellable, modellable_ids, smoothed, tables, probs })
+    }
+
+    /// Merge two models: the result is the model trained on `self`'s sessions
+    /// followed by `other`'s. A caller-given set of modellable parameters is
+    /// taken from `self` (else from `other`); without one the heuristic runs on
+    /// the merged counts.
+    pub fn merge(&self, other: &Model) -> Result<Model, Error> {
+        let mut counts = self.counts.clone();
+        counts.merge(&other.counts)?;
+        Model::from_counts(counts, self.modellable.clone().or_else(|| other.modellable.clone()))
+    }
+
+    /// The session type of the training data.
+    pub fn session_type(&self) -> SessionType {
+        self.counts.session_type
+    }
+
+    /// The raw counts.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// The caller-given modellable parameters, if any.
+    pub fn modellable_override(&self) -> Option<&[String]> {
+        self.modellable.as_deref()
+    }
+
+    /// The parameters whose values are modelled, sorted (empty unless values type).
+    pub fn modellable_params(&self) -> Vec<String> {
+        let mut out: Vec<String> =
+            self.modellable_ids.iter().map(|&p| self.counts.vocab.params.resolve(p).to_owned()).collect();
+        out.sort();
+        out
+    }
+
+    /// The dense probabilities that scoring reads.
+    pub fn probabilities(&self) -> &Probabilities {
+        &self.probs
+    }
+
+    /// Smoothed counts, keyed by id.
+    pub fn smoothed_tables(&self) -> &CountTables {
+        &self.smoothed
+    }
+
+    /// Probability tables, keyed by id.
+    pub fn prob_tables(&self) -> &ProbTables {
+        &self.tables
+    }
+
+    /// Smoothed counts by name, in msticpy's insertion order.
+    pub fn smoothed_counts(&self) -> NamedCounts {
+        NamedCounts::new(self.session_type(), &self.smoothed, &self.counts.vocab)
+    }
+
+    /// Raw counts by name, in msticpy's insertion order.
+    pub fn raw_counts(&self) -> NamedCounts {
+        NamedCounts::new(self.session_type(), &self.counts.raw, &self.counts.vocab)
+    }
+
+    /// Probability tables by name, in msticpy's insertion order.
+    pub fn named_probs(&self) -> NamedProbs {
+        let v = &self.counts.vocab;
+        let t = &self.tables;
+        let kind = self.session_type();
+        NamedProbs {
+            prior_probs: named(&t.prior, &v.cmds),
+            trans_probs: named2(&t.trans, &v.cmds, &v.cmds),
+            param_probs: kind.has_params().then(|| named(&t.param, &v.params)),
+            param_cond_cmd_probs: kind.has_params().then(|| named2(&t.param_cond_cmd, &v.cmds, &v.params)),
+            value_probs: (kind == SessionType::Values).then(|| named(&t.value, &v.values)),
+            value_cond_param_probs: (kind == SessionType::Values)
+                .then(|| named2(&t.value_cond_param, &v.params, &v.values)),
+        }
+    }
+}
+
+/// Count tables by name (`None` where the session type has none), as msticpy names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedCounts {
+    /// Single-command counts.
+    pub seq1_counts: StrTable<u64>,
+    /// Transition counts.
+    pub seq2_counts: StrTable2<u64>,
+    /// Parameter counts.
+    pub param_counts: Option<StrTable<u64>>,
+    /// Parameter-given-command counts.
+    pub cmd_param_counts: Option<StrTable2<u64>>,
+    /// Value counts.
+    pub value_counts: Option<StrTable<u64>>,
+    /// Value-given-parameter counts.
+    pub param_value_counts: Option<StrTable2<u64>>,
+}
+
+impl NamedCounts {
+    /// Name the id tables `t` of a model of type `kind`.
+    pub fn new(kind: SessionType, t: &CountTables, v: &crate::Vocab) -> Self {
+        NamedCounts {
+            seq1_counts: named(&t.seq1, &v.cmds),
+            seq2_counts: named2(&t.seq2, &v.cmds, &v.cmds),
+            param_counts: kind.has_params().then(|| named(&t.param, &v.params)),
+            cmd_param_counts: kind.has_params().then(|| named2(&t.cmd_param, &v.cmds, &v.params)),
+            value_counts: (kind == SessionType::Values).then(|| named(&t.value, &v.values)),
+            param_value_counts: (kind == SessionType::Values).then(|| named2(&t.param_value, &v.params, &v.values)),
+        }
+    }
+}
+
+/// Probability tables by name (`None` where the session type has none), as msticpy names them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedProbs {
+    /// Prior probabilities.
+    pub prior_probs: StrTable<f64>,
+    /// Transition probabilities.
+    pub trans_probs: StrTable2<f64>,
+    /// Parameter probabilities.
+    pub param_probs: Option<StrTable<f64>>,
+    /// Parameter-given-command probabilities.
+    pub param_cond_cmd_probs: Option<StrTable2<f64>>,
+    /// Value probabilities.
+    pub value_probs: Option<StrTable<f64>>,
+    /// Value-given-parameter probabilities.
+    pub value_cond_param_probs: Option<StrTable2<f64>>,
+}

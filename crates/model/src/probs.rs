@@ -1,0 +1,204 @@
+use ahash::AHashMap;
+use anomseq_core::SessionType;
+
+use crate::tables::{ProbTables, Table, Table2, Vocab, UNK, UNK_KEY};
+use crate::Error;
+
+/// Dense, id-indexed probabilities with the `##UNK##` fallback resolved in
+/// advance: what scoring reads.
+///
+/// Every look-up falls back to `##UNK##` at each level, as msticpy's
+/// `StateMatrix` does: an unknown command reads the `##UNK##` row, an unknown
+/// next command reads that row's `##UNK##` column; the same for parameters and values.
+#[derive(Debug, Clone)]
+pub struct Probabilities {
+    kind: SessionType,
+    vocab: Vocab,
+    n: usize,
+    prior: Vec<f64>,
+    trans: Vec<f64>,
+    param_rows: Vec<Vec<(u32, f64)>>,
+    modellable: Vec<bool>,
+    value_rows: Vec<Option<(AHashMap<u32, f64>, f64)>>,
+}
+
+fn unk_of<T: Copy>(row: &[(u32, T)], unk: u32) -> Option<T> {
+    row.iter().find(|(k, _)| *k == unk).map(|&(_, v)| v)
+}
+
+/// Check a two-level table the way msticpy's `StateMatrix` does: it needs a
+/// `##UNK##` row and every row needs a `##UNK##` entry. Returns the `##UNK##` row's index.
+fn check2(
+    table: &Table2<f64>,
+    (unk_row, unk_col): (u32, u32),
+    name: &'static str,
+    rows: &anomseq_core::Interner,
+) -> Result<usize, Error> {
+    if table.is_empty() {
+        return Err(Error::EmptyTable { table: name });
+    }
+    for (r, row) in table {
+        if unk_of(row, unk_col).is_none() {
+            return Err(Error::MissingUnk { table: name, row: Some(rows.resolve(*r).to_owned()) });
+        }
+    }
+    table.iter().position(|(r, _)| *r == unk_row).ok_or(Error::MissingUnk { table: name, row: None })
+}
+
+impl Probabilities {
+    /// Build the dense form of probability tables.
+    ///
+    /// Fails, like msticpy's `StateMatrix`, when a table or one of its rows lacks `##UNK##`.
+    pub fn new(kind: SessionType, vocab: &Vocab, t: &ProbTables, modellable: &[u32]) -> Result<Self, Error> {
+        let n = vocab.cmds.len();
+        if t.prior.is_empty() {
+            return Err(Error::EmptyTable { table: "prior_probs" });
+        }
+        let prior_unk = unk_of(&t.prior, UNK).ok_or(Error::MissingUnk { table: "prior_probs", row: None })?;
+        let mut prior = vec![prior_unk; n];
+        for &(k, p) in &t.prior {
+            prior[k as usize] = p;
+        }
+
+        let unk_row = check2(&t.trans, (UNK, UNK), "trans_probs", &vocab.cmds)?;
+        let mut row_of = vec![unk_row; n];
+        for (i, (r, _)) in t.trans.iter().enumerate() {
+            row_of[*r as usize] = i;
+        }
+        let mut trans = vec![0.0; n * n];
+        for a in 0..n {
+            let row = &t.trans[row_of[a]].1;
+            let line = &mut trans[a * n..(a + 1) * n];
+            line.fill(unk_of(row, UNK).expect("checked"));
+            for &(b, p) in row {
+                line[b as usize] = p;
+            }
+        }
+
+        let mut param_rows = Vec::new();
+        let mut is_modellable = vec![false; vocab.params.len()];
+        let mut value_rows = Vec::new();
+        if kind.has_params() {
+            let unk_row = check2(&t.param_cond_cmd, (UNK, UNK_KEY), "param_cond_cmd_probs", &vocab.cmds)?;
+            let mut row_of = vec![unk_row; n];
+            for (i, (r, _)) in t.param_cond_cmd.iter().enumerate() {
+                row_of[*r as usize] = i;
+            }
+            param_rows = (0..n).map(|a| t.param_cond_cmd[row_of[a]].1.clone()).collect();
+        }
+        if kind == SessionType::Values {
+            for &p in modellable {
+                is_modellable[p as usize] = true;
+            }
+            let unk_row = check2(&t.value_cond_param, (UNK_KEY, UNK_KEY), "value_cond_param_probs", &vocab.params)?;
+            let np = vocab.params.len();
+            let mut row_of = vec![unk_row; np];
+            for (i, (r, _)) in t.value_cond_param.iter().enumerate() {
+                row_of[*r as usize] = i;
+            }
+            value_rows = (0..np)
+                .map(|p| {
+                    is_modellable[p].then(|| {
+                        let row = &t.value_cond_param[row_of[p]].1;
+                        (row.iter().copied().collect(), unk_of(row, UNK_KEY).expect("checked"))
+                    })
+                })
+                .collect();
+        }
+        Ok(Probabilities {
+            kind,
+            vocab: vocab.clone(),
+            n,
+            prior,
+            trans,
+            param_rows,
+            modellable: is_modellable,
+            value_rows,
+        })
+    }
+
+    /// The session type these probabilities model.
+    pub fn session_type(&self) -> SessionType {
+        self.kind
+    }
+
+    /// The vocabularies.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Number of command ids (tokens included).
+    pub fn n_cmds(&self) -> usize {
+        self.n
+    }
+
+    /// The id of a command name, `##UNK##` when unknown.
+    pub fn cmd_id(&self, name: &str) -> u32 {
+        self.vocab.cmds.get(name).unwrap_or(UNK)
+    }
+
+    /// The id of a parameter name, if known.
+    pub fn param_id(&self, name: &str) -> Option<u32> {
+        self.vocab.params.get(name)
+    }
+
+    /// The id of a value, if known.
+    pub fn value_id(&self, value: &str) -> Option<u32> {
+        self.vocab.values.get(value)
+    }
+
+    /// Prior probability of a command id.
+    #[inline]
+    pub fn prior(&self, cmd: u32) -> f64 {
+        self.prior[cmd as usize]
+    }
+
+    /// Transition probability `prev → next`.
+    #[inline]
+    pub fn trans(&self, prev: u32, next: u32) -> f64 {
+        self.trans[prev as usize * self.n + next as usize]
+    }
+
+    /// The transition row of `prev`, indexed by next command id.
+    #[inline]
+    pub fn trans_row(&self, prev: u32) -> &[f64] {
+        &self.trans[prev as usize * self.n..(prev as usize + 1) * self.n]
+    }
+
+    /// Parameter presence probabilities given a command, in the model's order.
+    #[inline]
+    pub fn param_row(&self, cmd: u32) -> &[(u32, f64)] {
+        &self.param_rows[cmd as usize]
+    }
+
+    /// Are the values of this parameter modelled?
+    #[inline]
+    pub fn is_modellable(&self, param: u32) -> bool {
+        self.modellable.get(param as usize).copied().unwrap_or(false)
+    }
+
+    /// Probability of a value given a modellable parameter (`None` or an unknown value reads `##UNK##`).
+    #[inline]
+    pub fn value_prob(&self, param: u32, value: Option<u32>) -> f64 {
+        match &self.value_rows[param as usize] {
+            Some((row, unk)) => value.and_then(|v| row.get(&v).copied()).unwrap_or(*unk),
+            None => f64::NAN,
+        }
+    }
+}
+
+/// Modellable parameters by msticpy's heuristic (spec §5), from raw counts: at
+/// most 20 distinct non-empty values, at least 20 occurrences, and distinct
+/// values at most 10 % of occurrences.
+pub fn modellable_params(param: &Table<u64>, param_value: &Table2<u64>) -> Vec<u32> {
+    let count = |p: u32| param.iter().find(|(k, _)| *k == p).map(|&(_, c)| c).unwrap_or(0);
+    param_value
+        .iter()
+        .filter(|(p, vals)| {
+            let d = vals.len() as u64;
+            let n = count(*p);
+            d <= 20 && n >= 20 && 100 * d <= 10 * n
+        })
+        .map(|(p, _)| *p)
+        .collect()
+}

@@ -1,0 +1,246 @@
+//! Scoring whole data sets, in parallel over sessions.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use anomseq_core::{SessionType, Sessions};
+use anomseq_model::{Probabilities, END};
+use rayon::prelude::*;
+
+use crate::kernel::{self, Linear, Log, ParamRef, Space};
+use crate::Error;
+
+/// Options of a sliding-window score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WindowOptions {
+    /// Window length `k` (at least 1; msticpy's high-level functions use 2 or more).
+    pub window_len: usize,
+    /// Prepend `##START##` to the first window and append `##END##` to the session.
+    pub use_start_end_tokens: bool,
+    /// Raise each window likelihood to `1 / k`.
+    pub use_geo_mean: bool,
+}
+
+impl WindowOptions {
+    /// Window length `k`, tokens on, geometric mean off (msticpy's `score_sessions`).
+    pub fn new(window_len: usize) -> Self {
+        WindowOptions { window_len, use_start_end_tokens: true, use_geo_mean: false }
+    }
+
+    /// The same options with tokens on or off.
+    pub fn tokens(self, on: bool) -> Self {
+        WindowOptions { use_start_end_tokens: on, ..self }
+    }
+
+    /// The same options with the geometric mean on or off.
+    pub fn geo_mean(self, on: bool) -> Self {
+        WindowOptions { use_geo_mean: on, ..self }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if self.window_len == 0 {
+            return Err(Error::WindowLength(0));
+        }
+        Ok(())
+    }
+}
+
+/// The rarest window of a session.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RarestWindow {
+    /// Index of the window's first event (`None` when no window fits).
+    pub start: Option<usize>,
+    /// Number of the session's events in the window: `k`, or one less when the
+    /// window ends on the `##END##` token (which is not reported).
+    pub len: usize,
+    /// The window's likelihood (or log-likelihood); NaN when no window fits.
+    pub likelihood: f64,
+}
+
+impl RarestWindow {
+    /// No window fits.
+    pub const NONE: RarestWindow = RarestWindow { start: None, len: 0, likelihood: f64::NAN };
+
+    /// The events of the session in the window, if any.
+    pub fn range(&self) -> Option<Range<usize>> {
+        self.start.map(|s| s..s + self.len)
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Maps a data set's ids to a model's ids, once per data set.
+pub(crate) struct Resolver<'a> {
+    p: &'a Probabilities,
+    s: &'a Sessions,
+    cmds: Vec<u32>,
+    params: Vec<u32>,
+    values: Vec<u32>,
+}
+
+/// Per-thread buffers.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    ids: Vec<u32>,
+    pvs: Vec<f64>,
+    refs: Vec<ParamRef>,
+}
+
+impl<'a> Resolver<'a> {
+    pub(crate) fn new(p: &'a Probabilities, s: &'a Sessions) -> Result<Self, Error> {
+        if p.session_type() != s.session_type() {
+            return Err(Error::TypeMismatch { model: p.session_type(), data: s.session_type() });
+        }
+        Ok(Resolver {
+            p,
+            s,
+            cmds: s.names().iter().map(|n| p.cmd_id(n)).collect(),
+            params: s.params().iter().map(|n| p.param_id(n).unwrap_or(NONE)).collect(),
+            values: s.values().iter().map(|n| p.value_id(n).unwrap_or(NONE)).collect(),
+        })
+    }
+
+    fn refs(&self, e: usize, out: &mut Vec<ParamRef>) -> (u32, usize) {
+        let ev = self.s.event(e);
+        out.clear();
+        let some = |x: u32| (x != NONE).then_some(x);
+        for (j, &dp) in ev.params.iter().enumerate() {
+            out.push(ParamRef {
+                param: some(self.params[dp as usize]),
+                value: ev.values.get(j).and_then(|&v| some(self.values[v as usize])),
+            });
+        }
+        (self.cmds[ev.name as usize], ev.params.len())
+    }
+
+    /// Fill `scratch.ids` and `scratch.pvs` for session `i` (with `##END##` appended when asked).
+    pub(crate) fn load<S: Space>(&self, i: usize, end: bool, scratch: &mut Scratch) {
+        let Scratch { ids, pvs, refs } = scratch;
+        ids.clear();
+        pvs.clear();
+        let values = self.s.session_type() == SessionType::Values;
+        if self.s.session_type() == SessionType::Commands {
+            ids.extend(self.s.session_cmds(i).iter().map(|&c| self.cmds[c as usize]));
+        } else {
+            for e in self.s.session_range(i) {
+                let (cmd, n) = self.refs(e, refs);
+                ids.push(cmd);
+                pvs.push(kernel::param_factor::<S>(self.p, cmd, n, refs, values, true));
+            }
+            if end {
+                pvs.push(S::ONE);
+            }
+        }
+        if end {
+            ids.push(END);
+        }
+    }
+}
+
+fn per_session<T: Send>(sessions: &Sessions, f: impl Fn(usize, &mut Scratch) -> T + Sync + Send) -> Vec<T> {
+    (0..sessions.len()).into_par_iter().with_min_len(256).map_init(Scratch::default, |s, i| f(i, s)).collect()
+}
+
+fn likelihoods<S: Space>(p: &Probabilities, sessions: &Sessions, tokens: bool) -> Result<Vec<f64>, Error> {
+    let r = Resolver::new(p, sessions)?;
+    Ok(per_session(sessions, |i, scratch| {
+        r.load::<S>(i, false, scratch);
+        kernel::window::<S>(p, &scratch.ids, &scratch.pvs, tokens, tokens)
+    }))
+}
+
+/// The likelihood of each whole session (msticpy's `compute_likelihoods_of_sessions`).
+pub fn session_likelihoods(p: &Probabilities, sessions: &Sessions, use_start_end_tokens: bool) -> Result<Vec<f64>, Error> {
+    likelihoods::<Linear>(p, sessions, use_start_end_tokens)
+}
+
+/// The natural log of each session's likelihood, summed factor by factor so it never underflows.
+pub fn session_log_likelihoods(
+    p: &Probabilities,
+    sessions: &Sessions,
+    use_start_end_tokens: bool,
+) -> Result<Vec<f64>, Error> {
+    likelihoods::<Log>(p, sessions, use_start_end_tokens)
+}
+
+/// Each likelihood raised to `1 / n`, with `n` the session's number of events
+/// (msticpy's `compute_geomean_lik_of_sessions`).
+pub fn geomean_likelihoods(likelihoods: &[f64], sessions: &Sessions) -> Vec<f64> {
+    likelihoods.iter().enumerate().map(|(i, &l)| Linear::root(l, sessions.session_len(i))).collect()
+}
+
+/// Each log-likelihood divided by the session's number of events: the log of the geometric mean.
+pub fn geomean_log_likelihoods(log_likelihoods: &[f64], sessions: &Sessions) -> Vec<f64> {
+    log_likelihoods.iter().enumerate().map(|(i, &l)| Log::root(l, sessions.session_len(i))).collect()
+}
+
+fn rarest<S: Space>(p: &Probabilities, sessions: &Sessions, o: &WindowOptions) -> Result<Vec<RarestWindow>, Error> {
+    o.check()?;
+    let r = Resolver::new(p, sessions)?;
+    let k = o.window_len;
+    Ok(per_session(sessions, |i, scratch| {
+        r.load::<S>(i, o.use_start_end_tokens, scratch);
+        match kernel::rarest::<S>(p, &scratch.ids, &scratch.pvs, k, o.use_start_end_tokens, o.use_geo_mean) {
+            Some((start, likelihood)) => {
+                let n = sessions.session_len(i);
+                RarestWindow { start: Some(start), len: (start + k).min(n) - start, likelihood }
+            }
+            None => RarestWindow::NONE,
+        }
+    }))
+}
+
+/// The rarest window of each session (msticpy's `compute_rarest_windows`).
+pub fn rarest_windows(p: &Probabilities, sessions: &Sessions, options: &WindowOptions) -> Result<Vec<RarestWindow>, Error> {
+    rarest::<Linear>(p, sessions, options)
+}
+
+/// The rarest window of each session by log-likelihood; `likelihood` holds the
+/// natural log. Free of underflow, it can pick another window than
+/// [`rarest_windows`] where linear products round or underflow.
+pub fn rarest_windows_log(
+    p: &Probabilities,
+    sessions: &Sessions,
+    options: &WindowOptions,
+) -> Result<Vec<RarestWindow>, Error> {
+    rarest::<Log>(p, sessions, options)
+}
+
+/// Probability of each distinct set of parameters (and modelled values) per
+/// command: command → sorted parameter keys → probability.
+pub type SetOfParams = BTreeMap<String, BTreeMap<Vec<String>, f64>>;
+
+/// The probability of each set of parameters seen with each command
+/// (msticpy's `compute_setof_params_cond_cmd`). In the values type a modelled
+/// parameter's key is `"<name> --- <value>"`.
+pub fn setof_params_cond_cmd(p: &Probabilities, sessions: &Sessions, use_geo_mean: bool) -> Result<SetOfParams, Error> {
+    if !sessions.session_type().has_params() {
+        return Err(Error::NoParams(sessions.session_type()));
+    }
+    let r = Resolver::new(p, sessions)?;
+    let values = sessions.session_type() == SessionType::Values;
+    let mut out = SetOfParams::new();
+    let mut refs = Vec::new();
+    for e in 0..sessions.n_events() {
+        let (cmd, n) = r.refs(e, &mut refs);
+        let prob = kernel::param_factor::<Linear>(p, cmd, n, &refs, values, use_geo_mean);
+        let ev = sessions.event(e);
+        let mut key: Vec<String> = ev
+            .params
+            .iter()
+            .enumerate()
+            .map(|(j, &dp)| {
+                let name = sessions.params().resolve(dp);
+                match refs[j].param {
+                    Some(mp) if values && p.is_modellable(mp) => {
+                        format!("{name} --- {}", sessions.values().resolve(ev.values[j]))
+                    }
+                    _ => name.to_owned(),
+                }
+            })
+            .collect();
+        key.sort();
+        out.entry(sessions.names().resolve(ev.name).to_owned()).or_default().insert(key, prob);
+    }
+    Ok(out)
+}

@@ -1,0 +1,43 @@
+//! The scoring layer of anomseq: likelihoods of sessions and of sliding
+//! windows under a trained model, spec §6–8, bit for bit as msticpy computes them.
+//!
+//! - [`session_likelihoods`] / [`geomean_likelihoods`]: the whole session as one window;
+//! - [`rarest_windows`]: the headline score, the likelihood of each session's rarest window
+//!   ([`RarestWindow`], [`WindowOptions`]);
+//! - [`setof_params_cond_cmd`]: how likely each set of parameters is for its command;
+//! - `*_log` variants that sum logs and never underflow;
+//! - [`window_likelihood`], [`window_likelihoods`], [`rarest_window_session`] and
+//!   [`prob_params_given_cmd`]: the same on one session of [`Cmd`](anomseq_core::Cmd)s.
+//!
+//! Data-set functions run in parallel over sessions with rayon; each session's
+//! arithmetic is sequential and fixed, so results do not depend on the thread count.
+//! This crate does no IO and knows nothing of Arrow.
+//!
+//! ```
+//! use anomseq_core::{Cmd, Sessions};
+//! use anomseq_model::Model;
+//! use anomseq_score::{rarest_windows, WindowOptions};
+//!
+//! let sessions = Sessions::from_cmds(vec![
+//!     vec![Cmd::new("Set-User"), Cmd::new("Set-User")],
+//!     vec![Cmd::new("Set-Mailbox"), Cmd::new("Set-User"), Cmd::new("Set-User")],
+//! ])?;
+//! let model = Model::train(&sessions);
+//! let rarest = rarest_windows(model.probabilities(), &sessions, &WindowOptions::new(3)).unwrap();
+//! assert_eq!(rarest[0].range(), Some(0..2)); // the END token is not reported
+//! assert!(rarest[1].likelihood < rarest[0].likelihood);
+//! # Ok::<(), anomseq_core::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod dataset;
+mod error;
+mod kernel;
+mod single;
+
+pub use dataset::{
+    geomean_likelihoods, geomean_log_likelihoods, rarest_windows, rarest_windows_log, session_likelihoods,
+    session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
+};
+pub use error::Error;
+pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};
