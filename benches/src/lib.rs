@@ -1,1 +1,99 @@
-//! Benchmarks only.
+//! Seeded synthetic data for anomseq's benchmarks.
+//!
+//! [`synthetic_sessions`] draws sessions from a fixed random Markov chain over
+//! 40 commands (a few of them rare), with parameters per command and values
+//! that are either categorical or free text, so every session type has the
+//! shape of real admin logs.
+
+use anomseq::{SessionType, Sessions, SessionsBuilder};
+
+/// A small, fast, seeded generator (xorshift64*).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A uniform integer in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+
+    /// A uniform float in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const N_CMDS: usize = 40;
+const N_PARAMS: usize = 30;
+
+/// The command names of the synthetic vocabulary.
+pub fn command_names() -> Vec<String> {
+    const VERBS: [&str; 8] = ["Get", "Set", "New", "Remove", "Add", "Enable", "Disable", "Install"];
+    const NOUNS: [&str; 5] = ["User", "Mailbox", "Policy", "Group", "Connector"];
+    (0..N_CMDS).map(|i| format!("{}-{}", VERBS[i % 8], NOUNS[i / 8])).collect()
+}
+
+/// A seeded synthetic data set: `n_sessions` sessions of mean length `mean_len`.
+pub fn synthetic_sessions(kind: SessionType, n_sessions: usize, mean_len: usize, seed: u64) -> Sessions {
+    let mut rng = Rng::new(seed);
+    let names = command_names();
+    let params: Vec<String> = (0..N_PARAMS).map(|i| format!("Param{i}")).collect();
+    // each command: 4 likely successors, its parameters
+    let next: Vec<[usize; 4]> = (0..N_CMDS).map(|_| [0; 4].map(|_| rng.below(N_CMDS - 4))).collect();
+    let cmd_params: Vec<Vec<usize>> =
+        (0..N_CMDS).map(|_| (0..2 + rng.below(5)).map(|_| rng.below(N_PARAMS)).collect()).collect();
+    let mut b = SessionsBuilder::new();
+    let mut buf: Vec<(String, String)> = Vec::new();
+    for _ in 0..n_sessions {
+        let len = 1 + rng.below(2 * mean_len - 1);
+        let mut c = rng.below(8);
+        for _ in 0..len {
+            // mostly follow the chain, sometimes jump, rarely pick one of the 4 rare commands
+            let r = rng.unit();
+            c = if r < 0.8 {
+                next[c][rng.below(4)]
+            } else if r < 0.999 {
+                rng.below(N_CMDS - 4)
+            } else {
+                N_CMDS - 4 + rng.below(4)
+            };
+            let name = &names[c];
+            match kind {
+                SessionType::Commands => b.push_name(name).unwrap(),
+                SessionType::Params | SessionType::Values => {
+                    buf.clear();
+                    for &p in &cmd_params[c] {
+                        if rng.unit() < 0.7 {
+                            let value = match p % 3 {
+                                0 => ["true", "false"][rng.below(2)].to_string(),
+                                1 => format!("user{}@contoso.com", rng.below(5000)),
+                                _ => ["", "Low", "Medium", "High"][rng.below(4)].to_string(),
+                            };
+                            buf.push((params[p].clone(), value));
+                        }
+                    }
+                    if kind == SessionType::Params {
+                        b.push_params(name, buf.iter().map(|(k, _)| k.as_str())).unwrap();
+                    } else {
+                        b.push_values(name, buf.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+                    }
+                }
+            }
+        }
+        b.end_session().unwrap();
+    }
+    b.finish().unwrap()
+}

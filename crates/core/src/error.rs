@@ -14,9 +14,7 @@ pub enum Error {
         index: usize,
     },
     /// An event's type differs from the data set's type.
-    #[error(
-        "session {session}, event {event} (`{name}`) is of type {found} but the data set is of type {expected}"
-    )]
+    #[error("session {session}, event {event} (`{name}`) is of type {found} but the data set is of type {expected}")]
     MixedTypes {
         /// Index of the offending session.
         session: usize,

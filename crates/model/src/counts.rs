@@ -7,7 +7,7 @@ use crate::Error;
 
 const NONE: u32 = u32::MAX;
 /// Pair counters use a dense array up to this many cells, a hash map beyond.
-const DENSE_CELLS: usize = 1 << 22;
+const DENSE_CELLS: usize = 1 << 20;
 
 /// Raw (unsmoothed) counts of a set of sessions: the trained state of a model.
 ///
@@ -42,8 +42,15 @@ impl Tally {
         *slot += by;
     }
 
-    fn into_table(self) -> Table<u64> {
-        self.order.iter().map(|&k| (k, self.counts[k as usize])).collect()
+    /// Add `other`'s counts, as if counted after ours.
+    fn absorb(&mut self, other: &Tally) {
+        for &k in &other.order {
+            self.add(k, other.counts[k as usize]);
+        }
+    }
+
+    fn table(&self, map: &[u32]) -> Table<u64> {
+        self.order.iter().map(|&k| (map[k as usize], self.counts[k as usize])).collect()
     }
 }
 
@@ -63,7 +70,7 @@ impl PairTally {
     }
 
     #[inline]
-    fn add(&mut self, a: u32, b: u32) {
+    fn add(&mut self, a: u32, b: u32, by: u64) {
         let slot = if self.dense.is_empty() {
             self.sparse.entry(((a as u64) << 32) | b as u64).or_insert(0)
         } else {
@@ -76,7 +83,7 @@ impl PairTally {
             }
             row.push(b);
         }
-        *slot += 1;
+        *slot += by;
     }
 
     fn get(&self, a: u32, b: u32) -> u64 {
@@ -87,92 +94,143 @@ impl PairTally {
         }
     }
 
-    fn into_table2(self) -> Table2<u64> {
+    /// Add `other`'s counts, as if counted after ours.
+    fn absorb(&mut self, other: &PairTally) {
+        for &a in &other.row_order {
+            for &b in &other.rows[a as usize] {
+                self.add(a, b, other.get(a, b));
+            }
+        }
+    }
+
+    fn table2(&self, rows: &[u32], cols: &[u32]) -> Table2<u64> {
         self.row_order
             .iter()
-            .map(|&a| (a, self.rows[a as usize].iter().map(|&b| (b, self.get(a, b))).collect()))
+            .map(|&a| {
+                (rows[a as usize], self.rows[a as usize].iter().map(|&b| (cols[b as usize], self.get(a, b))).collect())
+            })
             .collect()
     }
 }
 
-/// Maps data-set ids to model ids, assigning model ids on first sight.
-struct IdMap {
-    map: Vec<u32>,
+/// Counts of a run of sessions, keyed by the data set's own ids: command `c`
+/// is `c + 3` (after the tokens), parameter `p` is `p + 1` and value `v` is
+/// `v + 1` (after `##UNK##`).
+struct Partial {
+    seq1: Tally,
+    seq2: PairTally,
+    param: Tally,
+    cmd_param: PairTally,
+    value: Tally,
+    param_value: PairTally,
 }
 
-impl IdMap {
-    fn new(n: usize) -> Self {
-        IdMap { map: vec![NONE; n] }
-    }
-
-    #[inline]
-    fn get(&mut self, id: u32, resolve: impl FnOnce() -> u32) -> u32 {
-        let slot = &mut self.map[id as usize];
-        if *slot == NONE {
-            *slot = resolve();
-        }
-        *slot
-    }
-}
-
-impl Counts {
-    /// Count a data set (msticpy's `compute_counts`, spec §3).
-    pub fn from_sessions(sessions: &Sessions) -> Counts {
+impl Partial {
+    fn count(sessions: &Sessions, range: std::ops::Range<usize>) -> Partial {
         let kind = sessions.session_type();
-        let mut vocab = Vocab::default();
         let n_cmds = sessions.names().len() + 3;
         let n_params = sessions.params().len() + 1;
         let n_values = sessions.values().len() + 1;
         let empty_value = sessions.values().get("");
-
-        let mut seq1 = Tally::new(n_cmds);
-        let mut seq2 = PairTally::new(n_cmds, n_cmds);
-        let mut param = Tally::new(n_params);
-        let mut cmd_param = PairTally::new(if kind.has_params() { n_cmds } else { 0 }, n_params);
-        let mut value = Tally::new(n_values);
-        let mut param_value =
-            PairTally::new(if kind == SessionType::Values { n_params } else { 0 }, n_values);
-        let mut cmd_ids = IdMap::new(sessions.names().len());
-        let mut param_ids = IdMap::new(sessions.params().len());
-        let mut value_ids = IdMap::new(sessions.values().len());
-
-        for s in 0..sessions.len() {
+        let mut p = Partial {
+            seq1: Tally::new(n_cmds),
+            seq2: PairTally::new(n_cmds, n_cmds),
+            param: Tally::new(if kind.has_params() { n_params } else { 0 }),
+            cmd_param: PairTally::new(if kind.has_params() { n_cmds } else { 0 }, n_params),
+            value: Tally::new(if kind == SessionType::Values { n_values } else { 0 }),
+            param_value: PairTally::new(if kind == SessionType::Values { n_params } else { 0 }, n_values),
+        };
+        let cmds = sessions.all_cmds();
+        for s in range {
             let mut prev = START;
-            seq1.add(START, 1);
-            for e in sessions.session_range(s) {
-                let ev = sessions.event(e);
-                let c = cmd_ids.get(ev.name, || vocab.cmds.intern(sessions.names().resolve(ev.name)));
-                seq1.add(c, 1);
-                seq2.add(prev, c);
-                prev = c;
-                for (j, &p) in ev.params.iter().enumerate() {
-                    let mp = param_ids.get(p, || vocab.params.intern(sessions.params().resolve(p)));
-                    param.add(mp, 1);
-                    cmd_param.add(c, mp);
-                    if let Some(&v) = ev.values.get(j) {
-                        if Some(v) != empty_value {
-                            let mv = value_ids.get(v, || vocab.values.intern(sessions.values().resolve(v)));
-                            value.add(mv, 1);
-                            param_value.add(mp, mv);
+            p.seq1.add(START, 1);
+            let events = sessions.session_range(s);
+            if kind == SessionType::Commands {
+                for &c in &cmds[events] {
+                    let c = c + 3;
+                    p.seq1.add(c, 1);
+                    p.seq2.add(prev, c, 1);
+                    prev = c;
+                }
+            } else {
+                for e in events {
+                    let ev = sessions.event(e);
+                    let c = ev.name + 3;
+                    p.seq1.add(c, 1);
+                    p.seq2.add(prev, c, 1);
+                    prev = c;
+                    for (j, &param) in ev.params.iter().enumerate() {
+                        let mp = param + 1;
+                        p.param.add(mp, 1);
+                        p.cmd_param.add(c, mp, 1);
+                        if let Some(&v) = ev.values.get(j) {
+                            if Some(v) != empty_value {
+                                p.value.add(v + 1, 1);
+                                p.param_value.add(mp, v + 1, 1);
+                            }
                         }
                     }
                 }
             }
-            seq2.add(prev, END);
-            seq1.add(END, 1);
+            p.seq2.add(prev, END, 1);
+            p.seq1.add(END, 1);
+        }
+        p
+    }
+
+    fn absorb(&mut self, other: &Partial) {
+        self.seq1.absorb(&other.seq1);
+        self.seq2.absorb(&other.seq2);
+        self.param.absorb(&other.param);
+        self.cmd_param.absorb(&other.cmd_param);
+        self.value.absorb(&other.value);
+        self.param_value.absorb(&other.param_value);
+    }
+}
+
+impl Counts {
+    /// Count a data set (msticpy's `compute_counts`, spec §3), in parallel over
+    /// runs of sessions; the result does not depend on the number of threads.
+    pub fn from_sessions(sessions: &Sessions) -> Counts {
+        use rayon::prelude::*;
+        let n = sessions.len();
+        let chunks = if n < 8192 { 1 } else { rayon::current_num_threads().clamp(1, n / 4096) };
+        let bounds: Vec<usize> = (0..=chunks).map(|i| i * n / chunks).collect();
+        let mut parts: Vec<Partial> =
+            (0..chunks).into_par_iter().map(|i| Partial::count(sessions, bounds[i]..bounds[i + 1])).collect();
+        let mut all = parts.remove(0);
+        for p in &parts {
+            all.absorb(p);
         }
 
+        // model ids: tokens, then commands (parameters, values) in first-seen order
+        let mut vocab = Vocab::default();
+        let mut cmap: Vec<u32> = vec![NONE; sessions.names().len() + 3];
+        cmap[..3].copy_from_slice(&[0, 1, 2]);
+        for &c in &all.seq1.order {
+            if c >= 3 {
+                cmap[c as usize] = vocab.cmds.intern(sessions.names().resolve(c - 3));
+            }
+        }
+        let mut pmap: Vec<u32> = vec![NONE; sessions.params().len() + 1];
+        for &p in &all.param.order {
+            pmap[p as usize] = vocab.params.intern(sessions.params().resolve(p - 1));
+        }
+        let mut vmap: Vec<u32> = vec![NONE; sessions.values().len() + 1];
+        for &v in &all.value.order {
+            vmap[v as usize] = vocab.values.intern(sessions.values().resolve(v - 1));
+        }
         Counts {
-            session_type: kind,
-            n_sessions: sessions.len() as u64,
+            session_type: sessions.session_type(),
+            n_sessions: n as u64,
             vocab,
             raw: CountTables {
-                seq1: seq1.into_table(),
-                seq2: seq2.into_table2(),
-                param: param.into_table(),
-                cmd_param: cmd_param.into_table2(),
-                value: value.into_table(),
-                param_value: param_value.into_table2(),
+                seq1: all.seq1.table(&cmap),
+                seq2: all.seq2.table2(&cmap, &cmap),
+                param: all.param.table(&pmap),
+                cmd_param: all.cmd_param.table2(&cmap, &pmap),
+                value: all.value.table(&vmap),
+                param_value: all.param_value.table2(&pmap, &vmap),
             },
         }
     }
@@ -415,4 +473,3 @@ impl<'de> Deserialize<'de> for Counts {
         Counts::try_from(repr).map_err(serde::de::Error::custom)
     }
 }
-

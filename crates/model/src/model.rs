@@ -206,3 +206,44 @@ pub struct NamedProbs {
     /// Value-given-parameter probabilities.
     pub value_cond_param_probs: Option<StrTable2<f64>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+
+    use super::Model;
+
+    /// Train on `input` (sessions in the oracle encoding) and compare raw and smoothed single-command counts.
+    fn check(input: &str, raw: &[(&str, u64)], smoothed: &[(&str, u64)]) {
+        let lists: Vec<Vec<Cmd>> = serde_json::from_str(input).unwrap();
+        let m = Model::train(&Sessions::from_cmds(&lists).unwrap());
+        let own = |t: &[(&str, u64)]| t.iter().map(|&(k, v)| (k.to_owned(), v)).collect::<Vec<_>>();
+        assert_eq!(m.raw_counts().seq1_counts, own(raw), "raw");
+        assert_eq!(m.smoothed_counts().seq1_counts, own(smoothed), "smoothed");
+    }
+
+    #[test]
+    fn counts() {
+        check(
+            r#"[["Set-User"]]"#,
+            &[("##START##", 1), ("Set-User", 1), ("##END##", 1)],
+            &[("##START##", 4), ("Set-User", 7), ("##END##", 4), ("##UNK##", 6)],
+        );
+        check(
+            r#"[["a","b"],["b"]]"#,
+            &[("##START##", 2), ("a", 1), ("b", 2), ("##END##", 2)],
+            &[("##START##", 2 + 4), ("a", 1 + 8), ("b", 2 + 8), ("##END##", 2 + 4), ("##UNK##", 8)],
+        );
+    }
+
+    #[test]
+    fn user_given_modellable_params_override_the_heuristic() {
+        let lists: Vec<Vec<Cmd>> =
+            serde_json::from_str(r#"[[{"name":"a","params":{"x":"1","y":"2"}}],[{"name":"a","params":{"x":"3"}}]]"#)
+                .unwrap();
+        let s = Sessions::from_cmds(&lists).unwrap();
+        assert!(Model::train(&s).modellable_params().is_empty());
+        let m = Model::train_with(&s, &super::ModelOptions::with_modellable_params(["y", "x", "unknown"]));
+        assert_eq!(m.modellable_params(), ["x", "y"]);
+    }
+}

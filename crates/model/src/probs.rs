@@ -18,6 +18,8 @@ pub struct Probabilities {
     prior: Vec<f64>,
     trans: Vec<f64>,
     param_rows: Vec<Vec<(u32, f64)>>,
+    /// Position of each parameter in each command's row (`u8::MAX`: absent), when small enough.
+    param_pos: Vec<u8>,
     modellable: Vec<bool>,
     value_rows: Vec<Option<(AHashMap<u32, f64>, f64)>>,
 }
@@ -86,6 +88,16 @@ impl Probabilities {
             }
             param_rows = (0..n).map(|a| t.param_cond_cmd[row_of[a]].1.clone()).collect();
         }
+        let np = vocab.params.len();
+        let mut param_pos = Vec::new();
+        if kind.has_params() && n.saturating_mul(np) <= 1 << 24 && param_rows.iter().all(|r| r.len() < 255) {
+            param_pos = vec![u8::MAX; n * np];
+            for (a, row) in param_rows.iter().enumerate() {
+                for (j, &(param, _)) in row.iter().enumerate() {
+                    param_pos[a * np + param as usize] = j as u8;
+                }
+            }
+        }
         if kind == SessionType::Values {
             for &p in modellable {
                 is_modellable[p as usize] = true;
@@ -112,6 +124,7 @@ impl Probabilities {
             prior,
             trans,
             param_rows,
+            param_pos,
             modellable: is_modellable,
             value_rows,
         })
@@ -169,6 +182,18 @@ impl Probabilities {
     #[inline]
     pub fn param_row(&self, cmd: u32) -> &[(u32, f64)] {
         &self.param_rows[cmd as usize]
+    }
+
+    /// Position of `param` in the parameter row of `cmd`: `Some(None)` when absent,
+    /// `None` when positions are not tabulated (very large vocabularies).
+    #[inline]
+    pub fn param_position(&self, cmd: u32, param: u32) -> Option<Option<usize>> {
+        if self.param_pos.is_empty() {
+            return None;
+        }
+        let np = self.vocab.params.len();
+        let at = self.param_pos[cmd as usize * np + param as usize];
+        Some((at != u8::MAX).then_some(at as usize))
     }
 
     /// Are the values of this parameter modelled?

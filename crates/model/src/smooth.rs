@@ -1,6 +1,8 @@
 use anomseq_core::SessionType;
 
-use crate::tables::{normalise, normalise_rows, ratio, total, CountTables, ProbTables, Table, Table2, END, START, UNK, UNK_KEY};
+use crate::tables::{
+    normalise, normalise_rows, ratio, total, CountTables, ProbTables, Table, Table2, END, START, UNK, UNK_KEY,
+};
 
 /// Position of `key` in `table`, if present.
 fn find<T>(table: &[(u32, T)], key: u32) -> Option<usize> {
@@ -106,7 +108,12 @@ pub fn smooth_cmds(seq1: &Table<u64>, seq2: &Table2<u64>, n_cmds: usize) -> (Tab
 /// parameters): for every row key in `rows`, each key already seen in that row
 /// gets one more, and so does `##UNK##` (appended when absent); the one-level
 /// counts get the same increments.
-pub fn smooth_keyed(rows: &[u32], single: &Table<u64>, pairs: &Table2<u64>, n_rows: usize) -> (Table<u64>, Table2<u64>) {
+pub fn smooth_keyed(
+    rows: &[u32],
+    single: &Table<u64>,
+    pairs: &Table2<u64>,
+    n_rows: usize,
+) -> (Table<u64>, Table2<u64>) {
     let mut single_s = single.clone();
     let mut pairs_s = pairs.clone();
     let mut row_at = vec![usize::MAX; n_rows.max(rows.iter().map(|&r| r as usize + 1).max().unwrap_or(0))];

@@ -84,6 +84,10 @@ pub(crate) struct Scratch {
     ids: Vec<u32>,
     pvs: Vec<f64>,
     refs: Vec<ParamRef>,
+    tr: Vec<f64>,
+    present: Vec<(usize, u32)>,
+    vals: Vec<u32>,
+    cache: kernel::FactorCache,
 }
 
 impl<'a> Resolver<'a> {
@@ -113,26 +117,62 @@ impl<'a> Resolver<'a> {
         (self.cmds[ev.name as usize], ev.params.len())
     }
 
+    /// The parameter factor of event `e` (geometric mean on), memoised.
+    fn factor<S: Space>(&self, e: usize, scratch: &mut Scratch) -> (u32, f64) {
+        let ev = self.s.event(e);
+        let cmd = self.cmds[ev.name as usize];
+        if ev.params.is_empty() {
+            return (cmd, S::ONE);
+        }
+        let values = self.s.session_type() == SessionType::Values;
+        if self.p.param_row(cmd).len() <= 64 {
+            let (mut mask, mut tabulated) = (0u64, true);
+            scratch.present.clear();
+            for (j, &dp) in ev.params.iter().enumerate() {
+                let mp = self.params[dp as usize];
+                if mp == NONE {
+                    continue;
+                }
+                match self.p.param_position(cmd, mp) {
+                    Some(Some(at)) => {
+                        mask |= 1 << at;
+                        if values && self.p.is_modellable(mp) {
+                            scratch.present.push((at, self.values[ev.values[j] as usize]));
+                        }
+                    }
+                    Some(None) => {}
+                    None => tabulated = false,
+                }
+            }
+            if tabulated {
+                scratch.present.sort_unstable();
+                scratch.vals.clear();
+                scratch.vals.extend(scratch.present.iter().map(|&(_, v)| v));
+                return (cmd, scratch.cache.get::<S>(self.p, cmd, mask, &scratch.vals, values));
+            }
+        }
+        let (cmd, n) = self.refs(e, &mut scratch.refs);
+        (cmd, kernel::param_factor::<S>(self.p, cmd, n, &scratch.refs, values, true))
+    }
+
     /// Fill `scratch.ids` and `scratch.pvs` for session `i` (with `##END##` appended when asked).
     pub(crate) fn load<S: Space>(&self, i: usize, end: bool, scratch: &mut Scratch) {
-        let Scratch { ids, pvs, refs } = scratch;
-        ids.clear();
-        pvs.clear();
-        let values = self.s.session_type() == SessionType::Values;
+        scratch.ids.clear();
+        scratch.pvs.clear();
         if self.s.session_type() == SessionType::Commands {
-            ids.extend(self.s.session_cmds(i).iter().map(|&c| self.cmds[c as usize]));
+            scratch.ids.extend(self.s.session_cmds(i).iter().map(|&c| self.cmds[c as usize]));
         } else {
             for e in self.s.session_range(i) {
-                let (cmd, n) = self.refs(e, refs);
-                ids.push(cmd);
-                pvs.push(kernel::param_factor::<S>(self.p, cmd, n, refs, values, true));
+                let (cmd, pv) = self.factor::<S>(e, scratch);
+                scratch.ids.push(cmd);
+                scratch.pvs.push(pv);
             }
             if end {
-                pvs.push(S::ONE);
+                scratch.pvs.push(S::ONE);
             }
         }
         if end {
-            ids.push(END);
+            scratch.ids.push(END);
         }
     }
 }
@@ -150,7 +190,11 @@ fn likelihoods<S: Space>(p: &Probabilities, sessions: &Sessions, tokens: bool) -
 }
 
 /// The likelihood of each whole session (msticpy's `compute_likelihoods_of_sessions`).
-pub fn session_likelihoods(p: &Probabilities, sessions: &Sessions, use_start_end_tokens: bool) -> Result<Vec<f64>, Error> {
+pub fn session_likelihoods(
+    p: &Probabilities,
+    sessions: &Sessions,
+    use_start_end_tokens: bool,
+) -> Result<Vec<f64>, Error> {
     likelihoods::<Linear>(p, sessions, use_start_end_tokens)
 }
 
@@ -180,7 +224,8 @@ fn rarest<S: Space>(p: &Probabilities, sessions: &Sessions, o: &WindowOptions) -
     let k = o.window_len;
     Ok(per_session(sessions, |i, scratch| {
         r.load::<S>(i, o.use_start_end_tokens, scratch);
-        match kernel::rarest::<S>(p, &scratch.ids, &scratch.pvs, k, o.use_start_end_tokens, o.use_geo_mean) {
+        let Scratch { ids, pvs, tr, .. } = scratch;
+        match kernel::rarest::<S>(p, ids, pvs, o, tr) {
             Some((start, likelihood)) => {
                 let n = sessions.session_len(i);
                 RarestWindow { start: Some(start), len: (start + k).min(n) - start, likelihood }
@@ -191,7 +236,11 @@ fn rarest<S: Space>(p: &Probabilities, sessions: &Sessions, o: &WindowOptions) -
 }
 
 /// The rarest window of each session (msticpy's `compute_rarest_windows`).
-pub fn rarest_windows(p: &Probabilities, sessions: &Sessions, options: &WindowOptions) -> Result<Vec<RarestWindow>, Error> {
+pub fn rarest_windows(
+    p: &Probabilities,
+    sessions: &Sessions,
+    options: &WindowOptions,
+) -> Result<Vec<RarestWindow>, Error> {
     rarest::<Linear>(p, sessions, options)
 }
 

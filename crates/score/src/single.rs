@@ -11,7 +11,9 @@ fn resolve(p: &Probabilities, cmd: &Cmd, refs: &mut Vec<ParamRef>) -> (u32, usiz
     match &cmd.params {
         Params::None => {}
         Params::Set(set) => refs.extend(set.iter().map(|n| ParamRef { param: p.param_id(n), value: None })),
-        Params::Map(map) => refs.extend(map.iter().map(|(n, v)| ParamRef { param: p.param_id(n), value: p.value_id(v) })),
+        Params::Map(map) => {
+            refs.extend(map.iter().map(|(n, v)| ParamRef { param: p.param_id(n), value: p.value_id(v) }))
+        }
     }
     (p.cmd_id(&cmd.name), cmd.params.len())
 }
@@ -63,28 +65,59 @@ pub fn window_likelihoods(p: &Probabilities, session: &[Cmd], options: &WindowOp
     }
     let (ids, pvs) = load(p, session, options.use_start_end_tokens);
     let mut out = Vec::new();
-    kernel::windows::<Linear>(
-        p,
-        &ids,
-        &pvs,
-        options.window_len,
-        options.use_start_end_tokens,
-        options.use_geo_mean,
-        |_, l| out.push(l),
-    );
+    kernel::windows::<Linear>(p, &ids, &pvs, options, &mut Vec::new(), |_, l| out.push(l));
     Ok(out)
 }
 
 /// The rarest window of a session and its likelihood (msticpy's
 /// `rarest_window_session`): an empty window and NaN when none fits.
-pub fn rarest_window_session(p: &Probabilities, session: &[Cmd], options: &WindowOptions) -> Result<(Vec<Cmd>, f64), Error> {
+pub fn rarest_window_session(
+    p: &Probabilities,
+    session: &[Cmd],
+    options: &WindowOptions,
+) -> Result<(Vec<Cmd>, f64), Error> {
     if options.window_len == 0 {
         return Err(Error::WindowLength(0));
     }
     let k = options.window_len;
     let (ids, pvs) = load(p, session, options.use_start_end_tokens);
-    Ok(match kernel::rarest::<Linear>(p, &ids, &pvs, k, options.use_start_end_tokens, options.use_geo_mean) {
+    Ok(match kernel::rarest::<Linear>(p, &ids, &pvs, options, &mut Vec::new()) {
         Some((start, l)) => (session[start..(start + k).min(session.len())].to_vec(), l),
         None => (Vec::new(), f64::NAN),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+    use anomseq_model::Model;
+
+    use super::*;
+
+    /// Window likelihoods of `session` under a model trained on `training`, k = 2, tokens on.
+    fn check(training: &str, session: &str, expected: &[f64]) {
+        let lists: Vec<Vec<Cmd>> = serde_json::from_str(training).unwrap();
+        let m = Model::train(&Sessions::from_cmds(&lists).unwrap());
+        let s: Vec<Cmd> = serde_json::from_str(session).unwrap();
+        let got = window_likelihoods(m.probabilities(), &s, &WindowOptions::new(2)).unwrap();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn windows() {
+        // smoothed: START row {a: 2, END: 1, UNK: 1} / 4; a row {a: 1, END: 2, UNK: 1} / 4
+        check(r#"[["a"]]"#, r#"["a"]"#, &[0.5 * 0.5]);
+        // prior[a] = 7 / 21: smoothed single counts START 4, a 7, END 4, UNK 6
+        check(r#"[["a"]]"#, r#"["a","a"]"#, &[0.5 * 0.25, (7.0 / 21.0) * 0.5]);
+        // an unknown command reads the ##UNK## row and column
+        check(r#"[["a"]]"#, r#"["zz"]"#, &[0.25 * (1.0 / 3.0)]);
+        check(r#"[["a"]]"#, "[]", &[]);
+    }
+
+    #[test]
+    fn window_length_zero_is_an_error() {
+        let m = Model::train(&Sessions::from_cmds(vec![vec![Cmd::new("a")]]).unwrap());
+        let err = window_likelihoods(m.probabilities(), &[Cmd::new("a")], &WindowOptions::new(0)).unwrap_err();
+        assert_eq!(err.to_string(), "window length must be at least 1, got 0");
+    }
 }

@@ -1,0 +1,115 @@
+//! Tidy checks: run by `cargo xtask ci` and as ordinary tests.
+
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use crate::root;
+
+/// Crates that must never depend on Arrow or Parquet (they do no IO).
+const PURE: &[&str] = &["anomseq-core", "anomseq-model", "anomseq-score"];
+
+/// The workspace crates that depend, directly or not, on `package`.
+fn dependents(package: &str) -> Result<Vec<String>> {
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--workspace", "-e", "normal", "--prefix", "none", "-i", package])
+        .current_dir(root())
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        if stderr.contains("did not match any packages") {
+            return Ok(Vec::new());
+        }
+        bail!("cargo tree -i {package} failed: {stderr}");
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Model and score never depend on arrow or parquet.
+pub(crate) fn check_layering() -> Result<()> {
+    for package in ["arrow-array", "arrow-schema", "parquet"] {
+        let users = dependents(package)?;
+        if let Some(bad) = PURE.iter().find(|p| users.iter().any(|u| u == *p)) {
+            bail!("{bad} depends on {package}: the model and score layers must not know Arrow");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(rel: &str) -> String {
+        std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn crates() -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root().join("crates"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn layering() {
+        check_layering().unwrap();
+    }
+
+    #[test]
+    fn library_crates_open_with_docs_and_deny_missing_docs() {
+        for name in crates() {
+            let lib = format!("crates/{name}/src/lib.rs");
+            if !root().join(&lib).exists() {
+                continue;
+            }
+            let text = read(&lib);
+            assert!(text.starts_with("//!"), "{lib} must open with `//!` crate docs");
+            assert!(text.contains("#![deny(missing_docs)]"), "{lib} must deny missing docs");
+            assert!(text.contains("```"), "{lib} must hold a runnable example");
+        }
+    }
+
+    #[test]
+    fn architecture_has_a_heading_per_crate() {
+        let arch = read("docs/ARCHITECTURE.md");
+        for name in crates() {
+            assert!(
+                arch.contains(&format!("### `crates/{name}`")),
+                "docs/ARCHITECTURE.md lacks a heading for crates/{name}"
+            );
+        }
+        assert!(arch.contains("## Architecture Invariants"));
+    }
+
+    #[test]
+    fn readme_opens_with_the_two_commands() {
+        let readme = read("README.md");
+        let head: String = readme.lines().take(15).collect::<Vec<_>>().join("\n");
+        assert!(head.contains("cargo test --workspace"), "README must give the test command first");
+        assert!(head.contains("cargo run --release"), "README must give the main job first");
+        let ci = read(".ci/run");
+        assert!(ci.contains("cargo test --workspace"), ".ci/run must run the README's test command");
+    }
+
+    #[test]
+    fn packages_are_prefixed_and_declared_once() {
+        let manifest = read("Cargo.toml");
+        for name in crates() {
+            let pkg = read(&format!("crates/{name}/Cargo.toml"));
+            let expected = if name == "anomseq" { "anomseq".to_string() } else { format!("anomseq-{name}") };
+            assert!(pkg.contains(&format!("name = \"{expected}\"")), "crates/{name} must be package {expected}");
+            assert!(
+                manifest.contains(&format!("{expected} = {{ path = \"crates/{name}\"")),
+                "{expected} must be in [workspace.dependencies]"
+            );
+            assert!(pkg.contains("[lints]\nworkspace = true"), "crates/{name} must use the workspace lints");
+        }
+    }
+}
