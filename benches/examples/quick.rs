@@ -5,7 +5,8 @@ fn main() {
     let only = std::env::var("KIND").ok();
     for kind in all.into_iter().filter(|k| only.as_deref().is_none_or(|o| o == k.msticpy_name())) {
         let s = anomseq_benches::synthetic_sessions(kind, 100_000, 10, 42);
-        for _ in 0..3 {
+        let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+        for _ in 0..reps {
             let t = Instant::now();
             let m = anomseq::train(&s);
             let t1 = t.elapsed();

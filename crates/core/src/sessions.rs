@@ -132,6 +132,12 @@ impl Sessions {
         &self.cmds
     }
 
+    /// The raw parameter columns: event `e` holds `param_ids[offsets[e]..offsets[e + 1]]`
+    /// (and, in the values type, the parallel `value_ids`). Empty for the commands type.
+    pub fn param_columns(&self) -> (&[usize], &[u32], &[u32]) {
+        (&self.param_offsets, &self.param_ids, &self.value_ids)
+    }
+
     /// Event number `e` of the whole data set (sessions back to back).
     pub fn event(&self, e: usize) -> EventRef<'_> {
         let (params, values): (&[u32], &[u32]) = match self.kind {

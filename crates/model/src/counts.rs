@@ -22,51 +22,30 @@ pub struct Counts {
     pub(crate) raw: CountTables,
 }
 
-/// A 1-d counter that remembers first-seen order.
-struct Tally {
-    counts: Vec<u64>,
-    order: Vec<u32>,
-}
-
-impl Tally {
-    fn new(n: usize) -> Self {
-        Tally { counts: vec![0; n], order: Vec::new() }
-    }
-
-    #[inline]
-    fn add(&mut self, id: u32, by: u64) {
-        let slot = &mut self.counts[id as usize];
-        if *slot == 0 {
-            self.order.push(id);
-        }
-        *slot += by;
-    }
-
-    /// Add `other`'s counts, as if counted after ours.
-    fn absorb(&mut self, other: &Tally) {
-        for &k in &other.order {
-            self.add(k, other.counts[k as usize]);
-        }
-    }
-
-    fn table(&self, map: &[u32]) -> Table<u64> {
-        self.order.iter().map(|&k| (map[k as usize], self.counts[k as usize])).collect()
-    }
-}
-
-/// A 2-d counter that remembers the first-seen order of rows and of each row's keys.
+/// A 2-d counter that remembers the first-seen order of rows, of each row's
+/// keys, and of keys overall (columns).
 struct PairTally {
     cols: usize,
     dense: Vec<u64>,
     sparse: AHashMap<u64, u64>,
     rows: Vec<Vec<u32>>,
     row_order: Vec<u32>,
+    col_seen: Vec<bool>,
+    col_order: Vec<u32>,
 }
 
 impl PairTally {
     fn new(rows: usize, cols: usize) -> Self {
         let dense = if rows.saturating_mul(cols) <= DENSE_CELLS { vec![0; rows * cols] } else { Vec::new() };
-        PairTally { cols, dense, sparse: AHashMap::new(), rows: vec![Vec::new(); rows], row_order: Vec::new() }
+        PairTally {
+            cols,
+            dense,
+            sparse: AHashMap::new(),
+            rows: vec![Vec::new(); rows],
+            row_order: Vec::new(),
+            col_seen: vec![false; if rows == 0 { 0 } else { cols }],
+            col_order: Vec::new(),
+        }
     }
 
     #[inline]
@@ -76,14 +55,24 @@ impl PairTally {
         } else {
             &mut self.dense[a as usize * self.cols + b as usize]
         };
-        if *slot == 0 {
-            let row = &mut self.rows[a as usize];
-            if row.is_empty() {
-                self.row_order.push(a);
-            }
-            row.push(b);
-        }
+        let new = *slot == 0;
         *slot += by;
+        if new {
+            self.first(a, b);
+        }
+    }
+
+    /// The first (a, b): a key's first sight overall is necessarily its first pair.
+    #[cold]
+    fn first(&mut self, a: u32, b: u32) {
+        let row = &mut self.rows[a as usize];
+        if row.is_empty() {
+            self.row_order.push(a);
+        }
+        row.push(b);
+        if !std::mem::replace(&mut self.col_seen[b as usize], true) {
+            self.col_order.push(b);
+        }
     }
 
     fn get(&self, a: u32, b: u32) -> u64 {
@@ -103,6 +92,17 @@ impl PairTally {
         }
     }
 
+    /// Column totals, in first-seen order of the columns.
+    fn col_table(&self, map: &[u32]) -> Table<u64> {
+        let mut totals = vec![0u64; self.col_seen.len()];
+        for &a in &self.row_order {
+            for &b in &self.rows[a as usize] {
+                totals[b as usize] += self.get(a, b);
+            }
+        }
+        self.col_order.iter().map(|&b| (map[b as usize], totals[b as usize])).collect()
+    }
+
     fn table2(&self, rows: &[u32], cols: &[u32]) -> Table2<u64> {
         self.row_order
             .iter()
@@ -115,13 +115,13 @@ impl PairTally {
 
 /// Counts of a run of sessions, keyed by the data set's own ids: command `c`
 /// is `c + 3` (after the tokens), parameter `p` is `p + 1` and value `v` is
-/// `v + 1` (after `##UNK##`).
+/// `v + 1` (after `##UNK##`). Single counts are column totals of the pair
+/// counts (every event has a predecessor, every parameter a command, every
+/// value a parameter), so the hot loop only counts pairs.
 struct Partial {
-    seq1: Tally,
+    n_sessions: u64,
     seq2: PairTally,
-    param: Tally,
     cmd_param: PairTally,
-    value: Tally,
     param_value: PairTally,
 }
 
@@ -133,57 +133,49 @@ impl Partial {
         let n_values = sessions.values().len() + 1;
         let empty_value = sessions.values().get("");
         let mut p = Partial {
-            seq1: Tally::new(n_cmds),
+            n_sessions: range.len() as u64,
             seq2: PairTally::new(n_cmds, n_cmds),
-            param: Tally::new(if kind.has_params() { n_params } else { 0 }),
             cmd_param: PairTally::new(if kind.has_params() { n_cmds } else { 0 }, n_params),
-            value: Tally::new(if kind == SessionType::Values { n_values } else { 0 }),
             param_value: PairTally::new(if kind == SessionType::Values { n_params } else { 0 }, n_values),
         };
         let cmds = sessions.all_cmds();
+        let (offsets, param_ids, value_ids) = sessions.param_columns();
         for s in range {
             let mut prev = START;
-            p.seq1.add(START, 1);
             let events = sessions.session_range(s);
             if kind == SessionType::Commands {
                 for &c in &cmds[events] {
                     let c = c + 3;
-                    p.seq1.add(c, 1);
                     p.seq2.add(prev, c, 1);
                     prev = c;
                 }
             } else {
                 for e in events {
-                    let ev = sessions.event(e);
-                    let c = ev.name + 3;
-                    p.seq1.add(c, 1);
+                    let c = cmds[e] + 3;
                     p.seq2.add(prev, c, 1);
                     prev = c;
-                    for (j, &param) in ev.params.iter().enumerate() {
-                        let mp = param + 1;
-                        p.param.add(mp, 1);
-                        p.cmd_param.add(c, mp, 1);
-                        if let Some(&v) = ev.values.get(j) {
+                    let r = offsets[e]..offsets[e + 1];
+                    for &param in &param_ids[r.clone()] {
+                        p.cmd_param.add(c, param + 1, 1);
+                    }
+                    if kind == SessionType::Values {
+                        for (&param, &v) in param_ids[r.clone()].iter().zip(&value_ids[r]) {
                             if Some(v) != empty_value {
-                                p.value.add(v + 1, 1);
-                                p.param_value.add(mp, v + 1, 1);
+                                p.param_value.add(param + 1, v + 1, 1);
                             }
                         }
                     }
                 }
             }
             p.seq2.add(prev, END, 1);
-            p.seq1.add(END, 1);
         }
         p
     }
 
     fn absorb(&mut self, other: &Partial) {
-        self.seq1.absorb(&other.seq1);
+        self.n_sessions += other.n_sessions;
         self.seq2.absorb(&other.seq2);
-        self.param.absorb(&other.param);
         self.cmd_param.absorb(&other.cmd_param);
-        self.value.absorb(&other.value);
         self.param_value.absorb(&other.param_value);
     }
 }
@@ -207,29 +199,32 @@ impl Counts {
         let mut vocab = Vocab::default();
         let mut cmap: Vec<u32> = vec![NONE; sessions.names().len() + 3];
         cmap[..3].copy_from_slice(&[0, 1, 2]);
-        for &c in &all.seq1.order {
+        for &c in &all.seq2.col_order {
             if c >= 3 {
                 cmap[c as usize] = vocab.cmds.intern(sessions.names().resolve(c - 3));
             }
         }
         let mut pmap: Vec<u32> = vec![NONE; sessions.params().len() + 1];
-        for &p in &all.param.order {
+        for &p in &all.cmd_param.col_order {
             pmap[p as usize] = vocab.params.intern(sessions.params().resolve(p - 1));
         }
         let mut vmap: Vec<u32> = vec![NONE; sessions.values().len() + 1];
-        for &v in &all.value.order {
+        for &v in &all.param_value.col_order {
             vmap[v as usize] = vocab.values.intern(sessions.values().resolve(v - 1));
         }
+        // `##START##` opens every session, ahead of all it leads to
+        let mut seq1 = if all.n_sessions > 0 { vec![(START, all.n_sessions)] } else { Vec::new() };
+        seq1.extend(all.seq2.col_table(&cmap));
         Counts {
             session_type: sessions.session_type(),
             n_sessions: n as u64,
             vocab,
             raw: CountTables {
-                seq1: all.seq1.table(&cmap),
+                seq1,
                 seq2: all.seq2.table2(&cmap, &cmap),
-                param: all.param.table(&pmap),
+                param: all.cmd_param.col_table(&pmap),
                 cmd_param: all.cmd_param.table2(&cmap, &pmap),
-                value: all.value.table(&vmap),
+                value: all.param_value.col_table(&vmap),
                 param_value: all.param_value.table2(&pmap, &vmap),
             },
         }

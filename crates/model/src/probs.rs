@@ -21,7 +21,15 @@ pub struct Probabilities {
     /// Position of each parameter in each command's row (`u8::MAX`: absent), when small enough.
     param_pos: Vec<u8>,
     modellable: Vec<bool>,
-    value_rows: Vec<Option<(AHashMap<u32, f64>, f64)>>,
+    value_rows: Vec<Option<ValueRow>>,
+}
+
+/// The values of one modelled parameter: each value id's probability, dense
+/// when the vocabulary allows, else hashed; `unk` for anything else.
+#[derive(Debug, Clone)]
+enum ValueRow {
+    Dense { probs: Vec<f64>, unk: f64 },
+    Hashed { probs: AHashMap<u32, f64>, unk: f64 },
 }
 
 fn unk_of<T: Copy>(row: &[(u32, T)], unk: u32) -> Option<T> {
@@ -108,11 +116,23 @@ impl Probabilities {
             for (i, (r, _)) in t.value_cond_param.iter().enumerate() {
                 row_of[*r as usize] = i;
             }
+            let nv = vocab.values.len();
+            let n_modellable = is_modellable.iter().filter(|&&m| m).count();
+            let dense = nv.saturating_mul(n_modellable) <= 1 << 24;
             value_rows = (0..np)
                 .map(|p| {
                     is_modellable[p].then(|| {
                         let row = &t.value_cond_param[row_of[p]].1;
-                        (row.iter().copied().collect(), unk_of(row, UNK_KEY).expect("checked"))
+                        let unk = unk_of(row, UNK_KEY).expect("checked");
+                        if dense {
+                            let mut probs = vec![unk; nv];
+                            for &(v, x) in row {
+                                probs[v as usize] = x;
+                            }
+                            ValueRow::Dense { probs, unk }
+                        } else {
+                            ValueRow::Hashed { probs: row.iter().copied().collect(), unk }
+                        }
                     })
                 })
                 .collect();
@@ -206,7 +226,8 @@ impl Probabilities {
     #[inline]
     pub fn value_prob(&self, param: u32, value: Option<u32>) -> f64 {
         match &self.value_rows[param as usize] {
-            Some((row, unk)) => value.and_then(|v| row.get(&v).copied()).unwrap_or(*unk),
+            Some(ValueRow::Dense { probs, unk }) => value.map_or(*unk, |v| probs[v as usize]),
+            Some(ValueRow::Hashed { probs, unk }) => value.and_then(|v| probs.get(&v).copied()).unwrap_or(*unk),
             None => f64::NAN,
         }
     }

@@ -119,17 +119,18 @@ impl<'a> Resolver<'a> {
 
     /// The parameter factor of event `e` (geometric mean on), memoised.
     fn factor<S: Space>(&self, e: usize, scratch: &mut Scratch) -> (u32, f64) {
-        let ev = self.s.event(e);
-        let cmd = self.cmds[ev.name as usize];
-        if ev.params.is_empty() {
+        let (offsets, param_ids, value_ids) = self.s.param_columns();
+        let cmd = self.cmds[self.s.all_cmds()[e] as usize];
+        let r = offsets[e]..offsets[e + 1];
+        if r.is_empty() {
             return (cmd, S::ONE);
         }
-        let values = self.s.session_type() == SessionType::Values;
+        let values = !value_ids.is_empty();
         if self.p.param_row(cmd).len() <= 64 {
             let (mut mask, mut tabulated) = (0u64, true);
             scratch.present.clear();
-            for (j, &dp) in ev.params.iter().enumerate() {
-                let mp = self.params[dp as usize];
+            for j in r.clone() {
+                let mp = self.params[param_ids[j] as usize];
                 if mp == NONE {
                     continue;
                 }
@@ -137,7 +138,7 @@ impl<'a> Resolver<'a> {
                     Some(Some(at)) => {
                         mask |= 1 << at;
                         if values && self.p.is_modellable(mp) {
-                            scratch.present.push((at, self.values[ev.values[j] as usize]));
+                            scratch.present.push((at, self.values[value_ids[j] as usize]));
                         }
                     }
                     Some(None) => {}
@@ -145,9 +146,11 @@ impl<'a> Resolver<'a> {
                 }
             }
             if tabulated {
-                scratch.present.sort_unstable();
                 scratch.vals.clear();
-                scratch.vals.extend(scratch.present.iter().map(|&(_, v)| v));
+                if !scratch.present.is_empty() {
+                    scratch.present.sort_unstable();
+                    scratch.vals.extend(scratch.present.iter().map(|&(_, v)| v));
+                }
                 return (cmd, scratch.cache.get::<S>(self.p, cmd, mask, &scratch.vals, values));
             }
         }
@@ -177,8 +180,24 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// Run `f` on every session, in parallel over a few large runs of sessions
+/// (each with its own buffers and memo, so the memo stays warm), and collect
+/// the results in session order.
 fn per_session<T: Send>(sessions: &Sessions, f: impl Fn(usize, &mut Scratch) -> T + Sync + Send) -> Vec<T> {
-    (0..sessions.len()).into_par_iter().with_min_len(256).map_init(Scratch::default, |s, i| f(i, s)).collect()
+    let n = sessions.len();
+    let runs = (rayon::current_num_threads() * 4).clamp(1, n.div_ceil(512).max(1));
+    let parts: Vec<Vec<T>> = (0..runs)
+        .into_par_iter()
+        .map(|r| {
+            let mut scratch = Scratch::default();
+            (r * n / runs..(r + 1) * n / runs).map(|i| f(i, &mut scratch)).collect()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for part in parts {
+        out.extend(part);
+    }
+    out
 }
 
 fn likelihoods<S: Space>(p: &Probabilities, sessions: &Sessions, tokens: bool) -> Result<Vec<f64>, Error> {
