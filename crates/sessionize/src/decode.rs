@@ -1,6 +1,8 @@
 //! Event-list columns back into [`Sessions`].
 
 use anomseq_core::{Cmd, Sessions, SessionsBuilder};
+
+use crate::events::EventListBuilder;
 use arrow::array::{Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait, StructArray};
 use arrow::datatypes::DataType;
 
@@ -175,4 +177,38 @@ fn push_params(b: &mut SessionsBuilder, name: &str, params: &ArrayRef, e: usize)
         _ => return Ok(None),
     }
     Ok(Some(()))
+}
+
+/// Encode sessions as an event-list column ([`event_list_type`](crate::event_list_type) of their type).
+pub fn sessions_to_column(sessions: &Sessions) -> ArrayRef {
+    windows_to_column(sessions, (0..sessions.len()).map(|i| Some(0..sessions.session_len(i))))
+}
+
+/// Encode a slice of each session (e.g. its rarest window) as an event-list column;
+/// `None` gives an empty list. Ranges are clamped to their session.
+pub fn windows_to_column<I>(sessions: &Sessions, ranges: I) -> ArrayRef
+where
+    I: IntoIterator<Item = Option<std::ops::Range<usize>>>,
+{
+    let kind = sessions.session_type();
+    let mut b = EventListBuilder::new(kind);
+    for (i, r) in ranges.into_iter().enumerate() {
+        if let Some(r) = r {
+            let full = sessions.session_range(i);
+            let start = (full.start + r.start).min(full.end);
+            let end = (full.start + r.end).min(full.end);
+            for e in start..end {
+                let ev = sessions.event(e);
+                let name = sessions.names().resolve(ev.name);
+                let params = ev.params.iter().enumerate().map(|(j, &p)| {
+                    let v = ev.values.get(j).map_or("", |&v| sessions.values().resolve(v));
+                    (sessions.params().resolve(p), v)
+                });
+                b.append(name, params);
+            }
+        }
+        // offsets only grow, so this cannot overflow before the data did
+        let _ = b.end_session();
+    }
+    b.finish()
 }

@@ -78,7 +78,7 @@ mod stream;
 mod time;
 
 pub use batch::{session_index, sessionize, SessionizeOptions, Sessionized};
-pub use decode::sessions_from_column;
+pub use decode::{sessions_from_column, sessions_to_column, windows_to_column};
 pub use duration::Duration;
 pub use error::{BadRow, Error};
 pub use events::{event_list_type, EventSpec, ParamsSource};
