@@ -185,6 +185,7 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
             (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::ArrowStream => {
+            check_stream_prefix(path, &file, len)?;
             let r =
                 arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
@@ -214,6 +215,29 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
         }
     };
     Ok(BatchReader { path: path.to_owned(), format, schema, inner })
+}
+
+/// Refuse a file whose first IPC message claims more bytes than the file holds
+/// (arrow would allocate that much before failing).
+fn check_stream_prefix(path: &Path, file: &File, len: u64) -> Result<(), Error> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut f = file;
+    let n = f.read(&mut head).map_err(io(path))?;
+    (&*file).rewind().map_err(io(path))?;
+    let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let claimed = match n {
+        8 if word(&head) == 0xFFFF_FFFF => u64::from(word(&head[4..])) + 8,
+        n if n >= 4 => u64::from(word(&head)) + 4,
+        _ => len + 1,
+    };
+    if claimed > len {
+        return Err(Error::Read {
+            path: path.to_owned(),
+            message: format!("not an Arrow IPC stream: the first message claims {claimed} bytes, the file has {len}"),
+        });
+    }
+    Ok(())
 }
 
 /// Read a whole file into one record batch (see [`open`]).

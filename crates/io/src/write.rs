@@ -52,21 +52,25 @@ fn is_nested(dt: &DataType) -> bool {
     matches!(dt, DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(..))
 }
 
-/// The schema CSV gets: nested columns become Utf8 (JSON text).
-fn csv_schema(schema: &Schema) -> SchemaRef {
+/// Does a text format write this column as our own text? Nested columns (CSV only:
+/// JSON text) and timestamps (RFC 3339 in UTC, `2020-04-18T04:50:30Z`).
+fn as_text(dt: &DataType, nested: bool) -> bool {
+    matches!(dt, DataType::Timestamp(..)) || (nested && is_nested(dt))
+}
+
+/// The schema a text format gets.
+fn text_schema(schema: &Schema, nested: bool) -> SchemaRef {
     Arc::new(Schema::new(
         schema
             .fields()
             .iter()
-            .map(
-                |f| {
-                    if is_nested(f.data_type()) {
-                        Field::new(f.name(), DataType::Utf8, true)
-                    } else {
-                        f.as_ref().clone()
-                    }
-                },
-            )
+            .map(|f| {
+                if as_text(f.data_type(), nested) {
+                    Field::new(f.name(), DataType::Utf8, f.is_nullable())
+                } else {
+                    f.as_ref().clone()
+                }
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -119,11 +123,11 @@ impl BatchWriter {
         let path = self.path.clone();
         let e = write(&path);
         match self.sink.as_mut() {
-            Some(Sink::Csv(w)) => w.write(&to_csv_batch(batch).map_err(|x| e(&x))?).map_err(|x| e(&x))?,
+            Some(Sink::Csv(w)) => w.write(&to_text_batch(batch, true).map_err(|x| e(&x))?).map_err(|x| e(&x))?,
             Some(Sink::Parquet(w)) => w.write(batch).map_err(|x| e(&x))?,
             Some(Sink::ArrowFile(w)) => w.write(batch).map_err(|x| e(&x))?,
             Some(Sink::ArrowStream(w)) => w.write(batch).map_err(|x| e(&x))?,
-            Some(Sink::Ndjson(w)) => w.write(batch).map_err(|x| e(&x))?,
+            Some(Sink::Ndjson(w)) => w.write(&to_text_batch(batch, false).map_err(|x| e(&x))?).map_err(|x| e(&x))?,
             None => return Err(e(&"the writer is already finished")),
         }
         self.rows += batch.num_rows();
@@ -137,7 +141,7 @@ impl BatchWriter {
         let file: File = match self.sink.take() {
             Some(Sink::Csv(mut w)) => {
                 if self.rows == 0 {
-                    let empty = RecordBatch::new_empty(csv_schema(&self.schema));
+                    let empty = RecordBatch::new_empty(text_schema(&self.schema, true));
                     w.write(&empty).map_err(|x| e(&x))?;
                 }
                 w.into_inner().into_inner().map_err(|x| e(&x))?
@@ -191,15 +195,34 @@ pub fn write_table(path: &Path, format: Option<Format>, table: &RecordBatch) -> 
     write_batches(path, format, table.schema(), [Ok(table.clone())])
 }
 
-fn to_csv_batch(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
-    if !batch.schema().fields().iter().any(|f| is_nested(f.data_type())) {
+fn to_text_batch(batch: &RecordBatch, nested: bool) -> Result<RecordBatch, arrow::error::ArrowError> {
+    if !batch.schema().fields().iter().any(|f| as_text(f.data_type(), nested)) {
         return Ok(batch.clone());
     }
     let cols: Vec<ArrayRef> = batch
         .columns()
         .iter()
         .map(|c| {
-            if is_nested(c.data_type()) {
+            if let DataType::Timestamp(unit, _) = c.data_type() {
+                // the raw values are UTC instants in `unit`, whatever the zone
+                let raw = arrow::compute::cast(c, &DataType::Int64)?;
+                let raw = raw.as_primitive::<arrow::datatypes::Int64Type>();
+                let scale: i64 = match unit {
+                    TimeUnit::Second => 1_000_000_000,
+                    TimeUnit::Millisecond => 1_000_000,
+                    TimeUnit::Microsecond => 1_000,
+                    TimeUnit::Nanosecond => 1,
+                };
+                let mut b = StringBuilder::new();
+                for i in 0..raw.len() {
+                    match (raw.is_valid(i), raw.value(i).checked_mul(scale)) {
+                        (true, Some(ns)) => b.append_value(format_timestamp(ns)),
+                        (true, None) => b.append_value(format!("{}{unit:?}", raw.value(i))),
+                        (false, _) => b.append_null(),
+                    }
+                }
+                Ok(Arc::new(b.finish()) as ArrayRef)
+            } else if nested && is_nested(c.data_type()) {
                 let mut b = StringBuilder::new();
                 for i in 0..c.len() {
                     if c.is_null(i) {
@@ -208,13 +231,13 @@ fn to_csv_batch(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowE
                         b.append_value(json_value(c.as_ref(), i).to_string());
                     }
                 }
-                Arc::new(b.finish()) as ArrayRef
+                Ok(Arc::new(b.finish()) as ArrayRef)
             } else {
-                c.clone()
+                Ok(c.clone())
             }
         })
-        .collect();
-    RecordBatch::try_new(csv_schema(&batch.schema()), cols)
+        .collect::<Result<_, arrow::error::ArrowError>>()?;
+    RecordBatch::try_new(text_schema(&batch.schema(), nested), cols)
 }
 
 /// One cell as JSON: lists as arrays, structs and maps as objects.
