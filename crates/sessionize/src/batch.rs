@@ -213,8 +213,10 @@ fn prepare(batches: &[RecordBatch], opts: &SessionizeOptions, extra: &[&str]) ->
     let keys: Vec<KeyCol> =
         opts.user_cols.iter().zip(&cols[..k]).map(|(name, c)| KeyCol::new(name, c)).collect::<Result<_, _>>()?;
     let mut check = RowCheck::new(opts.on_bad_row, 0, n);
-    let times = to_nanos(&cols[k], &opts.time_col, opts.epoch_unit, 0, &mut check)?;
-    let (key, n_keys) = key_ids(&keys, n);
+    let time_col = &cols[k];
+    let (times, (key, n_keys)) =
+        rayon::join(|| to_nanos(time_col, &opts.time_col, opts.epoch_unit, 0, &mut check), || key_ids(&keys, n));
+    let times = times?;
     Ok(Prepared { schema, cols, key, n_keys, times, check, n })
 }
 
@@ -284,12 +286,12 @@ pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &Even
         maxs.push(p.times[plan.perm[w[1] as usize - 1] as usize]);
         counts.push(i64::from(w[1] - w[0]));
     }
-    let list = event_list(&events, &plan)?;
+    let (list, sessions) = rayon::join(|| event_list(&events, &plan), || build_sessions(&events, &plan, kind));
+    let (list, sessions) = (list?, sessions?);
     let (f2, c2) = session_columns(&opts.time_col, spec.list_column(), list, mins, maxs, counts);
     fields.extend(f2);
     cols.extend(c2);
     let table = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?;
-    let sessions = build_sessions(&events, &plan, kind)?;
     Ok(Sessionized { table, sessions, bad_rows: std::mem::take(&mut p.check.bad), n_rows: p.n })
 }
 
