@@ -151,7 +151,7 @@ pub(crate) fn plan(key: &[u32], n_keys: usize, times: &[i64], check: &RowCheck, 
         for (j, &r) in bucket.iter().enumerate().skip(1) {
             let t = times[r as usize];
             // elapsed + gap == t - first: both limits are strict
-            if t.saturating_sub(prev) > gap || t.saturating_sub(first) > max_session {
+            if wide(t, prev) > i128::from(gap) || wide(t, first) > i128::from(max_session) {
                 bounds.push(base + j as u32);
                 first = t;
             }
@@ -160,6 +160,12 @@ pub(crate) fn plan(key: &[u32], n_keys: usize, times: &[i64], check: &RowCheck, 
     }
     bounds.push(total as u32);
     Plan { perm, bounds }
+}
+
+/// `a - b` without overflow.
+#[inline]
+pub(crate) fn wide(a: i64, b: i64) -> i128 {
+    i128::from(a) - i128::from(b)
 }
 
 /// One column per name, concatenated over the batches.
@@ -233,7 +239,8 @@ pub(crate) fn session_columns(
     maxs: Vec<i64>,
     counts: Vec<i64>,
 ) -> (Vec<Field>, Vec<ArrayRef>) {
-    let durations: Float64Array = mins.iter().zip(&maxs).map(|(a, b)| Some((b - a) as f64 / 1e9)).collect();
+    let durations: Float64Array =
+        mins.iter().zip(&maxs).map(|(&a, &b)| Some((i128::from(b) - i128::from(a)) as f64 / 1e9)).collect();
     let fields = vec![
         time_field(format!("{time_col}_min")),
         time_field(format!("{time_col}_max")),

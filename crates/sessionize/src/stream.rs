@@ -7,7 +7,7 @@ use anomseq_core::{Cmd, Params, SessionType};
 use arrow::array::{new_null_array, ArrayRef, Int64Builder, RecordBatch, StringBuilder, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use crate::batch::{session_columns, SessionizeOptions};
+use crate::batch::{session_columns, wide, SessionizeOptions};
 use crate::events::{check_spec, column_index, parse_events, EventListBuilder};
 use crate::keys::{check_key_type, KeyCol};
 use crate::rows::RowCheck;
@@ -179,7 +179,7 @@ impl StreamSessionizer {
             };
             let row = base + i;
             match self.open.get_mut(buf.as_slice()) {
-                Some(s) if t - s.last <= gap && t - s.start <= max_session => {
+                Some(s) if wide(t, s.last) <= i128::from(gap) && wide(t, s.start) <= i128::from(max_session) => {
                     s.last = t;
                     s.events.push(cmd);
                 }
@@ -200,7 +200,7 @@ impl StreamSessionizer {
             let done: Vec<Vec<u8>> = self
                 .open
                 .values()
-                .filter(|s| now - s.last > gap || now - s.start > max_session)
+                .filter(|s| wide(now, s.last) > i128::from(gap) || wide(now, s.start) > i128::from(max_session))
                 .map(|s| s.key.clone())
                 .collect();
             for k in done {

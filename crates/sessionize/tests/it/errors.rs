@@ -100,6 +100,17 @@ fn bad_input() {
              unit (s, ms, us, ns)"),
     );
     check(&epoch, &opts.clone().with_epoch_unit(EpochUnit::Seconds), &EventSpec::commands("op"), Ok(1));
+    let extreme = batch(vec![
+        ("user", strs(&[Some("u"), Some("u"), Some("u")])),
+        ("time", Arc::new(Int64Array::from(vec![i64::MIN, i64::MAX, 0])) as ArrayRef),
+        ("op", strs(&[Some("A"), Some("B"), Some("C")])),
+    ]);
+    let huge = opts.clone().with_epoch_unit(EpochUnit::Nanos).with_limits(
+        anomseq_sessionize::Duration::from_nanos(i64::MAX),
+        anomseq_sessionize::Duration::from_nanos(i64::MAX),
+    );
+    check(&extreme, &huge, &EventSpec::commands("op"), Ok(2));
+    check(&extreme, &opts.clone().with_epoch_unit(EpochUnit::Nanos), &EventSpec::commands("op"), Ok(3));
     let reserved = batch(vec![("user", strs(&[Some("u")])), ("time", strs(&[t])), ("op", strs(&[Some("##END##")]))]);
     check(
         &reserved,
