@@ -94,8 +94,6 @@ pub struct Sessionized {
 pub(crate) struct Plan {
     /// Row indices in (key, time) order, bad rows left out.
     pub(crate) perm: Vec<u32>,
-    /// The time of each row of `perm`.
-    pub(crate) times: Vec<i64>,
     /// Session `s` holds `perm[bounds[s]..bounds[s + 1]]`.
     pub(crate) bounds: Vec<u32>,
 }
@@ -125,45 +123,33 @@ pub(crate) fn plan(key: &[u32], n_keys: usize, times: &[i64], check: &RowCheck, 
         starts[k + 1] += starts[k];
     }
     let total = starts[n_keys] as usize;
-    // scatter row indices and their times together, so that everything after
-    // this reads times sequentially
     let mut perm = vec![0u32; total];
-    let mut ptimes = vec![0i64; total];
     let mut next = starts.clone();
-    for (i, (&k, &t)) in key.iter().zip(times).enumerate().take(n) {
+    for (i, &k) in key.iter().enumerate().take(n) {
         if !(skip && check.is_bad(i)) {
-            let at = next[k as usize] as usize;
-            perm[at] = i as u32;
-            ptimes[at] = t;
-            next[k as usize] += 1;
+            let k = k as usize;
+            perm[next[k] as usize] = i as u32;
+            next[k] += 1;
         }
     }
-    // stable sort by time inside each key (a linear check on time-ordered input)
+    // stable sort by time inside each key (linear on time-ordered input)
     let gap = opts.max_gap.as_nanos();
     let max_session = opts.max_session.as_nanos();
     let mut bounds = Vec::new();
-    let mut pairs: Vec<(i64, u32)> = Vec::new();
     for k in 0..n_keys {
-        let range = starts[k] as usize..starts[k + 1] as usize;
-        if range.is_empty() {
+        let bucket = &mut perm[starts[k] as usize..starts[k + 1] as usize];
+        if bucket.is_empty() {
             continue;
         }
-        let bt = &mut ptimes[range.clone()];
-        if !bt.windows(2).all(|w| w[0] <= w[1]) {
-            let bp = &mut perm[range.clone()];
-            pairs.clear();
-            pairs.extend(bt.iter().copied().zip(bp.iter().copied()));
-            pairs.sort_by_key(|&(t, _)| t);
-            for (j, &(t, r)) in pairs.iter().enumerate() {
-                bt[j] = t;
-                bp[j] = r;
-            }
+        if !bucket.windows(2).all(|w| times[w[0] as usize] <= times[w[1] as usize]) {
+            bucket.sort_by_key(|&r| times[r as usize]);
         }
         let base = starts[k];
         bounds.push(base);
-        let mut first = bt[0];
+        let mut first = times[bucket[0] as usize];
         let mut prev = first;
-        for (j, &t) in bt.iter().enumerate().skip(1) {
+        for (j, &r) in bucket.iter().enumerate().skip(1) {
+            let t = times[r as usize];
             // elapsed + gap == t - first: both limits are strict
             if wide(t, prev) > i128::from(gap) || wide(t, first) > i128::from(max_session) {
                 bounds.push(base + j as u32);
@@ -173,7 +159,7 @@ pub(crate) fn plan(key: &[u32], n_keys: usize, times: &[i64], check: &RowCheck, 
         }
     }
     bounds.push(total as u32);
-    Plan { perm, times: ptimes, bounds }
+    Plan { perm, bounds }
 }
 
 /// `a - b` without overflow.
@@ -303,8 +289,8 @@ pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &Even
     let mut maxs = Vec::with_capacity(ns);
     let mut counts = Vec::with_capacity(ns);
     for w in plan.bounds.windows(2) {
-        mins.push(plan.times[w[0] as usize]);
-        maxs.push(plan.times[w[1] as usize - 1]);
+        mins.push(p.times[plan.perm[w[0] as usize] as usize]);
+        maxs.push(p.times[plan.perm[w[1] as usize - 1] as usize]);
         counts.push(i64::from(w[1] - w[0]));
     }
     let (list, sessions) = rayon::join(|| event_list(&events, &plan), || build_sessions(&events, &plan, kind));
