@@ -37,8 +37,8 @@ fn main() {
             let start = Instant::now();
             let opts = SessionizeOptions::new(["UserId"], "TimeGenerated");
             let spec = EventSpec::commands("Operation");
-            let out = sessionize_file(Path::new(&args[2]), None, &opts, &spec, &ReadOptions::default())
-                .expect("sessionize");
+            let out =
+                sessionize_file(Path::new(&args[2]), None, &opts, &spec, &ReadOptions::default()).expect("sessionize");
             write_sessions(Path::new(&args[3]), None, &out.table).expect("write sessions");
             println!(
                 "sessions={} elapsed_s={:.3} peak_rss_bytes={}",

@@ -65,4 +65,3 @@ pub fn events(n: usize, users: u64, seed: u64) -> RecordBatch {
 pub fn arrow_size(batch: &RecordBatch) -> usize {
     batch.get_array_memory_size()
 }
-

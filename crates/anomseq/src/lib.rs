@@ -71,10 +71,10 @@
 #![deny(missing_docs)]
 
 pub use anomseq_core as core;
-pub use anomseq_model as model;
-pub use anomseq_score as score;
 #[cfg(feature = "io")]
 pub use anomseq_io as io;
+pub use anomseq_model as model;
+pub use anomseq_score as score;
 #[cfg(feature = "sessionize")]
 pub use anomseq_sessionize as sessionize;
 
