@@ -59,8 +59,7 @@ pub(crate) fn assert_counts(ours: &StrTable<u64>, theirs: &Value, what: &str) {
 
 /// Compare a two-level count table with the oracle's, as maps.
 pub(crate) fn assert_counts2(ours: &StrTable2<u64>, theirs: &Value, what: &str) {
-    let ours: BTreeMap<_, BTreeMap<_, _>> =
-        ours.iter().map(|(k, r)| (k.clone(), r.iter().cloned().collect())).collect();
+    let ours: BTreeMap<_, BTreeMap<_, _>> = ours.iter().map(|(k, r)| (k.clone(), r.iter().cloned().collect())).collect();
     let theirs: BTreeMap<String, BTreeMap<String, u64>> =
         table2(theirs).into_iter().map(|(k, r)| (k, r.into_iter().collect())).collect();
     assert_eq!(ours, theirs, "{what}");

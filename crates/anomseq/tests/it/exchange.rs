@@ -56,12 +56,7 @@ fn check_model(c: &Case) {
     assert_probs2(&p.trans_probs, &o["trans_probs"], REL, "trans_probs");
     if c.kind.has_params() {
         assert_probs(p.param_probs.as_ref().unwrap(), &o["param_probs"], REL, "param_probs");
-        assert_probs2(
-            p.param_cond_cmd_probs.as_ref().unwrap(),
-            &o["param_cond_cmd_probs"],
-            REL,
-            "param_cond_cmd_probs",
-        );
+        assert_probs2(p.param_cond_cmd_probs.as_ref().unwrap(), &o["param_cond_cmd_probs"], REL, "param_cond_cmd_probs");
     }
     if c.kind == SessionType::Values {
         assert_probs(p.value_probs.as_ref().unwrap(), &o["value_probs"], REL, "value_probs");
@@ -74,8 +69,7 @@ fn check_model(c: &Case) {
         // the parameter product follows each command's first-seen order: it must be msticpy's
         for (cmd, row) in p.param_cond_cmd_probs.as_ref().unwrap() {
             let ours: Vec<&str> = row.iter().map(|(k, _)| k.as_str()).collect();
-            let theirs: Vec<&str> =
-                o["param_cond_cmd_probs"][cmd].as_object().unwrap().keys().map(|k| k.as_str()).collect();
+            let theirs: Vec<&str> = o["param_cond_cmd_probs"][cmd].as_object().unwrap().keys().map(|k| k.as_str()).collect();
             assert_eq!(ours, theirs, "order of param_cond_cmd_probs[{cmd}]");
         }
         let theirs: Vec<String> = serde_json::from_value(o["modellable_params"].clone()).unwrap();
@@ -99,12 +93,7 @@ fn check_likelihoods(c: &Case) {
         let geo = anomseq::compute_geomean_lik_of_sessions(&ours, &c.data);
         let theirs_geo = &c.oracle["session_geomean_likelihoods"][format!("from_use_start_end_tokens_{tokens}")];
         for i in 0..c.data.len() {
-            assert!(
-                close(ours[i], num(&theirs[i]), REL),
-                "likelihood {i} tokens={tokens}: {} vs {}",
-                ours[i],
-                theirs[i]
-            );
+            assert!(close(ours[i], num(&theirs[i]), REL), "likelihood {i} tokens={tokens}: {} vs {}", ours[i], theirs[i]);
             assert!(close(geo[i], num(&theirs_geo[i]), REL), "geomean {i} tokens={tokens}");
         }
         // log-likelihoods agree with the logs of the likelihoods (none underflows here)
@@ -223,10 +212,7 @@ fn scores_do_not_depend_on_thread_count() {
             let opts = WindowOptions::new(3);
             let w = score::rarest_windows(c.model.probabilities(), &c.data, &opts).unwrap();
             let l = anomseq::compute_likelihoods_of_sessions(&c.model, &c.data, true).unwrap();
-            (
-                w.iter().map(|w| (w.start, w.likelihood.to_bits())).collect::<Vec<_>>(),
-                l.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            )
+            (w.iter().map(|w| (w.start, w.likelihood.to_bits())).collect::<Vec<_>>(), l.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
         })
     };
     assert_eq!(run(1), run(4));

@@ -10,9 +10,7 @@ use anomseq::model::{
     cmds_probs, laplace_smooth, modellable_params, params_probs, smooth_cmds, smooth_keyed, values_probs, Counts,
     ProbTables, StrTable, Table, Table2, Vocab,
 };
-use anomseq::score::{
-    prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods, WindowOptions,
-};
+use anomseq::score::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods, WindowOptions};
 use anomseq::{Cmd, Model, Probabilities, SessionType, Sessions, SessionsBuilder};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -137,11 +135,7 @@ fn named<T: Clone + Serialize>(t: &Table<T>, keys: &anomseq::core::Interner) -> 
     obj(&t.iter().map(|(k, v)| (keys.resolve(*k).to_owned(), v.clone())).collect::<Vec<_>>())
 }
 
-fn named2<T: Clone + Serialize>(
-    t: &Table2<T>,
-    rows: &anomseq::core::Interner,
-    cols: &anomseq::core::Interner,
-) -> Value {
+fn named2<T: Clone + Serialize>(t: &Table2<T>, rows: &anomseq::core::Interner, cols: &anomseq::core::Interner) -> Value {
     Value::Object(t.iter().map(|(r, row)| (rows.resolve(*r).to_owned(), named(row, cols))).collect())
 }
 
@@ -190,33 +184,17 @@ fn model_dump(m: &Model) -> Map<String, Value> {
     for k in ["session_likelihoods", "session_geomean_likelihoods"] {
         d.insert(k.into(), Value::Null);
     }
-    for k in [
-        "rare_windows",
-        "rare_window_likelihoods",
-        "rare_windows_geo",
-        "rare_window_likelihoods_geo",
-        "set_params_cond_cmd_probs",
-    ] {
+    for k in ["rare_windows", "rare_window_likelihoods", "rare_windows_geo", "rare_window_likelihoods_geo", "set_params_cond_cmd_probs"] {
         d.insert(k.into(), json!({}));
     }
     d
 }
 
-fn add_windows(
-    d: &mut Map<String, Value>,
-    m: &Model,
-    s: &Sessions,
-    k: usize,
-    tokens: bool,
-    geo: bool,
-) -> Result<(), String> {
+fn add_windows(d: &mut Map<String, Value>, m: &Model, s: &Sessions, k: usize, tokens: bool, geo: bool) -> Result<(), String> {
     let w = anomseq::compute_rarest_windows(m, s, k, tokens, geo).map_err(|e| e.to_string())?;
     let suffix = if geo { "_geo" } else { "" };
-    let windows: Vec<Value> = w
-        .iter()
-        .enumerate()
-        .map(|(i, w)| to_json(&w.range().map(|r| s.slice_cmds(i, r)).unwrap_or_default()))
-        .collect();
+    let windows: Vec<Value> =
+        w.iter().enumerate().map(|(i, w)| to_json(&w.range().map(|r| s.slice_cmds(i, r)).unwrap_or_default())).collect();
     let liks: Vec<Value> = w.iter().map(|w| to_json(&w.likelihood)).collect();
     d[&format!("rare_windows{suffix}")][k.to_string()] = Value::Array(windows);
     d[&format!("rare_window_likelihoods{suffix}")][k.to_string()] = Value::Array(liks);
@@ -252,8 +230,7 @@ fn run(function: &str, a: &Value) -> Option<Outcome> {
         }
         ("laplace_smooth", "laplace_smooth_param_counts") => {
             let mut v = Vocab::default();
-            let rows: Vec<u32> =
-                a["cmds"].as_array().unwrap().iter().map(|c| v.cmds.intern(c.as_str().unwrap())).collect();
+            let rows: Vec<u32> = a["cmds"].as_array().unwrap().iter().map(|c| v.cmds.intern(c.as_str().unwrap())).collect();
             let single = id_table::<u64>(&a["param_counts"], &mut v.params);
             let pairs = id_table2::<u64>(&a["cmd_param_counts"], &mut v.cmds, &mut v.params);
             let (s, p) = smooth_keyed(&rows, &single, &pairs, v.cmds.len());
@@ -261,8 +238,7 @@ fn run(function: &str, a: &Value) -> Option<Outcome> {
         }
         ("laplace_smooth", "laplace_smooth_value_counts") => {
             let mut v = Vocab::default();
-            let rows: Vec<u32> =
-                a["params"].as_array().unwrap().iter().map(|c| v.params.intern(c.as_str().unwrap())).collect();
+            let rows: Vec<u32> = a["params"].as_array().unwrap().iter().map(|c| v.params.intern(c.as_str().unwrap())).collect();
             let single = id_table::<u64>(&a["value_counts"], &mut v.values);
             let pairs = id_table2::<u64>(&a["param_value_counts"], &mut v.params, &mut v.values);
             let (s, p) = smooth_keyed(&rows, &single, &pairs, v.params.len());
@@ -304,17 +280,10 @@ fn run(function: &str, a: &Value) -> Option<Outcome> {
         }),
         (_, "compute_likelihood_window") => probs(kind, a).map(|p| {
             let w = cmd_lists(&a["window"]);
-            json!(window_likelihood(
-                &p,
-                &w,
-                a["use_start_token"].as_bool().unwrap(),
-                a["use_end_token"].as_bool().unwrap()
-            ))
+            json!(window_likelihood(&p, &w, a["use_start_token"].as_bool().unwrap(), a["use_end_token"].as_bool().unwrap()))
         }),
         (_, "compute_likelihood_windows_in_session") => probs(kind, a).and_then(|p| {
-            window_likelihoods(&p, &cmd_lists(&a["session"]), &window_options(a))
-                .map(|l| json!(l))
-                .map_err(|e| e.to_string())
+            window_likelihoods(&p, &cmd_lists(&a["session"]), &window_options(a)).map(|l| json!(l)).map_err(|e| e.to_string())
         }),
         (_, "rarest_window_session") => probs(kind, a).and_then(|p| {
             rarest_window_session(&p, &cmd_lists(&a["session"]), &window_options(a))
@@ -344,10 +313,7 @@ fn run(function: &str, a: &Value) -> Option<Outcome> {
                     let l = anomseq::compute_likelihoods_of_sessions(&m, &s, tokens).map_err(|e| e.to_string())?;
                     d.insert("session_likelihoods".into(), json!(l));
                     if method == "Model.compute_scores" {
-                        d.insert(
-                            "session_geomean_likelihoods".into(),
-                            json!(anomseq::compute_geomean_lik_of_sessions(&l, &s)),
-                        );
+                        d.insert("session_geomean_likelihoods".into(), json!(anomseq::compute_geomean_lik_of_sessions(&l, &s)));
                         add_windows(&mut d, &m, &s, 2, tokens, false)?;
                         add_windows(&mut d, &m, &s, 3, tokens, false)?;
                     }
@@ -375,10 +341,7 @@ fn run(function: &str, a: &Value) -> Option<Outcome> {
                 data.insert(lk, w.iter().map(|w| to_json(&w.likelihood)).collect());
                 data.insert(
                     wk,
-                    w.iter()
-                        .enumerate()
-                        .map(|(i, w)| to_json(&w.range().map(|r| s.slice_cmds(i, r)).unwrap_or_default()))
-                        .collect(),
+                    w.iter().enumerate().map(|(i, w)| to_json(&w.range().map(|r| s.slice_cmds(i, r)).unwrap_or_default())).collect(),
                 );
                 json!({"$frame": {"columns": columns, "n_rows": lists.len(), "data": data}})
             })
@@ -412,11 +375,7 @@ fn target<'a>(t: &str, result: &'a Value) -> Option<Value> {
     for p in parts {
         let (name, idx) = split_index(p);
         cur = if let Some(f) = cur.get("$frame") {
-            if name == "columns" {
-                f["columns"].clone()
-            } else {
-                f["data"][name].clone()
-            }
+            if name == "columns" { f["columns"].clone() } else { f["data"][name].clone() }
         } else {
             cur.get(name)?.clone()
         };
