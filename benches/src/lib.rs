@@ -5,7 +5,10 @@
 //! that are either categorical or free text, so every session type has the
 //! shape of real admin logs.
 
+use std::sync::Arc;
+
 use anomseq::{SessionType, Sessions, SessionsBuilder};
+use arrow::array::{ArrayRef, RecordBatch, StringBuilder, TimestampNanosecondArray};
 
 /// A small, fast, seeded generator (xorshift64*).
 #[derive(Debug, Clone)]
@@ -96,4 +99,41 @@ pub fn synthetic_sessions(kind: SessionType, n_sessions: usize, mean_len: usize,
         b.end_session().unwrap();
     }
     b.finish().unwrap()
+}
+
+/// `n` log events in time order, as one would export them: `UserId` (Utf8, one of
+/// `users`, 5 % missing), `TimeGenerated` (Timestamp(ns, "UTC"), a few ms apart on
+/// average, many equal) and `Operation` (Utf8, one of 60 names).
+pub fn events(n: usize, users: u64, seed: u64) -> RecordBatch {
+    let mut rng = Rng::new(seed);
+    let mut user = StringBuilder::with_capacity(n, n * 10);
+    let mut op = StringBuilder::with_capacity(n, n * 14);
+    let mut time = Vec::with_capacity(n);
+    let user_names: Vec<String> = (0..users).map(|u| format!("user{u:06}@corp")).collect();
+    let op_names: Vec<String> = (0..60).map(|o| format!("Set-Thing{o:02}")).collect();
+    let mut t: i64 = 1_587_185_430_000_000_000;
+    for _ in 0..n {
+        t += (rng.below(8) as i64) * 1_000_000;
+        time.push(t);
+        let u = rng.below((users + users / 19 + 1) as usize) as u64;
+        if u < users {
+            user.append_value(&user_names[u as usize]);
+        } else {
+            user.append_null();
+        }
+        // a skewed command distribution
+        let o = rng.below(60) * rng.below(60) / 59;
+        op.append_value(&op_names[o]);
+    }
+    RecordBatch::try_from_iter([
+        ("UserId", Arc::new(user.finish()) as ArrayRef),
+        ("TimeGenerated", Arc::new(TimestampNanosecondArray::from(time).with_timezone("UTC")) as ArrayRef),
+        ("Operation", Arc::new(op.finish()) as ArrayRef),
+    ])
+    .expect("columns of one length")
+}
+
+/// The in-memory size of a batch's Arrow buffers, in bytes.
+pub fn arrow_size(batch: &RecordBatch) -> usize {
+    batch.get_array_memory_size()
 }

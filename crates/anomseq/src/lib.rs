@@ -15,6 +15,8 @@
 //! | [`core`] | [`Cmd`], [`Sessions`]: validated, interned data sets |
 //! | [`model`] | [`Model`]: counts, Laplace smoothing, probabilities; [`Model::merge`] |
 //! | [`score`] | likelihoods and rarest windows ([`RarestWindow`]), in parallel |
+//! | `sessionize` (feature `sessionize`, on by default) | rows of log events → sessions, over Arrow |
+//! | `io` (feature `io`, on by default) | CSV, Parquet, Arrow IPC and NDJSON in; sessions and scores out |
 //!
 //! This crate re-exports them and offers the high-level verbs of msticpy's
 //! guide under the same names: [`train`], [`compute_scores`],
@@ -43,11 +45,38 @@
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # From raw logs
+//!
+//! With the default features, `anomseq::sessionize` cuts rows of events into
+//! sessions exactly as msticpy's `sessionize_data` does, over Arrow record
+//! batches, and `anomseq::io` reads and writes the files around it:
+//!
+//! ```
+//! # #[cfg(feature = "io")] {
+//! use anomseq::io::{sessionize_file, ReadOptions};
+//! use anomseq::sessionize::{EventSpec, SessionizeOptions};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let csv = dir.path().join("events.csv");
+//! std::fs::write(&csv, "user,time,op\nu1,2020-01-01T00:00:00Z,Set-Mailbox\nu1,2020-01-01T00:01:00Z,Set-User\n")?;
+//! let opts = SessionizeOptions::new(["user"], "time"); // 20 min sessions, 2 min gaps
+//! let out = sessionize_file(&csv, None, &opts, &EventSpec::commands("op"), &ReadOptions::default())?;
+//! assert_eq!(out.sessions.session_len(0), 2);
+//! let model = anomseq::train(&out.sessions);
+//! # let _ = model;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub use anomseq_core as core;
+#[cfg(feature = "io")]
+pub use anomseq_io as io;
 pub use anomseq_model as model;
 pub use anomseq_score as score;
+#[cfg(feature = "sessionize")]
+pub use anomseq_sessionize as sessionize;
 
 pub use anomseq_core::{Cmd, Params, SessionType, Sessions, SessionsBuilder};
 pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities};

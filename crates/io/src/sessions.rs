@@ -1,0 +1,181 @@
+//! Files of events to sessions, and files of sessions to scores.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anomseq_core::Sessions;
+use anomseq_score::RarestWindow;
+use anomseq_sessionize::{
+    sessionize, sessions_from_column, windows_to_column, BadRow, EventSpec, SessionizeOptions, Sessionized,
+    StreamSessionizer,
+};
+use arrow::array::{ArrayRef, Float64Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema};
+
+use crate::error::{read, sess, write};
+use crate::{open, read_table, BatchWriter, Error, Format, ReadOptions};
+
+/// The columns a sessionize run reads (user keys, time, event columns).
+fn needed(opts: &SessionizeOptions, spec: &EventSpec, read: &ReadOptions) -> ReadOptions {
+    let mut cols: Vec<String> = opts.input_columns().into_iter().map(str::to_owned).collect();
+    cols.extend(spec.input_columns().into_iter().map(str::to_owned));
+    read.clone().with_columns(cols)
+}
+
+/// Read a file of events (only the columns needed) and sessionize it.
+///
+/// Errors name the file, and the row, column and value where one is at fault.
+pub fn sessionize_file(
+    input: &Path,
+    format: Option<Format>,
+    opts: &SessionizeOptions,
+    spec: &EventSpec,
+    read_opts: &ReadOptions,
+) -> Result<Sessionized, Error> {
+    let r = open(input, format, &needed(opts, spec, read_opts))?;
+    let schema = r.schema();
+    let batches: Vec<RecordBatch> = r.collect::<Result<_, _>>()?;
+    // one contiguous batch, the pieces freed before sessionizing: peak memory stays
+    // near twice the input only for the copy, not during the sort
+    let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
+    drop(batches);
+    sessionize(std::slice::from_ref(&table), opts, spec).map_err(sess(input))
+}
+
+/// What a streaming run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSummary {
+    /// Input rows read, bad ones included.
+    pub rows: usize,
+    /// Sessions written.
+    pub sessions: usize,
+    /// Rows left out ([`OnBadRow::Skip`](anomseq_sessionize::OnBadRow::Skip)).
+    pub bad_rows: Vec<BadRow>,
+}
+
+/// Sessionize a time-ordered file of events into a sessions file, streaming:
+/// memory grows with the open sessions, not with the file. Sessions are written
+/// in closing order. On any error nothing is left at `output`.
+pub fn sessionize_stream(
+    input: &Path,
+    format: Option<Format>,
+    opts: &SessionizeOptions,
+    spec: &EventSpec,
+    read_opts: &ReadOptions,
+    output: &Path,
+    out_format: Option<Format>,
+) -> Result<StreamSummary, Error> {
+    let r = open(input, format, &needed(opts, spec, read_opts))?;
+    let mut s = StreamSessionizer::new(r.schema(), opts.clone(), spec.clone()).map_err(sess(input))?;
+    let mut w = BatchWriter::create(output, out_format, s.output_schema())?;
+    for b in r {
+        if let Some(out) = s.push(&b?).map_err(sess(input))? {
+            w.write(&out)?;
+        }
+    }
+    if let Some(out) = s.finish().map_err(sess(input))? {
+        w.write(&out)?;
+    }
+    let summary = StreamSummary { rows: s.n_rows(), sessions: s.n_sessions(), bad_rows: s.bad_rows().to_vec() };
+    w.finish()?;
+    Ok(summary)
+}
+
+/// Write a sessions table (e.g. [`Sessionized::table`]) atomically.
+pub fn write_sessions(path: &Path, format: Option<Format>, table: &RecordBatch) -> Result<usize, Error> {
+    crate::write_table(path, format, table)
+}
+
+/// A file of sessions read back: every column as read, and the sessions of one column.
+#[derive(Debug, Clone)]
+pub struct SessionsTable {
+    /// Every column of the file.
+    pub table: RecordBatch,
+    /// The sessions of column `column`, session `i` from row `i`.
+    pub sessions: Sessions,
+    /// The name of the session column.
+    pub column: String,
+}
+
+impl SessionsTable {
+    /// The other columns (all but the session column).
+    pub fn others(&self) -> RecordBatch {
+        let mut t = self.table.clone();
+        if let Ok(i) = t.schema().index_of(&self.column) {
+            t.remove_column(i);
+        }
+        t
+    }
+}
+
+/// Read a file of sessions (any format): `session_col` holds each session as an
+/// Arrow list of events or as JSON text in the oracle encoding.
+pub fn read_sessions(path: &Path, format: Option<Format>, session_col: &str) -> Result<SessionsTable, Error> {
+    let table = read_table(path, format, &ReadOptions::default())?;
+    if table.num_rows() == 0 {
+        return Err(Error::Read { path: path.to_owned(), message: "no sessions (the file has no rows)".into() });
+    }
+    let idx = table.schema().index_of(session_col).map_err(|_| Error::Sessionize {
+        path: path.to_owned(),
+        source: anomseq_sessionize::Error::MissingColumn {
+            column: session_col.to_owned(),
+            available: table.schema().fields().iter().map(|f| f.name().clone()).collect(),
+        },
+    })?;
+    let sessions = sessions_from_column(session_col, table.column(idx)).map_err(sess(path))?;
+    Ok(SessionsTable { table, sessions, column: session_col.to_owned() })
+}
+
+/// Write `table` with two columns appended: `rarest_window{k}_likelihood`
+/// (Float64, null when no window fits) and `rarest_window{k}` (the window's
+/// events, in the sessions' list encoding; empty when none fits) — msticpy's
+/// `score_sessions` columns. `table` row `i` belongs to session `i`.
+pub fn write_scored(
+    path: &Path,
+    format: Option<Format>,
+    table: &RecordBatch,
+    sessions: &Sessions,
+    windows: &[RarestWindow],
+    k: usize,
+) -> Result<usize, Error> {
+    if table.num_rows() != sessions.len() || windows.len() != sessions.len() {
+        return Err(Error::Invalid(format!(
+            "{} rows, {} sessions and {} windows: they must match",
+            table.num_rows(),
+            sessions.len(),
+            windows.len()
+        )));
+    }
+    let lik: Float64Array = windows
+        .iter()
+        .map(|w| if w.likelihood.is_nan() || w.range().is_none() { None } else { Some(w.likelihood) })
+        .collect();
+    let win: ArrayRef = windows_to_column(sessions, windows.iter().map(RarestWindow::range));
+    let mut fields: Vec<Field> = table.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(format!("rarest_window{k}_likelihood"), DataType::Float64, true));
+    fields.push(Field::new(format!("rarest_window{k}"), win.data_type().clone(), true));
+    let mut cols = table.columns().to_vec();
+    cols.push(Arc::new(lik));
+    cols.push(win);
+    let out = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| write(path)(&e))?;
+    crate::write_table(path, format, &out)
+}
+
+/// Write skipped rows with their reasons (columns `row`, `column`, `value`, `reason`).
+pub fn write_bad_rows(path: &Path, format: Option<Format>, rows: &[BadRow]) -> Result<usize, Error> {
+    use arrow::array::{StringArray, UInt64Array};
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("row", DataType::UInt64, false),
+        Field::new("column", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, false),
+    ]));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row as u64))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.column.as_str()))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.value.as_str()))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.reason.as_str()))),
+    ];
+    let batch = RecordBatch::try_new(schema, cols).map_err(|e| read(path)(&e))?;
+    crate::write_table(path, format, &batch)
+}

@@ -1,0 +1,297 @@
+//! Writers: Parquet, Arrow IPC, NDJSON and CSV, written atomically.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anomseq_sessionize::format_timestamp;
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde_json::{json, Value};
+
+use crate::error::{io, write};
+use crate::{Error, Format};
+
+enum Sink {
+    Csv(arrow::csv::Writer<BufWriter<File>>),
+    Parquet(ArrowWriter<File>),
+    ArrowFile(arrow::ipc::writer::FileWriter<BufWriter<File>>),
+    ArrowStream(arrow::ipc::writer::StreamWriter<BufWriter<File>>),
+    Ndjson(arrow::json::LineDelimitedWriter<BufWriter<File>>),
+}
+
+/// Writes record batches to a file atomically: into a temporary file in the
+/// same folder, renamed over the destination by [`finish`](BatchWriter::finish).
+/// Dropped without `finish` (an error on the way), it removes the temporary
+/// file and leaves the destination untouched.
+///
+/// CSV cannot hold lists or structs: such columns are written as JSON text
+/// (an event list in the oracle encoding, e.g. `["a","b"]` or
+/// `[{"name":"a","params":{"k":"v"}}]`).
+pub struct BatchWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    format: Format,
+    schema: SchemaRef,
+    sink: Option<Sink>,
+    rows: usize,
+}
+
+impl fmt::Debug for BatchWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchWriter").field("path", &self.path).field("format", &self.format).finish_non_exhaustive()
+    }
+}
+
+fn is_nested(dt: &DataType) -> bool {
+    matches!(dt, DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(..))
+}
+
+/// Does a text format write this column as our own text? Nested columns (CSV only:
+/// JSON text) and timestamps (RFC 3339 in UTC, `2020-04-18T04:50:30Z`).
+fn as_text(dt: &DataType, nested: bool) -> bool {
+    matches!(dt, DataType::Timestamp(..)) || (nested && is_nested(dt))
+}
+
+/// The schema a text format gets.
+fn text_schema(schema: &Schema, nested: bool) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if as_text(f.data_type(), nested) {
+                    Field::new(f.name(), DataType::Utf8, f.is_nullable())
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+impl BatchWriter {
+    /// Start writing batches of `schema` to `path`; the format is `format` or the extension's.
+    pub fn create(path: &Path, format: Option<Format>, schema: SchemaRef) -> Result<Self, Error> {
+        let format = Format::resolve(format, path)?;
+        let name = path.file_name().ok_or_else(|| Error::Write {
+            path: path.to_owned(),
+            message: "the destination has no file name".into(),
+        })?;
+        let tmp = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+        let file = File::create(&tmp).map_err(io(&tmp))?;
+        let mut w = BatchWriter { path: path.to_owned(), tmp, format, schema: schema.clone(), sink: None, rows: 0 };
+        let e = |x: &dyn fmt::Display| Error::Write { path: path.to_owned(), message: x.to_string() };
+        let sink = match format {
+            Format::Csv => Sink::Csv(
+                arrow::csv::WriterBuilder::new().with_header(true).build(BufWriter::with_capacity(1 << 20, file)),
+            ),
+            Format::Parquet => {
+                let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+                Sink::Parquet(ArrowWriter::try_new(file, schema, Some(props)).map_err(|x| e(&x))?)
+            }
+            Format::ArrowFile => Sink::ArrowFile(
+                arrow::ipc::writer::FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
+                    .map_err(|x| e(&x))?,
+            ),
+            Format::ArrowStream => Sink::ArrowStream(
+                arrow::ipc::writer::StreamWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
+                    .map_err(|x| e(&x))?,
+            ),
+            Format::Ndjson => Sink::Ndjson(
+                arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, arrow::json::writer::LineDelimited>(BufWriter::with_capacity(1 << 20, file)),
+            ),
+        };
+        w.sink = Some(sink);
+        Ok(w)
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Write one batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        let path = self.path.clone();
+        let e = write(&path);
+        match self.sink.as_mut() {
+            Some(Sink::Csv(w)) => w.write(&to_text_batch(batch, true).map_err(|x| e(&x))?).map_err(|x| e(&x))?,
+            Some(Sink::Parquet(w)) => w.write(batch).map_err(|x| e(&x))?,
+            Some(Sink::ArrowFile(w)) => w.write(batch).map_err(|x| e(&x))?,
+            Some(Sink::ArrowStream(w)) => w.write(batch).map_err(|x| e(&x))?,
+            Some(Sink::Ndjson(w)) => w.write(&to_text_batch(batch, false).map_err(|x| e(&x))?).map_err(|x| e(&x))?,
+            None => return Err(e(&"the writer is already finished")),
+        }
+        self.rows += batch.num_rows();
+        Ok(())
+    }
+
+    /// Finish the file and move it into place.
+    pub fn finish(mut self) -> Result<usize, Error> {
+        let path = self.path.clone();
+        let e = write(&path);
+        let file: File = match self.sink.take() {
+            Some(Sink::Csv(mut w)) => {
+                if self.rows == 0 {
+                    let empty = RecordBatch::new_empty(text_schema(&self.schema, true));
+                    w.write(&empty).map_err(|x| e(&x))?;
+                }
+                w.into_inner().into_inner().map_err(|x| e(&x))?
+            }
+            Some(Sink::Parquet(w)) => w.into_inner().map_err(|x| e(&x))?,
+            Some(Sink::ArrowFile(mut w)) => {
+                w.finish().map_err(|x| e(&x))?;
+                w.into_inner().map_err(|x| e(&x))?.into_inner().map_err(|x| e(&x))?
+            }
+            Some(Sink::ArrowStream(mut w)) => {
+                w.finish().map_err(|x| e(&x))?;
+                w.into_inner().map_err(|x| e(&x))?.into_inner().map_err(|x| e(&x))?
+            }
+            Some(Sink::Ndjson(mut w)) => {
+                w.finish().map_err(|x| e(&x))?;
+                let mut b = w.into_inner();
+                b.flush().map_err(io(&path))?;
+                b.into_inner().map_err(|x| e(&x))?
+            }
+            None => return Err(e(&"the writer is already finished")),
+        };
+        file.sync_all().map_err(io(&path))?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.path).map_err(io(&path))?;
+        Ok(self.rows)
+    }
+}
+
+impl Drop for BatchWriter {
+    fn drop(&mut self) {
+        if self.tmp.exists() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Write batches of `schema` to `path` atomically; returns the number of rows.
+pub fn write_batches<I>(path: &Path, format: Option<Format>, schema: SchemaRef, batches: I) -> Result<usize, Error>
+where
+    I: IntoIterator<Item = Result<RecordBatch, Error>>,
+{
+    let mut w = BatchWriter::create(path, format, schema)?;
+    for b in batches {
+        w.write(&b?)?;
+    }
+    w.finish()
+}
+
+/// Write one table to `path` atomically.
+pub fn write_table(path: &Path, format: Option<Format>, table: &RecordBatch) -> Result<usize, Error> {
+    write_batches(path, format, table.schema(), [Ok(table.clone())])
+}
+
+fn to_text_batch(batch: &RecordBatch, nested: bool) -> Result<RecordBatch, arrow::error::ArrowError> {
+    if !batch.schema().fields().iter().any(|f| as_text(f.data_type(), nested)) {
+        return Ok(batch.clone());
+    }
+    let cols: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|c| {
+            if let DataType::Timestamp(unit, _) = c.data_type() {
+                // the raw values are UTC instants in `unit`, whatever the zone
+                let raw = arrow::compute::cast(c, &DataType::Int64)?;
+                let raw = raw.as_primitive::<arrow::datatypes::Int64Type>();
+                let scale: i64 = match unit {
+                    TimeUnit::Second => 1_000_000_000,
+                    TimeUnit::Millisecond => 1_000_000,
+                    TimeUnit::Microsecond => 1_000,
+                    TimeUnit::Nanosecond => 1,
+                };
+                let mut b = StringBuilder::new();
+                for i in 0..raw.len() {
+                    match (raw.is_valid(i), raw.value(i).checked_mul(scale)) {
+                        (true, Some(ns)) => b.append_value(format_timestamp(ns)),
+                        (true, None) => b.append_value(format!("{}{unit:?}", raw.value(i))),
+                        (false, _) => b.append_null(),
+                    }
+                }
+                Ok(Arc::new(b.finish()) as ArrayRef)
+            } else if nested && is_nested(c.data_type()) {
+                let mut b = StringBuilder::new();
+                for i in 0..c.len() {
+                    if c.is_null(i) {
+                        b.append_null();
+                    } else {
+                        b.append_value(json_value(c.as_ref(), i).to_string());
+                    }
+                }
+                Ok(Arc::new(b.finish()) as ArrayRef)
+            } else {
+                Ok(c.clone())
+            }
+        })
+        .collect::<Result<_, arrow::error::ArrowError>>()?;
+    RecordBatch::try_new(text_schema(&batch.schema(), nested), cols)
+}
+
+/// One cell as JSON: lists as arrays, structs and maps as objects.
+pub(crate) fn json_value(c: &dyn Array, i: usize) -> Value {
+    if c.is_null(i) {
+        return Value::Null;
+    }
+    match c.data_type() {
+        DataType::Utf8 => json!(c.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => json!(c.as_string::<i64>().value(i)),
+        DataType::Boolean => json!(c.as_boolean().value(i)),
+        DataType::Int64 => json!(c.as_primitive::<arrow::datatypes::Int64Type>().value(i)),
+        DataType::Float64 => {
+            let v = c.as_primitive::<arrow::datatypes::Float64Type>().value(i);
+            if v.is_finite() {
+                json!(v)
+            } else {
+                Value::Null
+            }
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            json!(format_timestamp(c.as_primitive::<arrow::datatypes::TimestampNanosecondType>().value(i)))
+        }
+        DataType::List(_) => {
+            let l = c.as_list::<i32>().value(i);
+            Value::Array((0..l.len()).map(|j| json_value(l.as_ref(), j)).collect())
+        }
+        DataType::LargeList(_) => {
+            let l = c.as_list::<i64>().value(i);
+            Value::Array((0..l.len()).map(|j| json_value(l.as_ref(), j)).collect())
+        }
+        DataType::Struct(fields) => {
+            let s = c.as_struct();
+            Value::Object(
+                fields.iter().zip(s.columns()).map(|(f, a)| (f.name().clone(), json_value(a.as_ref(), i))).collect(),
+            )
+        }
+        DataType::Map(..) => {
+            let m = c.as_map();
+            let off = m.value_offsets();
+            let (k, v) = (m.keys(), m.values());
+            let mut o = serde_json::Map::new();
+            for j in off[i] as usize..off[i + 1] as usize {
+                let key = match json_value(k.as_ref(), j) {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                o.insert(key, json_value(v.as_ref(), j));
+            }
+            Value::Object(o)
+        }
+        _ => match arrow::compute::cast(&c.slice(i, 1), &DataType::Utf8) {
+            Ok(s) if s.is_valid(0) => json!(s.as_string::<i32>().value(0)),
+            _ => Value::Null,
+        },
+    }
+}

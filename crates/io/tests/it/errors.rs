@@ -1,0 +1,124 @@
+//! Bad files: errors name file, row or line, column and value; skipping is explicit and counted.
+
+use std::path::Path;
+
+use anomseq_io::{read_table, sessionize_file, write_bad_rows, Format, ReadOptions};
+use anomseq_sessionize::{EventSpec, OnBadRow, SessionizeOptions};
+
+/// Write `content` to a file named `name`, sessionize it (user, time, op[, params]) and
+/// compare the error (with the folder stripped) or the number of sessions.
+fn check(name: &str, content: &[u8], spec: &EventSpec, expected: Result<usize, &str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    let opts = SessionizeOptions::new(["user"], "time");
+    match (sessionize_file(&path, None, &opts, spec, &ReadOptions::default()), expected) {
+        (Ok(out), Ok(n)) => assert_eq!(out.sessions.len(), n, "{name}"),
+        (Err(e), Err(msg)) => {
+            let m = e.to_string().replace(&format!("{}/", dir.path().display()), "");
+            assert_eq!(m, msg, "{name}");
+        }
+        (got, want) => panic!("{name}: got {:?}, want {want:?}", got.map(|o| o.sessions.len())),
+    }
+}
+
+const HEADER: &str = "user,time,op,params\n";
+
+#[test]
+fn bad_files() {
+    let cmds = EventSpec::commands("op");
+    let vals = EventSpec::json_object("op", "params", true);
+    check("ok.csv", format!("{HEADER}u,2020-01-01T00:00:00Z,A,{{}}\n").as_bytes(), &cmds, Ok(1));
+    check("empty.csv", b"", &cmds, Err("empty.csv: the file is empty"));
+    check("empty.ndjson", b"", &cmds, Err("empty.ndjson: the file is empty"));
+    check("blank.ndjson", b"\n\n", &cmds, Err("blank.ndjson: the file is empty"));
+    check(
+        "missing.csv",
+        b"user,when,op\nu,2020-01-01T00:00:00Z,A\n",
+        &cmds,
+        Err("missing.csv: no column `time`; the columns are: user, when, op"),
+    );
+    check(
+        "time.csv",
+        format!("{HEADER}u,2020-01-01T00:00:00Z,A,\nu,2020-02-30T00:00:00Z,B,\n").as_bytes(),
+        &cmds,
+        Err("time.csv: row 2, column `time`, value `2020-02-30T00:00:00Z`: expected an RFC 3339 / ISO 8601 date and \
+             time such as `2020-04-18T04:50:30Z` (error parsing date)"),
+    );
+    check(
+        "params.csv",
+        format!("{HEADER}u,2020-01-01T00:00:00Z,A,\"{{\"\"a\"\": 1\"\n").as_bytes(),
+        &vals,
+        Err("params.csv: row 1, column `params`, value `{\"a\": 1`: expected a JSON object of parameters (EOF while \
+             parsing an object at line 1 column 7)"),
+    );
+    let mut utf8 = format!("{HEADER}u,2020-01-01T00:00:00Z,A,\n").into_bytes();
+    utf8.extend_from_slice(b"u,2020-01-01T00:00:00Z,\xff\xfe,\n");
+    check("utf8.csv", &utf8, &cmds, Err("utf8.csv: Csv error: Encountered invalid UTF-8 data for line 3 and field 3"));
+    check(
+        "bad.ndjson",
+        b"{\"user\":\"u\",\"time\":\"2020-01-01T00:00:00Z\",\"op\":\"A\"}\n{\"user\": \"u\",\n",
+        &cmds,
+        Err("bad.ndjson: line 2: expected a JSON object (EOF while parsing a value at line 1 column 13)"),
+    );
+    check(
+        "utf8.ndjson",
+        b"{\"user\":\"u\",\"time\":\"2020-01-01T00:00:00Z\",\"op\":\"\xff\"}\n",
+        &cmds,
+        Err("utf8.ndjson: line 1: invalid UTF-8 at byte 48"),
+    );
+    check(
+        "nested.ndjson",
+        b"{\"user\":\"u\",\"time\":\"2020-01-01T00:00:00Z\",\"op\":\"A\",\"params\":{\"k\":[1, 2]}}\n",
+        &vals,
+        Ok(1),
+    );
+    check(
+        "x.txt",
+        b"a",
+        &cmds,
+        Err("x.txt: cannot tell the format from the name; give one of csv, parquet, arrow, arrows, ndjson"),
+    );
+    check(
+        "garbage.parquet",
+        b"not parquet at all",
+        &cmds,
+        Err("garbage.parquet: Parquet error: Invalid Parquet file. Corrupt footer"),
+    );
+}
+
+#[test]
+fn skipped_rows_are_counted_and_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.csv");
+    std::fs::write(
+        &path,
+        format!("{HEADER}u,2020-01-01T00:00:00Z,A,\nu,soon,B,\nu,2020-01-01T00:00:01Z,,\nu,2020-01-01T00:00:02Z,C,\n"),
+    )
+    .unwrap();
+    let opts = SessionizeOptions::new(["user"], "time").on_bad_row(OnBadRow::Skip);
+    let out = sessionize_file(&path, None, &opts, &EventSpec::commands("op"), &ReadOptions::default()).unwrap();
+    assert_eq!(out.n_rows, 4);
+    assert_eq!(out.sessions.n_events(), 2);
+    let rows: Vec<(usize, &str)> = out.bad_rows.iter().map(|b| (b.row, b.column.as_str())).collect();
+    assert_eq!(rows, vec![(2, "time"), (3, "op")]);
+    let side = dir.path().join("bad.csv");
+    write_bad_rows(&side, None, &out.bad_rows).unwrap();
+    let text = std::fs::read_to_string(&side).unwrap();
+    assert!(text.starts_with("row,column,value,reason\n2,time,soon,expected an RFC 3339"), "{text}");
+    assert!(text.contains("3,op,null,missing event name"), "{text}");
+    let t = read_table(&side, Some(Format::Csv), &ReadOptions::default()).unwrap();
+    assert_eq!(t.num_rows(), 2);
+}
+
+#[test]
+fn header_only_file_gives_no_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.csv");
+    std::fs::write(&path, HEADER).unwrap();
+    let opts = SessionizeOptions::new(["user"], "time");
+    let out = sessionize_file(&path, None, &opts, &EventSpec::commands("op"), &ReadOptions::default()).unwrap();
+    assert_eq!(out.table.num_rows(), 0);
+    assert!(out.sessions.is_empty());
+    let _ = Path::new("");
+}

@@ -1,0 +1,113 @@
+//! Sessions written in every format read back the same; scores match the oracle.
+
+use std::collections::HashMap;
+
+use anomseq_io::{read_sessions, read_table, sessionize_file, write_scored, write_sessions, Format, ReadOptions};
+use anomseq_model::Model;
+use anomseq_score::{rarest_windows, WindowOptions};
+use arrow::array::{Array, AsArray};
+use serde_json::Value;
+
+use crate::common::{exchange, exchange_opts, fixture, specs};
+
+const FORMATS: [(Format, &str); 5] = [
+    (Format::Csv, "csv"),
+    (Format::Parquet, "parquet"),
+    (Format::ArrowFile, "arrow"),
+    (Format::ArrowStream, "arrows"),
+    (Format::Ndjson, "ndjson"),
+];
+
+#[test]
+fn sessions_round_trip_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for spec in specs() {
+        let out = sessionize_file(&exchange(), None, &exchange_opts(), &spec, &ReadOptions::default()).unwrap();
+        assert_eq!(out.sessions.len(), 400);
+        let list = spec.list_column();
+        for (format, ext) in FORMATS {
+            let path = dir.path().join(format!("s.{ext}"));
+            assert_eq!(write_sessions(&path, None, &out.table).unwrap(), 400);
+            let back = read_sessions(&path, Some(format), &list).unwrap();
+            assert_eq!(back.sessions, out.sessions, "{list} via {format}");
+            let users = back.table.column_by_name("UserId").unwrap();
+            assert_eq!(users.null_count(), out.table.column_by_name("UserId").unwrap().null_count(), "{format}");
+            assert_eq!(back.others().num_columns(), out.table.num_columns() - 1);
+            // no temporary file is left behind
+            let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert!(names.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")), "{names:?}");
+        }
+    }
+}
+
+#[test]
+fn scored_sessions_match_the_oracle() {
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("oracle-exchange/model_cmds.json")).unwrap()).unwrap();
+    let order: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("oracle-exchange/sessions_cmds.json")).unwrap()).unwrap();
+    let key = |u: &Value, c: &Value, t: &str| format!("{u}|{c}|{t}");
+    let mut expected: HashMap<String, (Value, Value)> = HashMap::new();
+    for (i, s) in order["sessions"].as_array().unwrap().iter().enumerate() {
+        let k = key(&s["UserId"], &s["ClientIP"], s["time_min"].as_str().unwrap());
+        let lik = want["score_sessions"]["rarest_window3_likelihood"][i].clone();
+        let win = want["score_sessions"]["rarest_window3"][i].clone();
+        expected.insert(k, (lik, win));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = &specs()[0];
+    let csv = dir.path().join("in.csv");
+    std::fs::copy(exchange(), &csv).unwrap();
+    let out = sessionize_file(&csv, None, &exchange_opts(), spec, &ReadOptions::default()).unwrap();
+    let sessions_path = dir.path().join("sessions.parquet");
+    write_sessions(&sessions_path, None, &out.table).unwrap();
+    let back = read_sessions(&sessions_path, None, "Operation_list").unwrap();
+    let model = Model::train(&back.sessions);
+    let windows = rarest_windows(model.probabilities(), &back.sessions, &WindowOptions::new(3)).unwrap();
+    for (format, ext) in FORMATS.iter().rev().copied() {
+        let path = dir.path().join(format!("scored.{ext}"));
+        write_scored(&path, Some(format), &back.table, &back.sessions, &windows, 3).unwrap();
+        let t = read_table(&path, None, &ReadOptions::default()).unwrap();
+        let lik = t.column_by_name("rarest_window3_likelihood").unwrap();
+        let lik = arrow::compute::cast(lik, &arrow::datatypes::DataType::Float64).unwrap();
+        let lik = lik.as_primitive::<arrow::datatypes::Float64Type>();
+        let wins = t.column_by_name("rarest_window3").unwrap();
+        for i in 0..400 {
+            let s = &out.table;
+            let u = cell(s.column_by_name("UserId").unwrap().as_ref(), i);
+            let c = cell(s.column_by_name("ClientIP").unwrap().as_ref(), i);
+            let tmin = s.column_by_name("TimeGenerated_min").unwrap();
+            let tmin = tmin.as_primitive::<arrow::datatypes::TimestampNanosecondType>().value(i);
+            let (wl, ww) = &expected[&key(&u, &c, &anomseq_sessionize::format_timestamp(tmin))];
+            match wl.as_f64() {
+                // the model is trained on our session order (missing keys last), msticpy's on
+                // its own: sums in another order may differ in the last bit
+                Some(w) => {
+                    assert!((lik.value(i) - w).abs() <= 1e-12 * w.abs(), "{format} row {i}: {} vs {w}", lik.value(i))
+                }
+                None => assert!(lik.is_null(i), "{format} row {i}"),
+            }
+            assert_eq!(window(wins.as_ref(), i), *ww, "{format} row {i}");
+        }
+    }
+}
+
+fn cell(a: &dyn Array, i: usize) -> Value {
+    if a.is_null(i) {
+        Value::Null
+    } else {
+        Value::String(a.as_string::<i32>().value(i).to_owned())
+    }
+}
+
+/// A commands window: a list column or its JSON text.
+fn window(a: &dyn Array, i: usize) -> Value {
+    match a.data_type() {
+        arrow::datatypes::DataType::Utf8 => serde_json::from_str(a.as_string::<i32>().value(i)).unwrap(),
+        _ => {
+            let l = a.as_list::<i32>().value(i);
+            let l = l.as_string::<i32>();
+            Value::Array((0..l.len()).map(|j| Value::String(l.value(j).to_owned())).collect())
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Event-list columns back into [`Sessions`].
+
+use anomseq_core::{Cmd, Sessions, SessionsBuilder};
+
+use crate::events::EventListBuilder;
+use arrow::array::{Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait, StructArray};
+use arrow::datatypes::DataType;
+
+use crate::error::quote;
+use crate::Error;
+
+const EXPECTED: &str = "a list of events (List<Utf8>, List<Struct{name, params}>) or JSON text of one";
+
+/// Read an event-list column back into [`Sessions`], one session per row.
+///
+/// Accepted: what [`sessionize`](crate::sessionize) writes (`List<Utf8>`,
+/// `List<Struct{name, params: List<Utf8>}>`, `List<Struct{name, params: Map<Utf8, Utf8>}>`,
+/// also `params: List<Struct{key, value}>` and `LargeList`), or a string column holding
+/// each session as JSON text in the oracle encoding (`["Set-User", ..]`,
+/// `[{"name": .., "params": [..]}, ..]`, `[{"name": .., "params": {..}}, ..]`).
+/// A null or empty session is an error naming its row (from 1).
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow::array::{ArrayRef, StringArray};
+/// use anomseq_sessionize::sessions_from_column;
+/// let col: ArrayRef = Arc::new(StringArray::from(vec![r#"["a","b"]"#, r#"["c"]"#]));
+/// let s = sessions_from_column("session", &col)?;
+/// assert_eq!(s.to_cmds(0), vec!["a".into(), "b".into()]);
+/// # Ok::<(), anomseq_sessionize::Error>(())
+/// ```
+pub fn sessions_from_column(column: &str, col: &ArrayRef) -> Result<Sessions, Error> {
+    let bad = |row: usize, value: &str, reason: String| Error::BadValue {
+        row: row + 1,
+        column: column.to_owned(),
+        value: quote(value),
+        reason,
+    };
+    let mut b = SessionsBuilder::new();
+    let core = |row: usize, e: anomseq_core::Error| bad(row, "", e.to_string());
+    match col.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let text = arrow::compute::cast(col, &DataType::Utf8)?;
+            let text = text.as_string::<i32>();
+            for row in 0..text.len() {
+                if text.is_null(row) {
+                    return Err(bad(row, "null", "missing session".into()));
+                }
+                let s = text.value(row);
+                let cmds: Vec<Cmd> = serde_json::from_str(s)
+                    .map_err(|e| bad(row, s, format!("expected a JSON list of events ({e})")))?;
+                if cmds.is_empty() {
+                    return Err(bad(row, s, "empty session: each session needs at least one event".into()));
+                }
+                for c in &cmds {
+                    b.push_cmd(c).map_err(|e| bad(row, s, e.to_string()))?;
+                }
+                b.end_session().map_err(|e| core(row, e))?;
+            }
+        }
+        DataType::List(_) => lists(col.as_list::<i32>(), column, &mut b)?,
+        DataType::LargeList(_) => lists(col.as_list::<i64>(), column, &mut b)?,
+        other => {
+            return Err(Error::WrongType { column: column.to_owned(), found: other.clone(), expected: EXPECTED });
+        }
+    }
+    Ok(b.finish()?)
+}
+
+fn lists<O: OffsetSizeTrait>(list: &GenericListArray<O>, column: &str, b: &mut SessionsBuilder) -> Result<(), Error> {
+    let wrong = || Error::WrongType { column: column.to_owned(), found: list.data_type().clone(), expected: EXPECTED };
+    let bad = |row: usize, reason: String| Error::BadValue {
+        row: row + 1,
+        column: column.to_owned(),
+        value: "…".into(),
+        reason,
+    };
+    let values = list.values();
+    let offsets = list.value_offsets();
+    enum Items<'a> {
+        Names(ArrayRef),
+        Struct { names: ArrayRef, params: &'a ArrayRef },
+    }
+    let items = match values.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            Items::Names(arrow::compute::cast(values, &DataType::Utf8)?)
+        }
+        DataType::Struct(_) => {
+            let s: &StructArray = values.as_struct();
+            let names = s.column_by_name("name").ok_or_else(wrong)?;
+            let params = s.column_by_name("params").ok_or_else(wrong)?;
+            if !matches!(names.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+                return Err(wrong());
+            }
+            Items::Struct { names: arrow::compute::cast(names, &DataType::Utf8)?, params }
+        }
+        _ => return Err(wrong()),
+    };
+    for row in 0..list.len() {
+        if list.is_null(row) {
+            return Err(bad(row, "missing session".into()));
+        }
+        let (start, end) = (offsets[row].as_usize(), offsets[row + 1].as_usize());
+        if start == end {
+            return Err(bad(row, "empty session: each session needs at least one event".into()));
+        }
+        for e in start..end {
+            match &items {
+                Items::Names(names) => {
+                    let names = names.as_string::<i32>();
+                    if names.is_null(e) {
+                        return Err(bad(row, format!("event {} has no name", e - start)));
+                    }
+                    b.push_name(names.value(e)).map_err(|err| bad(row, err.to_string()))?;
+                }
+                Items::Struct { names, params } => {
+                    let names = names.as_string::<i32>();
+                    if names.is_null(e) {
+                        return Err(bad(row, format!("event {} has no name", e - start)));
+                    }
+                    push_params(b, names.value(e), params, e).map_err(|r| bad(row, r))?.ok_or_else(wrong)?;
+                }
+            }
+        }
+        b.end_session().map_err(|err| bad(row, err.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Push event `e` whose params are in `params`; `Ok(None)` when the type is not usable.
+fn push_params(b: &mut SessionsBuilder, name: &str, params: &ArrayRef, e: usize) -> Result<Option<()>, String> {
+    let s = |a: &ArrayRef| arrow::compute::cast(a, &DataType::Utf8).map_err(|x| x.to_string());
+    match params.data_type() {
+        DataType::List(f) | DataType::LargeList(f) => {
+            let (values, r) = if let DataType::List(_) = params.data_type() {
+                let l = params.as_list::<i32>();
+                (l.values().clone(), l.value_offsets()[e] as usize..l.value_offsets()[e + 1] as usize)
+            } else {
+                let l = params.as_list::<i64>();
+                (l.values().clone(), l.value_offsets()[e] as usize..l.value_offsets()[e + 1] as usize)
+            };
+            match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    let v = s(&values)?;
+                    let v = v.as_string::<i32>();
+                    b.push_params(name, r.filter(|&i| v.is_valid(i)).map(|i| v.value(i))).map_err(|x| x.to_string())?;
+                }
+                DataType::Struct(_) => {
+                    let st = values.as_struct();
+                    let (Some(k), Some(val)) = (st.column_by_name("key"), st.column_by_name("value")) else {
+                        return Ok(None);
+                    };
+                    let (k, val) = (s(k)?, s(val)?);
+                    let (k, val) = (k.as_string::<i32>(), val.as_string::<i32>());
+                    b.push_values(
+                        name,
+                        r.filter(|&i| k.is_valid(i))
+                            .map(|i| (k.value(i), if val.is_valid(i) { val.value(i) } else { "" })),
+                    )
+                    .map_err(|x| x.to_string())?;
+                }
+                _ => return Ok(None),
+            }
+        }
+        DataType::Map(_, _) => {
+            let m = params.as_map();
+            let (k, val) = (s(m.keys())?, s(m.values())?);
+            let (k, val) = (k.as_string::<i32>(), val.as_string::<i32>());
+            let off = m.value_offsets();
+            let r = off[e] as usize..off[e + 1] as usize;
+            b.push_values(
+                name,
+                r.filter(|&i| k.is_valid(i)).map(|i| (k.value(i), if val.is_valid(i) { val.value(i) } else { "" })),
+            )
+            .map_err(|x| x.to_string())?;
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(()))
+}
+
+/// Encode sessions as an event-list column ([`event_list_type`](crate::event_list_type) of their type).
+pub fn sessions_to_column(sessions: &Sessions) -> ArrayRef {
+    windows_to_column(sessions, (0..sessions.len()).map(|i| Some(0..sessions.session_len(i))))
+}
+
+/// Encode a slice of each session (e.g. its rarest window) as an event-list column;
+/// `None` gives an empty list. Ranges are clamped to their session.
+pub fn windows_to_column<I>(sessions: &Sessions, ranges: I) -> ArrayRef
+where
+    I: IntoIterator<Item = Option<std::ops::Range<usize>>>,
+{
+    let kind = sessions.session_type();
+    let mut b = EventListBuilder::new(kind);
+    for (i, r) in ranges.into_iter().enumerate() {
+        if let Some(r) = r {
+            let full = sessions.session_range(i);
+            let start = (full.start + r.start).min(full.end);
+            let end = (full.start + r.end).min(full.end);
+            for e in start..end {
+                let ev = sessions.event(e);
+                let name = sessions.names().resolve(ev.name);
+                let params = ev.params.iter().enumerate().map(|(j, &p)| {
+                    let v = ev.values.get(j).map_or("", |&v| sessions.values().resolve(v));
+                    (sessions.params().resolve(p), v)
+                });
+                b.append(name, params);
+            }
+        }
+        // offsets only grow, so this cannot overflow before the data did
+        let _ = b.end_session();
+    }
+    b.finish()
+}

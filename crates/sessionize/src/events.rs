@@ -1,0 +1,515 @@
+//! Event builders: from raw columns to commands, params or params with values.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use anomseq_core::{is_reserved_token, SessionType, SessionsBuilder};
+use arrow::array::{Array, ArrayRef, AsArray, ListArray, MapBuilder, StringBuilder, StructArray};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, Fields, Schema};
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::rows::RowCheck;
+use crate::Error;
+
+/// Where the parameters of an event come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamsSource {
+    /// No parameters: the commands session type.
+    None,
+    /// A column of JSON lists of `{"Name": .., "Value": ..}` objects (Exchange's `Parameters`).
+    NameValueList(String),
+    /// A column of JSON objects `{name: value}` (CloudTrail's `requestParameters`).
+    JsonObject(String),
+    /// Columns whose non-null values become the params (the VM-process example): as a
+    /// set, the values themselves are the params; with values, each column's name is
+    /// the param and its value the value.
+    Columns(Vec<String>),
+}
+
+/// How to build each row's event from its columns.
+///
+/// A JSON `null` or a null cell means "no parameters". A non-string JSON value
+/// becomes its compact JSON text (`{"a":1}`, `3`, `true`); a JSON `null` value
+/// becomes the empty string. Param sets are sorted by name (like msticpy's oracle
+/// prints them); param maps keep the order of the input, a repeated name keeps its
+/// first place and its last value (like a Python dict).
+///
+/// ```
+/// use anomseq_sessionize::{EventSpec, ParamsSource};
+/// use anomseq_core::SessionType;
+/// let spec = EventSpec::name_value_list("Operation", "Parameters", true).named("cmd_param_val");
+/// assert_eq!(spec.session_type(), SessionType::Values);
+/// assert_eq!(spec.list_column(), "cmd_param_val_list");
+/// assert_eq!(EventSpec::commands("Operation").list_column(), "Operation_list");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSpec {
+    /// The column holding the command name.
+    pub name_col: String,
+    /// Where the parameters come from.
+    pub params: ParamsSource,
+    /// Keep values (a map) rather than params only (a set).
+    pub with_values: bool,
+    /// Stem of the output column `{stem}_list` (default: the name column).
+    pub list_name: Option<String>,
+}
+
+impl EventSpec {
+    /// Bare commands from `name_col`.
+    pub fn commands(name_col: impl Into<String>) -> Self {
+        EventSpec { name_col: name_col.into(), params: ParamsSource::None, with_values: false, list_name: None }
+    }
+
+    /// Params from a column of JSON lists of `{"Name","Value"}` objects.
+    pub fn name_value_list(name_col: impl Into<String>, params_col: impl Into<String>, with_values: bool) -> Self {
+        EventSpec {
+            name_col: name_col.into(),
+            params: ParamsSource::NameValueList(params_col.into()),
+            with_values,
+            list_name: None,
+        }
+    }
+
+    /// Params from a column of JSON objects.
+    pub fn json_object(name_col: impl Into<String>, params_col: impl Into<String>, with_values: bool) -> Self {
+        EventSpec {
+            name_col: name_col.into(),
+            params: ParamsSource::JsonObject(params_col.into()),
+            with_values,
+            list_name: None,
+        }
+    }
+
+    /// Params from a list of columns.
+    pub fn columns<I, S>(name_col: impl Into<String>, params_cols: I, with_values: bool) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        EventSpec {
+            name_col: name_col.into(),
+            params: ParamsSource::Columns(params_cols.into_iter().map(Into::into).collect()),
+            with_values,
+            list_name: None,
+        }
+    }
+
+    /// Name the output event column `{stem}_list`.
+    pub fn named(mut self, stem: impl Into<String>) -> Self {
+        self.list_name = Some(stem.into());
+        self
+    }
+
+    /// The type of the sessions this spec builds.
+    pub fn session_type(&self) -> SessionType {
+        match (&self.params, self.with_values) {
+            (ParamsSource::None, _) => SessionType::Commands,
+            (_, false) => SessionType::Params,
+            (_, true) => SessionType::Values,
+        }
+    }
+
+    /// The name of the output event-list column.
+    pub fn list_column(&self) -> String {
+        format!("{}_list", self.list_name.as_deref().unwrap_or(&self.name_col))
+    }
+
+    /// The input columns this spec reads.
+    pub fn input_columns(&self) -> Vec<&str> {
+        let mut cols = vec![self.name_col.as_str()];
+        match &self.params {
+            ParamsSource::None => {}
+            ParamsSource::NameValueList(c) | ParamsSource::JsonObject(c) => cols.push(c),
+            ParamsSource::Columns(cs) => cols.extend(cs.iter().map(String::as_str)),
+        }
+        cols
+    }
+}
+
+impl fmt::Display for ParamsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamsSource::None => f.write_str("none"),
+            ParamsSource::NameValueList(c) => write!(f, "name/value list in `{c}`"),
+            ParamsSource::JsonObject(c) => write!(f, "JSON object in `{c}`"),
+            ParamsSource::Columns(cs) => write!(f, "columns {}", cs.join(", ")),
+        }
+    }
+}
+
+/// Look up a column by name, listing the available ones when it is missing.
+pub(crate) fn column_index(schema: &Schema, name: &str) -> Result<usize, Error> {
+    schema.index_of(name).map_err(|_| Error::MissingColumn {
+        column: name.to_owned(),
+        available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+    })
+}
+
+fn is_stringy(dt: &DataType) -> bool {
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_stringy(v),
+        _ => false,
+    }
+}
+
+/// Check that the spec's columns exist and have usable types.
+pub(crate) fn check_spec(spec: &EventSpec, schema: &Schema) -> Result<(), Error> {
+    let name = &schema.fields()[column_index(schema, &spec.name_col)?];
+    if !is_stringy(name.data_type()) {
+        return Err(Error::WrongType {
+            column: spec.name_col.clone(),
+            found: name.data_type().clone(),
+            expected: "a string column of command names",
+        });
+    }
+    match &spec.params {
+        ParamsSource::None => {}
+        ParamsSource::NameValueList(c) | ParamsSource::JsonObject(c) => {
+            let f = &schema.fields()[column_index(schema, c)?];
+            if !is_stringy(f.data_type()) {
+                return Err(Error::WrongType {
+                    column: c.clone(),
+                    found: f.data_type().clone(),
+                    expected: "a string column of JSON text",
+                });
+            }
+        }
+        ParamsSource::Columns(cs) => {
+            for c in cs {
+                let f = &schema.fields()[column_index(schema, c)?];
+                if !arrow::compute::can_cast_types(f.data_type(), &DataType::Utf8) {
+                    return Err(Error::WrongType {
+                        column: c.clone(),
+                        found: f.data_type().clone(),
+                        expected: "a column whose values can be written as strings",
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn to_utf8(col: &ArrayRef) -> Result<ArrayRef, Error> {
+    Ok(if col.data_type() == &DataType::Utf8 { col.clone() } else { arrow::compute::cast(col, &DataType::Utf8)? })
+}
+
+/// The events of a run of rows: names plus flattened params.
+#[derive(Debug)]
+pub(crate) struct ParsedEvents {
+    pub(crate) kind: SessionType,
+    names: ArrayRef,
+    /// Row `i` holds params `row_ends[i]..row_ends[i + 1]`.
+    row_ends: Vec<usize>,
+    key_text: String,
+    key_ends: Vec<usize>,
+    val_text: String,
+    val_ends: Vec<usize>,
+}
+
+impl ParsedEvents {
+    /// The names column (Utf8).
+    pub(crate) fn names(&self) -> &ArrayRef {
+        &self.names
+    }
+
+    pub(crate) fn name(&self, i: usize) -> &str {
+        self.names.as_string::<i32>().value(i)
+    }
+
+    pub(crate) fn params(&self, i: usize) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let r = if self.row_ends.is_empty() { 0..0 } else { self.row_ends[i]..self.row_ends[i + 1] };
+        r.map(move |j| {
+            (
+                &self.key_text[self.key_ends[j]..self.key_ends[j + 1]],
+                &self.val_text[self.val_ends[j]..self.val_ends[j + 1]],
+            )
+        })
+    }
+
+    fn push_row(&mut self, pairs: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>) {
+        if self.kind == SessionType::Params {
+            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            pairs.dedup_by(|a, b| a.0 == b.0);
+        } else {
+            // first place, last value
+            let mut i = 0;
+            while i < pairs.len() {
+                if let Some(j) = (0..i).find(|&j| pairs[j].0 == pairs[i].0) {
+                    let (_, v) = pairs.remove(i);
+                    pairs[j].1 = v;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        for (k, v) in pairs.drain(..) {
+            self.key_text.push_str(&k);
+            self.key_ends.push(self.key_text.len());
+            if self.kind == SessionType::Values {
+                self.val_text.push_str(&v);
+            }
+            self.val_ends.push(self.val_text.len());
+        }
+        self.row_ends.push(self.key_ends.len() - 1);
+    }
+}
+
+#[derive(Deserialize)]
+struct NameValue<'a> {
+    #[serde(rename = "Name", borrow)]
+    name: Cow<'a, str>,
+    #[serde(rename = "Value", borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+/// A JSON object as (key, raw value) pairs in document order.
+struct Pairs<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A raw JSON value as a param value: strings unquoted, null empty, others compact JSON.
+fn value_text(raw: Option<&RawValue>) -> Result<Cow<'_, str>, String> {
+    let Some(raw) = raw else { return Ok(Cow::Borrowed("")) };
+    let t = raw.get().trim();
+    if t == "null" {
+        return Ok(Cow::Borrowed(""));
+    }
+    if t.starts_with('"') {
+        let s: Cow<'_, str> = serde_json::from_str(t).map_err(|e| e.to_string())?;
+        return Ok(s);
+    }
+    let v: serde_json::Value = serde_json::from_str(t).map_err(|e| e.to_string())?;
+    Ok(Cow::Owned(v.to_string()))
+}
+
+/// Parse the params of one cell. `Ok(false)` when the JSON is `null`.
+pub(crate) fn parse_name_value_list<'a>(
+    text: &'a str,
+    with_values: bool,
+    out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+) -> Result<(), String> {
+    let list: Option<Vec<NameValue<'a>>> = serde_json::from_str(text)
+        .map_err(|e| format!("expected a JSON list of {{\"Name\": .., \"Value\": ..}} objects ({e})"))?;
+    for nv in list.unwrap_or_default() {
+        let v = if with_values { value_text(nv.value)? } else { Cow::Borrowed("") };
+        out.push((nv.name, v));
+    }
+    Ok(())
+}
+
+/// Parse a JSON object cell into (name, value text) pairs.
+pub(crate) fn parse_json_object<'a>(
+    text: &'a str,
+    with_values: bool,
+    out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+) -> Result<(), String> {
+    let obj: Option<Pairs<'a>> =
+        serde_json::from_str(text).map_err(|e| format!("expected a JSON object of parameters ({e})"))?;
+    for (k, raw) in obj.map(|p| p.0).unwrap_or_default() {
+        let v = if with_values { value_text(Some(raw))? } else { Cow::Borrowed("") };
+        out.push((Cow::Owned(k), v));
+    }
+    Ok(())
+}
+
+/// Build the events of rows `0..n` of the given columns (already looked up by name).
+/// `first_row` is the global index of row 0 (for messages).
+pub(crate) fn parse_events(
+    spec: &EventSpec,
+    schema: &Schema,
+    columns: &[ArrayRef],
+    first_row: usize,
+    check: &mut RowCheck,
+) -> Result<ParsedEvents, Error> {
+    let col = |name: &str| -> Result<&ArrayRef, Error> { Ok(&columns[column_index(schema, name)?]) };
+    let names = to_utf8(col(&spec.name_col)?)?;
+    let n = names.len();
+    let kind = spec.session_type();
+    {
+        let a = names.as_string::<i32>();
+        for i in 0..n {
+            if a.is_null(i) {
+                check.reject(first_row + i, &spec.name_col, "null", "missing event name")?;
+            } else if is_reserved_token(a.value(i)) {
+                check.reject(first_row + i, &spec.name_col, a.value(i), "command name is a reserved token")?;
+            }
+        }
+    }
+    let mut ev = ParsedEvents {
+        kind,
+        names,
+        row_ends: Vec::new(),
+        key_text: String::new(),
+        key_ends: vec![0],
+        val_text: String::new(),
+        val_ends: vec![0],
+    };
+    if kind == SessionType::Commands {
+        return Ok(ev);
+    }
+    ev.row_ends.reserve(n + 1);
+    ev.row_ends.push(0);
+    let with_values = spec.with_values;
+    match &spec.params {
+        ParamsSource::None => {}
+        ParamsSource::NameValueList(c) | ParamsSource::JsonObject(c) => {
+            let text = to_utf8(col(c)?)?;
+            let text = text.as_string::<i32>();
+            let list = matches!(spec.params, ParamsSource::NameValueList(_));
+            let mut pairs = Vec::new();
+            for i in 0..n {
+                pairs.clear();
+                if text.is_valid(i) && !check.is_bad(i) {
+                    let cell = text.value(i);
+                    let r = if list {
+                        parse_name_value_list(cell, with_values, &mut pairs)
+                    } else {
+                        parse_json_object(cell, with_values, &mut pairs)
+                    };
+                    if let Err(reason) = r {
+                        pairs.clear();
+                        check.reject(first_row + i, c, cell, &reason)?;
+                    }
+                }
+                ev.push_row(&mut pairs);
+            }
+        }
+        ParamsSource::Columns(cs) => {
+            let cols: Vec<ArrayRef> = cs.iter().map(|c| col(c).and_then(to_utf8)).collect::<Result<_, _>>()?;
+            let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
+            for i in 0..n {
+                pairs.clear();
+                for (name, a) in cs.iter().zip(&cols) {
+                    let a = a.as_string::<i32>();
+                    if a.is_valid(i) {
+                        let v = a.value(i);
+                        pairs.push(if with_values {
+                            (Cow::Borrowed(name.as_str()), Cow::Borrowed(v))
+                        } else {
+                            (Cow::Borrowed(v), Cow::Borrowed(""))
+                        });
+                    }
+                }
+                ev.push_row(&mut pairs);
+            }
+        }
+    }
+    Ok(ev)
+}
+
+/// Builds an event-list column session by session.
+pub(crate) struct EventListBuilder {
+    kind: SessionType,
+    offsets: Vec<i32>,
+    names: StringBuilder,
+    set: arrow::array::ListBuilder<StringBuilder>,
+    map: MapBuilder<StringBuilder, StringBuilder>,
+}
+
+impl EventListBuilder {
+    pub(crate) fn new(kind: SessionType) -> Self {
+        EventListBuilder {
+            kind,
+            offsets: vec![0],
+            names: StringBuilder::new(),
+            set: arrow::array::ListBuilder::new(StringBuilder::new()),
+            map: MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()),
+        }
+    }
+
+    pub(crate) fn append<'a>(&mut self, name: &str, params: impl Iterator<Item = (&'a str, &'a str)>) {
+        self.names.append_value(name);
+        match self.kind {
+            SessionType::Commands => {}
+            SessionType::Params => {
+                for (k, _) in params {
+                    self.set.values().append_value(k);
+                }
+                self.set.append(true);
+            }
+            SessionType::Values => {
+                for (k, v) in params {
+                    self.map.keys().append_value(k);
+                    self.map.values().append_value(v);
+                }
+                // keys are never null, so this cannot fail
+                let _ = self.map.append(true);
+            }
+        }
+    }
+
+    pub(crate) fn end_session(&mut self) -> Result<(), Error> {
+        let n = arrow::array::ArrayBuilder::len(&self.names);
+        let n = i32::try_from(n).map_err(|_| Error::TooManyRows(n))?;
+        self.offsets.push(n);
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> ArrayRef {
+        let names: ArrayRef = Arc::new(self.names.finish());
+        let item: ArrayRef = match self.kind {
+            SessionType::Commands => names,
+            SessionType::Params => struct_of(names, Arc::new(self.set.finish())),
+            SessionType::Values => struct_of(names, Arc::new(self.map.finish())),
+        };
+        list_of(item, self.offsets)
+    }
+}
+
+/// `{name, params}` structs.
+pub(crate) fn struct_of(names: ArrayRef, params: ArrayRef) -> ArrayRef {
+    let fields = Fields::from(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("params", params.data_type().clone(), true),
+    ]);
+    Arc::new(StructArray::new(fields, vec![names, params], None))
+}
+
+/// A list column over `item` with session offsets.
+pub(crate) fn list_of(item: ArrayRef, offsets: Vec<i32>) -> ArrayRef {
+    let field = Arc::new(Field::new("item", item.data_type().clone(), true));
+    Arc::new(ListArray::new(field, OffsetBuffer::new(offsets.into()), item, None))
+}
+
+/// The data type of an event-list column of `kind` (as [`sessionize`](crate::sessionize) writes it).
+pub fn event_list_type(kind: SessionType) -> DataType {
+    EventListBuilder::new(kind).finish().data_type().clone()
+}
+
+/// Push one event to a sessions builder.
+pub(crate) fn push_event<'a>(
+    b: &mut SessionsBuilder,
+    kind: SessionType,
+    name: &str,
+    params: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), anomseq_core::Error> {
+    match kind {
+        SessionType::Commands => b.push_name(name),
+        SessionType::Params => b.push_params(name, params.map(|(k, _)| k)),
+        SessionType::Values => b.push_values(name, params),
+    }
+}

@@ -1,0 +1,317 @@
+//! The streaming sessionizer for input already in time order.
+
+use std::sync::Arc;
+
+use ahash::AHashMap;
+use anomseq_core::{Cmd, Params, SessionType};
+use arrow::array::{new_null_array, ArrayRef, Int64Builder, RecordBatch, StringBuilder, UInt64Builder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+
+use crate::batch::{session_columns, wide, SessionizeOptions};
+use crate::events::{check_spec, column_index, parse_events, EventListBuilder};
+use crate::keys::{check_key_type, KeyCol};
+use crate::rows::RowCheck;
+use crate::time::{format_timestamp, to_nanos};
+use crate::{BadRow, Error, EventSpec};
+
+#[derive(Debug)]
+struct OpenSession {
+    key: Vec<u8>,
+    first_row: usize,
+    start: i64,
+    last: i64,
+    events: Vec<Cmd>,
+}
+
+/// Sessionizes input that is already in time order (the usual log export),
+/// emitting each session as soon as no later row can join it.
+///
+/// Memory grows with the number of open sessions, not with the number of
+/// events. It gives the same sessions as [`sessionize`](crate::sessionize);
+/// the sessions come out in closing order (within one call, by first row)
+/// rather than by user key. A row earlier than the row before it is an error
+/// ([`Error::NotTimeOrdered`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow::array::{RecordBatch, StringArray};
+/// use anomseq_sessionize::{EventSpec, SessionizeOptions, StreamSessionizer};
+///
+/// let batch = RecordBatch::try_from_iter([
+///     ("user", Arc::new(StringArray::from(vec!["a", "b", "a"])) as _),
+///     ("time", Arc::new(StringArray::from(vec!["2020-01-01T00:00:00Z", "2020-01-01T00:00:30Z", "2020-01-01T00:10:00Z"])) as _),
+///     ("op", Arc::new(StringArray::from(vec!["X", "Y", "Z"])) as _),
+/// ])?;
+/// let opts = SessionizeOptions::new(["user"], "time");
+/// let mut s = StreamSessionizer::new(batch.schema(), opts, EventSpec::commands("op"))?;
+/// let closed = s.push(&batch)?.expect("the sessions of a and b at 00:00 are closed by 00:10");
+/// assert_eq!(closed.num_rows(), 2);
+/// let rest = s.finish()?.expect("a's session at 00:10");
+/// assert_eq!(rest.num_rows(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct StreamSessionizer {
+    opts: SessionizeOptions,
+    spec: EventSpec,
+    kind: SessionType,
+    schema: SchemaRef,
+    out_schema: SchemaRef,
+    key_types: Vec<DataType>,
+    open: AHashMap<Vec<u8>, OpenSession>,
+    closed: Vec<OpenSession>,
+    rows_seen: usize,
+    last_time: Option<i64>,
+    check: RowCheck,
+    n_sessions: usize,
+}
+
+impl StreamSessionizer {
+    /// A sessionizer for batches of `schema`.
+    pub fn new(schema: SchemaRef, opts: SessionizeOptions, spec: EventSpec) -> Result<Self, Error> {
+        check_spec(&spec, &schema)?;
+        let mut key_types = Vec::new();
+        let mut fields = Vec::new();
+        for name in &opts.user_cols {
+            let f = schema.field(column_index(&schema, name)?);
+            check_key_type(name, f.data_type())?;
+            key_types.push(f.data_type().clone());
+            fields.push(Field::new(name, f.data_type().clone(), true));
+        }
+        column_index(&schema, &opts.time_col)?;
+        let kind = spec.session_type();
+        let list = EventListBuilder::new(kind).finish();
+        let (f2, _) = session_columns(&opts.time_col, spec.list_column(), list, vec![], vec![], vec![]);
+        fields.extend(f2);
+        let check = RowCheck::new(opts.on_bad_row, 0, 0);
+        Ok(StreamSessionizer {
+            kind,
+            out_schema: Arc::new(Schema::new(fields)),
+            key_types,
+            opts,
+            spec,
+            schema,
+            open: AHashMap::new(),
+            closed: Vec::new(),
+            rows_seen: 0,
+            last_time: None,
+            check,
+            n_sessions: 0,
+        })
+    }
+
+    /// The schema of the emitted session batches (the same as [`sessionize`](crate::sessionize)'s table).
+    pub fn output_schema(&self) -> SchemaRef {
+        self.out_schema.clone()
+    }
+
+    /// Rows left out so far ([`OnBadRow::Skip`](crate::OnBadRow::Skip)).
+    pub fn bad_rows(&self) -> &[BadRow] {
+        &self.check.bad
+    }
+
+    /// Number of rows pushed so far, bad ones included.
+    pub fn n_rows(&self) -> usize {
+        self.rows_seen
+    }
+
+    /// Number of sessions emitted so far.
+    pub fn n_sessions(&self) -> usize {
+        self.n_sessions
+    }
+
+    /// Number of sessions still open.
+    pub fn n_open(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Add a batch of rows; returns the sessions this batch closed, if any.
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<Option<RecordBatch>, Error> {
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(Error::SchemaMismatch { index: 0, found: batch.schema().to_string() });
+        }
+        let n = batch.num_rows();
+        let base = self.rows_seen;
+        self.check.reset(base, n);
+        let col =
+            |name: &str| -> Result<ArrayRef, Error> { Ok(batch.column(column_index(&self.schema, name)?).clone()) };
+        let keys: Vec<KeyCol> = self
+            .opts
+            .user_cols
+            .iter()
+            .map(|name| col(name).and_then(|c| KeyCol::new(name, &c)))
+            .collect::<Result<_, _>>()?;
+        let times =
+            to_nanos(&col(&self.opts.time_col)?, &self.opts.time_col, self.opts.epoch_unit, base, &mut self.check)?;
+        let events = parse_events(&self.spec, &self.schema, batch.columns(), base, &mut self.check)?;
+        let gap = self.opts.max_gap.as_nanos();
+        let max_session = self.opts.max_session.as_nanos();
+        let mut buf = Vec::new();
+        for (i, &t) in times.iter().enumerate() {
+            if self.check.is_bad(i) {
+                continue;
+            }
+            if let Some(prev) = self.last_time {
+                if t < prev {
+                    return Err(Error::NotTimeOrdered {
+                        row: base + i + 1,
+                        column: self.opts.time_col.clone(),
+                        value: format_timestamp(t),
+                        previous: format_timestamp(prev),
+                    });
+                }
+            }
+            self.last_time = Some(t);
+            buf.clear();
+            for k in &keys {
+                k.encode(i, &mut buf);
+            }
+            let name = events.name(i).to_owned();
+            let cmd = match self.kind {
+                SessionType::Commands => Cmd::new(name),
+                SessionType::Params => {
+                    Cmd { name, params: Params::Set(events.params(i).map(|(k, _)| k.to_owned()).collect()) }
+                }
+                SessionType::Values => Cmd {
+                    name,
+                    params: Params::Map(events.params(i).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()),
+                },
+            };
+            let row = base + i;
+            match self.open.get_mut(buf.as_slice()) {
+                Some(s) if wide(t, s.last) <= i128::from(gap) && wide(t, s.start) <= i128::from(max_session) => {
+                    s.last = t;
+                    s.events.push(cmd);
+                }
+                Some(s) => {
+                    let fresh = OpenSession { key: buf.clone(), first_row: row, start: t, last: t, events: vec![cmd] };
+                    let old = std::mem::replace(s, fresh);
+                    self.closed.push(old);
+                }
+                None => {
+                    let s = OpenSession { key: buf.clone(), first_row: row, start: t, last: t, events: vec![cmd] };
+                    self.open.insert(buf.clone(), s);
+                }
+            }
+        }
+        self.rows_seen += n;
+        if let Some(now) = self.last_time {
+            // no later row (time >= now) can join these
+            let done: Vec<Vec<u8>> = self
+                .open
+                .values()
+                .filter(|s| wide(now, s.last) > i128::from(gap) || wide(now, s.start) > i128::from(max_session))
+                .map(|s| s.key.clone())
+                .collect();
+            for k in done {
+                if let Some(s) = self.open.remove(&k) {
+                    self.closed.push(s);
+                }
+            }
+        }
+        self.emit()
+    }
+
+    /// Close every open session and return them.
+    pub fn finish(&mut self) -> Result<Option<RecordBatch>, Error> {
+        self.closed.extend(self.open.drain().map(|(_, s)| s));
+        self.emit()
+    }
+
+    fn emit(&mut self) -> Result<Option<RecordBatch>, Error> {
+        if self.closed.is_empty() {
+            return Ok(None);
+        }
+        let mut closed = std::mem::take(&mut self.closed);
+        closed.sort_unstable_by_key(|s| s.first_row);
+        self.n_sessions += closed.len();
+        let mut cols: Vec<ArrayRef> = Vec::new();
+        let mut decoded: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(closed.len()); self.key_types.len()];
+        for s in &closed {
+            for (j, v) in decode_key(&s.key).into_iter().enumerate() {
+                decoded[j].push(v);
+            }
+        }
+        for (values, dt) in decoded.iter().zip(&self.key_types) {
+            cols.push(key_array(values, dt)?);
+        }
+        let mut list = EventListBuilder::new(self.kind);
+        for s in &closed {
+            for c in &s.events {
+                match &c.params {
+                    Params::None => list.append(&c.name, std::iter::empty()),
+                    Params::Set(set) => list.append(&c.name, set.iter().map(|k| (k.as_str(), ""))),
+                    Params::Map(map) => list.append(&c.name, map.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                }
+            }
+            list.end_session()?;
+        }
+        let mins = closed.iter().map(|s| s.start).collect();
+        let maxs = closed.iter().map(|s| s.last).collect();
+        let counts = closed.iter().map(|s| s.events.len() as i64).collect();
+        let (_, c2) = session_columns(&self.opts.time_col, self.spec.list_column(), list.finish(), mins, maxs, counts);
+        cols.extend(c2);
+        Ok(Some(RecordBatch::try_new(self.out_schema.clone(), cols)?))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum KeyValue {
+    Null,
+    Str(String),
+    Int(i64),
+    UInt(u64),
+}
+
+fn decode_key(mut b: &[u8]) -> Vec<KeyValue> {
+    let mut out = Vec::new();
+    let take8 = |b: &mut &[u8]| -> [u8; 8] {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[..8]);
+        *b = &b[8..];
+        a
+    };
+    while let Some((&tag, rest)) = b.split_first() {
+        b = rest;
+        out.push(match tag {
+            1 => {
+                let len = u64::from_le_bytes(take8(&mut b)) as usize;
+                let s = String::from_utf8_lossy(&b[..len]).into_owned();
+                b = &b[len..];
+                KeyValue::Str(s)
+            }
+            2 => KeyValue::Int(i64::from_le_bytes(take8(&mut b))),
+            3 => KeyValue::UInt(u64::from_le_bytes(take8(&mut b))),
+            _ => KeyValue::Null,
+        });
+    }
+    out
+}
+
+fn key_array(values: &[KeyValue], dt: &DataType) -> Result<ArrayRef, Error> {
+    let plain: ArrayRef = match dt {
+        DataType::Null => return Ok(new_null_array(dt, values.len())),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+            let mut b = Int64Builder::with_capacity(values.len());
+            for v in values {
+                b.append_option(if let KeyValue::Int(x) = v { Some(*x) } else { None });
+            }
+            Arc::new(b.finish())
+        }
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+            let mut b = UInt64Builder::with_capacity(values.len());
+            for v in values {
+                b.append_option(if let KeyValue::UInt(x) = v { Some(*x) } else { None });
+            }
+            Arc::new(b.finish())
+        }
+        _ => {
+            let mut b = StringBuilder::new();
+            for v in values {
+                b.append_option(if let KeyValue::Str(s) = v { Some(s.as_str()) } else { None });
+            }
+            Arc::new(b.finish())
+        }
+    };
+    Ok(if plain.data_type() == dt { plain } else { arrow::compute::cast(&plain, dt)? })
+}

@@ -1,0 +1,8 @@
+//! Integration tests of anomseq-sessionize (one binary).
+
+mod common;
+mod conformance;
+mod errors;
+mod props;
+mod stream;
+mod vectors;
