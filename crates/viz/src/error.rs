@@ -71,6 +71,9 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// Scoring the sessions failed.
+    #[error("scoring: {0}")]
+    Score(#[from] anomseq_score::Error),
     /// Drawing the static SVG failed.
     #[error("svg: {0}")]
     Svg(String),
