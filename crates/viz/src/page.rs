@@ -25,7 +25,19 @@ const DRAW_JS: &str = r#"(function () {
   var holder = document.getElementById("anomseq-figure");
   var gd = document.getElementById("anomseq-timeline");
   if (!holder || !gd) { return; }
-  var fig = JSON.parse(holder.textContent);
+  var payload = JSON.parse(holder.textContent);
+  var fig = payload.figure, trace = fig.data[0], n = trace.x.length, cols = payload.hover;
+  // tooltip values (already escaped for Plotly's labels), one row per marker
+  var customdata = new Array(n);
+  for (var i = 0; i < n; i++) {
+    var row = new Array(cols.length);
+    for (var j = 0; j < cols.length; j++) {
+      var c = cols[j];
+      row[j] = c.codes === null ? c.values[i] : c.values[c.codes[i]];
+    }
+    customdata[i] = row;
+  }
+  trace.customdata = customdata;
   window.anomseqReady = Plotly.newPlot(gd, fig.data, fig.layout, fig.config).then(function () {
     document.documentElement.setAttribute("data-render-ms", String(Math.round(performance.now())));
     return gd;
@@ -91,10 +103,10 @@ impl Page {
         self.body.push_str(markup);
     }
 
-    /// Place the timeline here; `figure_json` is the Plotly figure as JSON text.
-    pub(crate) fn push_timeline(&mut self, figure_json: String) {
+    /// Place the timeline here; `payload_json` is `{"figure": .., "hover": ..}` as JSON text.
+    pub(crate) fn push_timeline(&mut self, payload_json: String) {
         self.body.push_str("<div id=\"anomseq-timeline\"></div>\n");
-        self.figure_json = Some(figure_json);
+        self.figure_json = Some(payload_json);
     }
 
     pub(crate) fn enable_sorting(&mut self) {

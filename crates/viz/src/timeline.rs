@@ -1,10 +1,11 @@
 //! The interactive timeline of scored sessions (spec §9).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use arrow_array::RecordBatch;
-use plotly::common::{HoverInfo, Marker, Mode, Title};
+use plotly::common::{Marker, Mode, Title};
 use plotly::layout::{Axis, AxisType, DragMode, HoverMode, Layout, Margin};
 use plotly::{Configuration, Plot, Scatter};
 
@@ -237,48 +238,58 @@ impl Timeline {
         (&self.time_column, &self.score_column, &self.window_column)
     }
 
-    /// The tooltip of a point, as Plotly label markup: every data string escaped.
-    fn tooltip(&self, p: &Point) -> String {
-        let mut out = String::with_capacity(128);
-        let line = |out: &mut String, label: &str, value: &str| {
-            if !out.is_empty() {
-                out.push_str("<br>");
-            }
-            let _ = write!(out, "<b>{}</b>: {}", escape_html(label), escape_html(&truncate(value, TOOLTIP_CHARS)));
-        };
-        line(&mut out, &self.time_column, &p.time);
-        line(&mut out, &self.score_column, &format_score(p.score));
-        line(&mut out, &self.window_column, &p.window);
-        for (name, value) in self.options.source_columns.iter().zip(&p.sources) {
-            line(&mut out, name, value);
+    /// The hover template: one line per field, labels escaped; values come from
+    /// `customdata` (built in the page from [`hover_columns_json`](Self::hover_columns_json)).
+    fn hover_template(&self) -> String {
+        let mut lines = vec![
+            format!("<b>{}</b>: %{{customdata[0]}}", escape_label(&self.time_column)),
+            format!("<b>{}</b>: %{{y:.6e}}", escape_label(&self.score_column)),
+            format!("<b>{}</b>: %{{customdata[1]}}", escape_label(&self.window_column)),
+        ];
+        for (i, name) in self.options.source_columns.iter().enumerate() {
+            lines.push(format!("<b>{}</b>: %{{customdata[{}]}}", escape_label(name), i + 2));
         }
-        out
+        lines.join("<br>") + "<extra></extra>"
     }
 
-    /// The Plotly figure (data, layout, config) as JSON text.
+    /// The values the tooltips show (time, window, sources), escaped for Plotly's
+    /// labels and dictionary-encoded per column: `[{"values": [..], "codes": [..]}, ..]`
+    /// (`codes` is `null` when each value is kept in row order).
+    fn hover_columns_json(&self) -> serde_json::Value {
+        let mut columns: Vec<Vec<&str>> = vec![
+            self.points.iter().map(|p| p.time.as_str()).collect(),
+            self.points.iter().map(|p| p.window.as_str()).collect(),
+        ];
+        for i in 0..self.options.source_columns.len() {
+            columns.push(self.points.iter().map(|p| p.sources[i].as_str()).collect());
+        }
+        let columns: Vec<serde_json::Value> = columns.into_iter().map(|c| dictionary(&c)).collect();
+        serde_json::Value::Array(columns)
+    }
+
+    /// The Plotly figure (data, layout, config) as JSON text; its tooltips take
+    /// their values from `customdata`, which the page fills in.
     pub fn figure_json(&self) -> String {
         let xs: Vec<i64> = self.points.iter().map(|p| p.time_ms).collect();
         let ys: Vec<f64> = self.points.iter().map(|p| p.score).collect();
-        let texts: Vec<String> = self.points.iter().map(|p| self.tooltip(p)).collect();
         let trace = Scatter::new(xs, ys)
             .name("sessions")
             .mode(Mode::Markers)
-            .text_array(texts)
-            .hover_info(HoverInfo::Text)
+            .hover_template(self.hover_template())
             .marker(Marker::new().size(7).opacity(0.75).color("#1f77b4"))
             .web_gl_mode(self.options.webgl);
         let y_type = if self.options.log_scale { AxisType::Log } else { AxisType::Linear };
         let layout = Layout::new()
-            .title(Title::with_text(escape_html(&self.options.title)))
+            .title(Title::with_text(escape_label(&self.options.title)))
             .x_axis(
                 Axis::new()
                     .type_(AxisType::Date)
-                    .title(Title::with_text(format!("{} (UTC)", escape_html(&self.time_column)))),
+                    .title(Title::with_text(format!("{} (UTC)", escape_label(&self.time_column)))),
             )
             .y_axis(
                 Axis::new()
                     .type_(y_type)
-                    .title(Title::with_text(format!("{} (lower is rarer)", escape_html(&self.score_column)))),
+                    .title(Title::with_text(format!("{} (lower is rarer)", escape_label(&self.score_column)))),
             )
             .hover_mode(HoverMode::Closest)
             .drag_mode(DragMode::Zoom)
@@ -289,6 +300,11 @@ impl Timeline {
         plot.set_layout(layout);
         plot.set_configuration(Configuration::new().display_logo(false).responsive(true).scroll_zoom(true));
         plot.to_json()
+    }
+
+    /// What the page embeds: `{"figure": .., "hover": ..}` as JSON text.
+    pub(crate) fn payload_json(&self) -> String {
+        format!("{{\"figure\":{},\"hover\":{}}}", self.figure_json(), self.hover_columns_json())
     }
 
     /// Markup of the summary line (escaped).
@@ -304,7 +320,7 @@ impl Timeline {
     pub fn to_html(&self) -> String {
         let mut page = Page::new(&self.options.title);
         page.push_markup(&self.summary_markup());
-        page.push_timeline(self.figure_json());
+        page.push_timeline(self.payload_json());
         page.finish()
     }
 
@@ -314,9 +330,42 @@ impl Timeline {
     }
 }
 
+/// Text for a Plotly label: HTML-escaped, and `%` as a character reference so
+/// that no text can form a `%{..}` template placeholder.
+pub(crate) fn escape_label(text: &str) -> String {
+    escape_html(text).replace('%', "&#37;")
+}
+
+/// A column of tooltip values, escaped, truncated and dictionary-encoded when
+/// values repeat.
+fn dictionary(column: &[&str]) -> serde_json::Value {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut values: Vec<&str> = Vec::new();
+    let codes: Vec<usize> = column
+        .iter()
+        .map(|v| {
+            *index.entry(v).or_insert_with(|| {
+                values.push(v);
+                values.len() - 1
+            })
+        })
+        .collect();
+    let escape = |v: &&str| serde_json::Value::String(escape_label(&truncate(v, TOOLTIP_CHARS)));
+    if values.len() * 2 > column.len() {
+        serde_json::json!({ "values": column.iter().map(escape).collect::<Vec<_>>(), "codes": null })
+    } else {
+        serde_json::json!({ "values": values.iter().map(escape).collect::<Vec<_>>(), "codes": codes })
+    }
+}
+
 /// A score as the tooltip and the table show it.
+/// (`1.234567e-5`, `1.000000e+0`: the d3 format `.6e` the tooltips use).
 pub(crate) fn format_score(score: f64) -> String {
-    format!("{score:.6e}")
+    let text = format!("{score:.6e}");
+    match text.split_once('e') {
+        Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
+        _ => text,
+    }
 }
 
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -265,6 +265,9 @@ fn svg_markers_hover_and_upper_bound() {
             let hover = hover.as_str().unwrap();
             assert!(hover.contains(&format!("w: {}", p.window)), "{hover}");
             assert!(hover.contains(&p.time), "{hover}");
+            // the tooltip's d3 `.6e`: 1.000000e-4, 1.000000e+0
+            let score = format!("{:.6e}", p.score).replace("e0", "e+0");
+            assert!(hover.contains(&format!("s: {score}")), "{hover} lacks {score}");
         }
     }
 }
@@ -291,4 +294,74 @@ fn screenshot_of_the_report() {
     let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
     assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
     eprintln!("screenshot: {}", png.display());
+}
+
+/// `n` sessions over 30 days with heavy-tailed scores, 50 distinct windows and
+/// 2,000 users (a deterministic generator: the same page every run).
+fn synthetic(n: usize) -> arrow_array::RecordBatch {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let t0 = 1_700_000_000_000_i64;
+    let times: Vec<i64> = (0..n).map(|_| t0 + (next() % (30 * 86_400_000)) as i64).collect();
+    let scores: Vec<Option<f64>> = (0..n)
+        .map(|i| if i % 20 == 0 { None } else { Some(10f64.powf(-((next() % 10_000) as f64 / 1000.0).powi(2) / 8.0)) })
+        .collect();
+    let cmds = ["Set-User", "Set-Mailbox", "New-InboxRule", "Get-Mailbox", "Add-MailboxPermission"];
+    let windows: Vec<Option<Vec<&str>>> = (0..n)
+        .map(|_| {
+            let w = next() as usize;
+            Some(vec![cmds[w % 5], cmds[(w / 5) % 5], cmds[(w / 25) % 2]])
+        })
+        .collect();
+    let users: Vec<String> = (0..n).map(|_| format!("user{}@contoso.example", next() % 2000)).collect();
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
+    batch(vec![
+        ("start", times_ms(&times)),
+        ("likelihood", crate::common::scores(&scores)),
+        ("rarest_window3", commands_column(&windows)),
+        ("user", strings(&users)),
+    ])
+}
+
+/// Page size and time to first render of 100k sessions; run with
+/// `cargo test -p anomseq-viz --release --test it -- --ignored perf_100k --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check: see docs/performance.md"]
+fn perf_100k_sessions() {
+    let browser = chromium_or_skip!("perf_100k_sessions");
+    let data = synthetic(100_000);
+    let options = ReportOptions::default()
+        .with_timeline(TimelineOptions::default().with_source_columns(["user"]))
+        .with_key_columns(["user"])
+        .with_top_n(100);
+    let t = Instant::now();
+    let report = Report::new(std::slice::from_ref(&data), "start", "likelihood", "rarest_window3", &options).unwrap();
+    let html = report.to_html();
+    let build = t.elapsed();
+    let timeline_html = report.timeline().to_html();
+    for (name, html) in [("perf-100k-report", &html), ("perf-100k-timeline", &timeline_html)] {
+        let page = out_dir().join(format!("{name}.html"));
+        std::fs::write(&page, html).unwrap();
+        for run in 0..3 {
+            let t = Instant::now();
+            let dom = run_chromium(&browser, name, &page, &["--dump-dom"]);
+            let wall = t.elapsed();
+            let at = dom.find("data-render-ms=\"").map(|i| i + 16);
+            let render = at.map(|i| &dom[i..i + dom[i..].find('"').unwrap()]);
+            eprintln!(
+                "perf {name} run {run}: {} sessions shown, page {:.1} MiB (Plotly.js {:.1} MiB), built in {:?}, first render at {} ms after navigation start, chromium wall {:?}",
+                report.timeline().points().len(),
+                html.len() as f64 / 1048576.0,
+                4_653_932_f64 / 1048576.0,
+                build,
+                render.unwrap_or("?"),
+                wall
+            );
+        }
+    }
 }

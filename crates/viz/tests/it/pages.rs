@@ -54,10 +54,18 @@ fn pages_are_self_contained_and_hostile_strings_stay_data() {
         }
         assert!(!json[0].contains(['\u{2028}', '\u{2029}']), "raw line separator in the JSON");
         // the figure parses back and its tooltips carry the strings, escaped for Plotly's labels
-        let figure: serde_json::Value = serde_json::from_str(&json[0][json[0].find('>').unwrap() + 1..]).unwrap();
-        let texts = figure["data"][0]["text"].as_array().unwrap();
-        assert_eq!(texts.len(), 5);
-        assert!(texts[0].as_str().unwrap().contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"));
+        let payload: serde_json::Value = serde_json::from_str(&json[0][json[0].find('>').unwrap() + 1..]).unwrap();
+        let figure = &payload["figure"];
+        assert_eq!(figure["data"][0]["x"].as_array().unwrap().len(), 5);
+        let hover = &payload["hover"];
+        let users: Vec<&str> = hover[2]["values"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(users[0], "&lt;script&gt;window.__pwned=1&lt;/script&gt;");
+        assert_eq!(users[4], "&lt;!-- &lt;script&gt;window.__pwned=7&lt;/script&gt; --&gt;");
+        let windows = hover[1]["values"].as_array().unwrap();
+        assert!(windows[4]
+            .as_str()
+            .unwrap()
+            .starts_with("Set-Mailbox(&lt;b&gt;bold&lt;/b&gt; &amp;lt;i&amp;gt; ${7*7} &#37;{x} $x^2$="));
         assert_eq!(figure["data"][0]["type"], "scattergl");
     }
 }
