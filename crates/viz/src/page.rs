@@ -123,7 +123,17 @@ impl Page {
         if self.sortable {
             scripts.push(SORT_JS);
         }
-        let hashes: Vec<String> = scripts.iter().map(|s| script_hash(s)).collect();
+        static PLOTLY_HASH: OnceLock<String> = OnceLock::new();
+        let hashes: Vec<String> = scripts
+            .iter()
+            .map(|s| {
+                if std::ptr::eq(*s, plotly) {
+                    PLOTLY_HASH.get_or_init(|| script_hash(plotly)).clone()
+                } else {
+                    script_hash(s)
+                }
+            })
+            .collect();
         // Plotly's WebGL traces compile shaders through `new Function`: 'unsafe-eval'.
         // No 'unsafe-inline' for scripts: event-handler attributes and injected
         // <script> elements could never run, even if escaping were bypassed.
