@@ -33,33 +33,31 @@ fn draw(timeline: &Timeline, root: &DrawingArea<SVGBackend<'_>, plotters::coord:
     root.fill(&WHITE)?;
     let points = timeline.points();
     let (_, score_column, _) = timeline.columns();
-    let (mut x0, mut x1) = points.iter().fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.time_ms), b.max(p.time_ms)));
-    if points.is_empty() {
-        (x0, x1) = (0, 86_400_000);
-    }
-    if x0 == x1 {
-        (x0, x1) = (x0 - 3_600_000, x1 + 3_600_000);
-    }
-    let (mut y0, mut y1) =
-        points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.score), b.max(p.score)));
     let log = timeline.options().log_scale;
-    if points.is_empty() {
-        (y0, y1) = if log { (1e-6, 1.0) } else { (0.0, 1.0) };
-    }
-    if log {
-        (y0, y1) = (y0 / 2.0, y1 * 2.0);
+    // axes in f64 (robust for any i64 time); ranges kept finite and non-empty
+    let (x0, x1) = padded(points.iter().map(|p| p.time_ms as f64), 3_600_000.0, (0.0, 86_400_000.0));
+    let (y0, y1) = if log {
+        let (lo, hi) =
+            points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.score), b.max(p.score)));
+        if lo > hi {
+            (1e-6, 1.0)
+        } else {
+            // plotters counts decades with `(end / start).ln()`: keep the ratio finite
+            let hi = (hi * 2.0).clamp(1e-290, 1e300);
+            let lo = (lo / 2.0).clamp(hi * 1e-290, hi / 10.0);
+            (lo, hi)
+        }
     } else {
-        let pad = ((y1 - y0) * 0.05).max(1e-12);
-        (y0, y1) = (y0 - pad, y1 + pad);
-    }
-    let span = x1 - x0;
-    let (x0, x1) = (x0 - span / 50, x1 + span / 50);
+        padded(points.iter().map(|p| p.score), 1.0, (0.0, 1.0))
+    };
+    let span = (x1 - x0) as i64;
     let title =
         format!("{} — {}", timeline.options().title, timeline.summary().describe(timeline.options().score_upper_bound));
     let mut builder = ChartBuilder::on(root);
     builder.caption(title, ("sans-serif", 16)).margin(12).x_label_area_size(40).y_label_area_size(80);
-    let x_label = |ms: &i64| format_ms(*ms, span);
-    let circles = points.iter().map(|p| Circle::new((p.time_ms, p.score), 3, RGBColor(31, 119, 180).mix(0.7).filled()));
+    let x_label = |ms: &f64| format_ms(*ms as i64, span);
+    let circles =
+        points.iter().map(|p| Circle::new((p.time_ms as f64, p.score), 3, RGBColor(31, 119, 180).mix(0.7).filled()));
     if log {
         let mut chart = builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?;
         chart
@@ -76,6 +74,19 @@ fn draw(timeline: &Timeline, root: &DrawingArea<SVGBackend<'_>, plotters::coord:
         chart.draw_series(circles)?;
     }
     Ok(())
+}
+
+/// The range of `values` with 2% padding, within ±1e300 so that its width is
+/// finite; `min_half_width` around a single value, `empty` when there is none.
+fn padded(values: impl Iterator<Item = f64>, min_half_width: f64, empty: (f64, f64)) -> (f64, f64) {
+    const LIMIT: f64 = 1e300;
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        return empty;
+    }
+    let (lo, hi) = (lo.clamp(-LIMIT, LIMIT), hi.clamp(-LIMIT, LIMIT));
+    let pad = ((hi - lo) * 0.02).max(min_half_width);
+    ((lo - pad).max(-LIMIT * 1.5), (hi + pad).min(LIMIT * 1.5))
 }
 
 /// `YYYY-MM-DD`, with `HH:MM` when the axis spans less than a few days (UTC).

@@ -159,7 +159,7 @@ impl<'a> Table<'a> {
         Ok((millis, texts))
     }
 
-    /// Scores as `f64`; null and NaN give `None`.
+    /// Scores as `f64`; null, NaN and infinities give `None`.
     pub(crate) fn scores(&self, name: &str) -> Result<Vec<Option<f64>>, Error> {
         let index = self.index(name)?;
         let data_type = self.data_type(index);
@@ -174,7 +174,7 @@ impl<'a> Table<'a> {
         for array in self.columns(index) {
             let floats = arrow_cast::cast(array.as_ref(), &DataType::Float64)?;
             let floats = floats.as_primitive::<arrow_array::types::Float64Type>();
-            out.extend(floats.iter().map(|v| v.filter(|v| !v.is_nan())));
+            out.extend(floats.iter().map(|v| v.filter(|v| v.is_finite())));
         }
         Ok(out)
     }

@@ -107,7 +107,7 @@ pub struct TimelineSummary {
     pub shown: usize,
     /// Left out: null time.
     pub null_time: usize,
-    /// Left out: null or NaN score.
+    /// Left out: null, NaN or infinite score.
     pub null_score: usize,
     /// Left out: score not positive, on a log axis.
     pub not_positive: usize,

@@ -208,3 +208,24 @@ fn source_columns_of_any_type() {
     let sources: Vec<Vec<String>> = tl.points().iter().map(|p| p.sources.clone()).collect();
     assert_eq!(sources, vec![vec!["alice".to_owned(), "5".to_owned()], vec!["bob".to_owned(), String::new()]]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any times and scores: every row counted once, and drawing never panics.
+    #[test]
+    fn any_times_and_scores_draw(
+        rows in proptest::collection::vec((proptest::prelude::any::<i64>(), proptest::prelude::any::<Option<f64>>()), 0..12),
+        log in proptest::prelude::any::<bool>(),
+    ) {
+        let t: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let s: Vec<Option<f64>> = rows.iter().map(|r| r.1).collect();
+        let w: Vec<&str> = rows.iter().map(|_| "x").collect();
+        let b = batch(vec![("t", times_ms(&t)), ("s", scores(&s)), ("w", strings(&w))]);
+        let tl = Timeline::new(&[b], "t", "s", "w", &TimelineOptions::default().with_log_scale(log)).unwrap();
+        let sum = tl.summary();
+        proptest::prop_assert_eq!(sum.rows, sum.shown + sum.null_time + sum.null_score + sum.not_positive + sum.above_bound);
+        proptest::prop_assert!(tl.points().iter().all(|p| p.score.is_finite()));
+        tl.to_svg(200, 100).unwrap();
+        proptest::prop_assert!(tl.to_html().len() > 1000);
+    }
+}
