@@ -2,7 +2,7 @@
 //! (set `ANOMSEQ_CHROMIUM`, or install Debian's `chromium`) each test prints a
 //! SKIPPED line to stderr and passes.
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -36,7 +36,9 @@ macro_rules! chromium_or_skip {
         match chromium() {
             Some(p) => p,
             None => {
-                eprintln!(
+                // straight to the process's stderr: the test harness does not capture it
+                let _ = writeln!(
+                    std::io::stderr(),
                     "SKIPPED: browser test {} needs Chromium (apt-get install chromium, or set ANOMSEQ_CHROMIUM)",
                     $test
                 );
