@@ -90,12 +90,13 @@ pub(crate) struct Page {
     title: String,
     body: String,
     figure_json: Option<String>,
+    webgl: bool,
     sortable: bool,
 }
 
 impl Page {
     pub(crate) fn new(title: &str) -> Self {
-        Page { title: title.to_owned(), body: String::new(), figure_json: None, sortable: false }
+        Page { title: title.to_owned(), body: String::new(), figure_json: None, webgl: false, sortable: false }
     }
 
     /// Append markup built by this crate (every data string in it already escaped).
@@ -104,9 +105,11 @@ impl Page {
     }
 
     /// Place the timeline here; `payload_json` is `{"figure": .., "hover": ..}` as JSON text.
-    pub(crate) fn push_timeline(&mut self, payload_json: String) {
+    /// `webgl`: the figure has WebGL traces, whose shaders Plotly compiles with `new Function`.
+    pub(crate) fn push_timeline(&mut self, payload_json: String, webgl: bool) {
         self.body.push_str("<div id=\"anomseq-timeline\"></div>\n");
         self.figure_json = Some(payload_json);
+        self.webgl = webgl;
     }
 
     pub(crate) fn enable_sorting(&mut self) {
@@ -134,11 +137,12 @@ impl Page {
                 }
             })
             .collect();
-        // Plotly's WebGL traces compile shaders through `new Function`: 'unsafe-eval'.
-        // No 'unsafe-inline' for scripts: event-handler attributes and injected
-        // <script> elements could never run, even if escaping were bypassed.
+        // Plotly's WebGL traces compile shaders through `new Function`: 'unsafe-eval'
+        // only then. No 'unsafe-inline' for scripts: event-handler attributes and
+        // injected <script> elements could never run, even if escaping were bypassed.
+        let eval = if self.webgl { " 'unsafe-eval'" } else { "" };
         let csp = format!(
-            "default-src 'none'; script-src {} 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; \
+            "default-src 'none'; script-src {}{eval}; style-src 'unsafe-inline'; img-src data: blob:; \
              font-src data:; worker-src blob:; connect-src 'none'; base-uri 'none'; form-action 'none'",
             hashes.join(" ")
         );

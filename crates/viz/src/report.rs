@@ -155,7 +155,7 @@ impl Report {
     pub fn to_html(&self) -> String {
         let mut page = Page::new(&self.options.timeline.title);
         page.push_markup(&self.timeline.summary_markup());
-        page.push_timeline(self.timeline.payload_json());
+        page.push_timeline(self.timeline.payload_json(), self.timeline.options().webgl);
         page.push_markup(&self.table_markup());
         page.push_markup(&self.parameters_markup());
         page.enable_sorting();

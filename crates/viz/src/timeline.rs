@@ -320,7 +320,7 @@ impl Timeline {
     pub fn to_html(&self) -> String {
         let mut page = Page::new(&self.options.title);
         page.push_markup(&self.summary_markup());
-        page.push_timeline(self.payload_json());
+        page.push_timeline(self.payload_json(), self.options.webgl);
         page.finish()
     }
 

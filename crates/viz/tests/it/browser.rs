@@ -257,6 +257,7 @@ fn svg_markers_hover_and_upper_bound() {
         let options = TimelineOptions::default().with_webgl(false).with_score_upper_bound(bound);
         let tl = Timeline::new(std::slice::from_ref(&b), "t", "s", "w", &options).unwrap();
         assert_eq!(tl.points().len(), expected);
+        assert!(!tl.to_html().contains("'unsafe-eval'"), "SVG markers need no eval");
         let name = format!("svg-{expected}");
         let r = inspect(&browser, &name, &tl.to_html());
         assert_nothing_ran(&name, &r);
