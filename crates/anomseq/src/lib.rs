@@ -207,7 +207,7 @@ pub fn score_and_report_sessions(
 ) -> Result<viz::Report, viz::Error> {
     let scored = scored_batch(sessions, other, window_length)?;
     let (events, likelihood, window) = viz::scored_column_names(window_length);
-    let options = options.clone().with_events_column(Some(events));
+    let options = options.clone().with_events_column(events);
     viz::Report::new(&[scored], time_column, &likelihood, &window, &options)
 }
 

@@ -59,8 +59,8 @@ impl ReportOptions {
     }
 
     /// The column with each session's number of events.
-    pub fn with_events_column(mut self, column: Option<impl Into<String>>) -> Self {
-        self.events_column = column.map(Into::into);
+    pub fn with_events_column(mut self, column: impl Into<String>) -> Self {
+        self.events_column = Some(column.into());
         self
     }
 

@@ -208,7 +208,7 @@ fn hostile_report_shows_strings_as_text_and_runs_none() {
     let options = ReportOptions::default()
         .with_timeline(TimelineOptions::default().with_title(HOSTILE[0]).with_source_columns(["user", "client_ip"]))
         .with_key_columns(["user"])
-        .with_events_column(Some("session_length"))
+        .with_events_column("session_length")
         .with_parameters(HOSTILE.iter().map(|h| ("param", *h)));
     let report = Report::new(&[hostile_batch()], "start", "likelihood", "rarest_window3", &options).unwrap();
     let r = inspect(&browser, "hostile-report", &report.to_html());
@@ -281,7 +281,7 @@ fn screenshot_of_the_report() {
     let options = ReportOptions::default()
         .with_timeline(TimelineOptions::default().with_source_columns(["user", "client_ip"]))
         .with_key_columns(["user"])
-        .with_events_column(Some("session_length"))
+        .with_events_column("session_length")
         .with_parameters([("window length", "3")]);
     let report = Report::new(&[hostile_batch()], "start", "likelihood", "rarest_window3", &options).unwrap();
     let page = out_dir().join("report.html");

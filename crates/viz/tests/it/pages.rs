@@ -26,7 +26,7 @@ fn hostile_report(webgl: bool) -> Report {
                 .with_webgl(webgl),
         )
         .with_key_columns(["user", "client_ip"])
-        .with_events_column(Some("session_length"))
+        .with_events_column("session_length")
         .with_parameters(HOSTILE.iter().map(|h| (*h, *h)))
         .with_top_n(4);
     Report::new(&[hostile_batch()], "start", "likelihood", "rarest_window3", &options).unwrap()
