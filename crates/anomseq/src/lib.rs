@@ -17,11 +17,14 @@
 //! | [`score`] | likelihoods and rarest windows ([`RarestWindow`]), in parallel |
 //! | `sessionize` (feature `sessionize`, on by default) | rows of log events → sessions, over Arrow |
 //! | `io` (feature `io`, on by default) | CSV, Parquet, Arrow IPC and NDJSON in; sessions and scores out |
+//! | `viz` (feature `viz`, on by default) | timelines and reports of scored sessions: offline HTML, SVG |
 //!
 //! This crate re-exports them and offers the high-level verbs of msticpy's
 //! guide under the same names: [`train`], [`compute_scores`],
 //! [`compute_likelihoods_of_sessions`], [`compute_geomean_lik_of_sessions`],
-//! [`compute_rarest_windows`], [`compute_setof_params_cond_cmd`] and [`score_sessions`].
+//! [`compute_rarest_windows`], [`compute_setof_params_cond_cmd`] and [`score_sessions`];
+//! with the `viz` feature also `visualise_scored_sessions`, `score_and_visualise_sessions`
+//! and `score_and_report_sessions`.
 //!
 //! # Example
 //!
@@ -77,6 +80,11 @@ pub use anomseq_model as model;
 pub use anomseq_score as score;
 #[cfg(feature = "sessionize")]
 pub use anomseq_sessionize as sessionize;
+#[cfg(feature = "viz")]
+pub use anomseq_viz as viz;
+/// The Arrow arrays and record batches the `viz` layer reads.
+#[cfg(feature = "viz")]
+pub use arrow_array;
 
 pub use anomseq_core::{Cmd, Params, SessionType, Sessions, SessionsBuilder};
 pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities};
@@ -154,4 +162,93 @@ pub fn compute_scores(model: &Model, sessions: &Sessions, use_start_end_tokens: 
 pub fn score_sessions(sessions: &Sessions, window_length: usize) -> Result<Vec<RarestWindow>, score::Error> {
     let model = train(sessions);
     compute_rarest_windows(&model, sessions, window_length, true, false)
+}
+
+/// The scored sessions on an interactive timeline (msticpy's `visualise_scored_sessions`):
+/// see [`viz::visualise_scored_sessions`]. Write the page with [`viz::Timeline::write_html`].
+#[cfg(feature = "viz")]
+pub fn visualise_scored_sessions(
+    data: &[arrow_array::RecordBatch],
+    time_column: &str,
+    score_column: &str,
+    window_column: &str,
+    score_upper_bound: Option<f64>,
+    source_columns: &[&str],
+) -> Result<viz::Timeline, viz::Error> {
+    viz::visualise_scored_sessions(data, time_column, score_column, window_column, score_upper_bound, source_columns)
+}
+
+/// Score the sessions and put them on a timeline in one go (msticpy's
+/// `score_and_visualise_sessions`).
+///
+/// `other` holds one row per session, in the order of `sessions`: at least
+/// `time_column` and the `source_columns`. The sessions are scored with
+/// [`score_sessions`]; the timeline shows `rarest_window{k}_likelihood` and the
+/// window `rarest_window{k}` (see [`viz::scored_sessions_batch`]); sessions too
+/// short for a window have no score and are left out and counted.
+///
+/// ```
+/// use std::sync::Arc;
+/// use anomseq::arrow_array::{RecordBatch, StringArray, TimestampSecondArray};
+/// use anomseq::{score_and_visualise_sessions, Cmd, Sessions};
+///
+/// let sessions = Sessions::from_cmds(vec![
+///     vec![Cmd::new("Set-User"), Cmd::new("Set-User")],
+///     vec![Cmd::new("Set-Mailbox"), Cmd::new("Set-User"), Cmd::new("Set-User")],
+///     vec![Cmd::new("Set-User"), Cmd::new("Set-User"), Cmd::new("Set-User")],
+/// ])?;
+/// let other = RecordBatch::try_from_iter([
+///     ("start", Arc::new(TimestampSecondArray::from(vec![1_600_000_000, 1_600_000_060, 1_600_000_120])) as _),
+///     ("user", Arc::new(StringArray::from(vec!["alice", "bob", "carol"])) as _),
+/// ])?;
+/// let timeline = score_and_visualise_sessions(&sessions, &other, 3, "start", None, &["user"])?;
+/// assert_eq!(timeline.points().len(), 3);
+/// assert_eq!(timeline.points().iter().min_by(|a, b| a.score.total_cmp(&b.score)).unwrap().sources, ["bob"]);
+/// let html = timeline.to_html(); // or timeline.write_html("timeline.html")?
+/// assert!(html.starts_with("<!doctype html>"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "viz")]
+pub fn score_and_visualise_sessions(
+    sessions: &Sessions,
+    other: &arrow_array::RecordBatch,
+    window_length: usize,
+    time_column: &str,
+    likelihood_upper_bound: Option<f64>,
+    source_columns: &[&str],
+) -> Result<viz::Timeline, viz::Error> {
+    let scored = scored_batch(sessions, other, window_length)?;
+    let (_, likelihood, window) = viz::scored_column_names(window_length);
+    viz::visualise_scored_sessions(&[scored], time_column, &likelihood, &window, likelihood_upper_bound, source_columns)
+}
+
+/// Score the sessions and build the report page of `anomseq run` / `anomseq demo`:
+/// the timeline, the `options.top_n` rarest sessions (with their number of events)
+/// and the run's parameters. `other` is as for [`score_and_visualise_sessions`];
+/// `options.key_columns` and the timeline's source columns name columns of it.
+#[cfg(feature = "viz")]
+pub fn score_and_report_sessions(
+    sessions: &Sessions,
+    other: &arrow_array::RecordBatch,
+    window_length: usize,
+    time_column: &str,
+    options: &viz::ReportOptions,
+) -> Result<viz::Report, viz::Error> {
+    let scored = scored_batch(sessions, other, window_length)?;
+    let (events, likelihood, window) = viz::scored_column_names(window_length);
+    let options = options.clone().with_events_column(events);
+    viz::Report::new(&[scored], time_column, &likelihood, &window, &options)
+}
+
+#[cfg(feature = "viz")]
+fn scored_batch(
+    sessions: &Sessions,
+    other: &arrow_array::RecordBatch,
+    window_length: usize,
+) -> Result<arrow_array::RecordBatch, viz::Error> {
+    if sessions.len() != other.num_rows() {
+        return Err(viz::Error::LengthMismatch { sessions: sessions.len(), rows: other.num_rows() });
+    }
+    let rarest = score_sessions(sessions, window_length)?;
+    viz::scored_sessions_batch(sessions, &rarest, window_length, other)
 }

@@ -6,3 +6,4 @@ mod common;
 mod exchange;
 mod props;
 mod vectors;
+mod viz;

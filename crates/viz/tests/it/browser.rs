@@ -1,0 +1,370 @@
+//! The pages in headless Chromium, with networking off. Without a Chromium
+//! (set `ANOMSEQ_CHROMIUM`, or install Debian's `chromium`) each test prints a
+//! SKIPPED line to stderr and passes.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anomseq_viz::{Report, ReportOptions, Timeline, TimelineOptions};
+use base64::Engine as _;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::common::*;
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ANOMSEQ_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+macro_rules! chromium_or_skip {
+    ($test:literal) => {
+        match chromium() {
+            Some(p) => p,
+            None => {
+                // straight to the process's stderr: the test harness does not capture it
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED: browser test {} needs Chromium (apt-get install chromium, or set ANOMSEQ_CHROMIUM)",
+                    $test
+                );
+                return;
+            }
+        }
+    };
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("anomseq-viz");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run headless Chromium on a file with networking off; returns stdout.
+fn run_chromium(browser: &Path, name: &str, page: &Path, extra: &[&str]) -> String {
+    // one browser at a time: parallel ones starve each other's virtual time on small machines
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let profile = out_dir().join(format!("profile-{name}"));
+    let _ = std::fs::remove_dir_all(&profile);
+    let mut cmd = Command::new(browser);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--enable-unsafe-swiftshader",
+        // networking off: every host resolves to nothing and every proxy is dead
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--window-size=1280,900",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(extra)
+    .arg(format!("file://{}", page.display()))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", browser.display()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(40) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish {name} in 40 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reader.join().unwrap()
+}
+
+/// Test-only harness: traps dialogs, records CSP violations, waits for the
+/// first render, hovers every marker in turn and reports what the page shows.
+const HARNESS: &str = r##"(function () {
+  "use strict";
+  window.__dialogs = 0;
+  ["alert", "confirm", "prompt", "print", "open"].forEach(function (f) { window[f] = function () { window.__dialogs++; }; });
+  window.__violations = [];
+  document.addEventListener("securitypolicyviolation", function (e) { window.__violations.push(e.violatedDirective + " " + e.blockedURI); });
+  function texts(sel) { return Array.prototype.map.call(document.querySelectorAll(sel), function (e) { return e.textContent; }); }
+  function finish(r) {
+    var pre = document.createElement("pre");
+    pre.id = "harness-result";
+    pre.textContent = JSON.stringify(r);
+    document.body.appendChild(pre);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var r = {};
+    if (!window.anomseqReady) { r.error = "no anomseqReady"; finish(r); return; }
+    window.anomseqReady.then(function (gd) {
+      var trace = gd._fullData[0];
+      r.plotly = typeof Plotly; r.type = trace.type; r.length = trace._length;
+      r.svgPoints = gd.querySelectorAll(".scatterlayer .point").length;
+      r.canvases = gd.querySelectorAll("canvas").length;
+      r.renderMs = document.documentElement.getAttribute("data-render-ms");
+      var xs = gd.data[0].x, ys = gd.data[0].y, i = 0;
+      r.hovers = [];
+      function next() {
+        if (i >= xs.length) { done(); return; }
+        Plotly.Fx.hover(gd, { xval: xs[i], yval: ys[i] });
+        setTimeout(function () {
+          r.hovers.push(texts(".hoverlayer .hovertext").join("|"));
+          Plotly.Fx.unhover(gd); i++; setTimeout(next, 80);
+        }, 80);
+      }
+      function done() {
+        r.pwned = window.__pwned === undefined ? null : window.__pwned;
+        r.dialogs = window.__dialogs;
+        r.violations = window.__violations;
+        r.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+        r.elements = {};
+        ["script", "img", "iframe", "object", "embed", "a[href]", "svg [onload]", "[onerror]", "[onclick]"].forEach(function (s) {
+          r.elements[s] = document.querySelectorAll(s).length;
+        });
+        r.cells = Array.prototype.map.call(document.querySelectorAll("#anomseq-rarest tbody tr"), function (tr) {
+          return Array.prototype.map.call(tr.cells, function (c) { return c.textContent; });
+        });
+        r.parameters = texts("#anomseq-parameters td");
+        r.title = document.title;
+        r.summary = texts("#anomseq-summary").join("");
+        finish(r);
+      }
+      next();
+    }, function (err) { r.error = String(err); finish(r); });
+  });
+})();"##;
+
+/// The page with the harness placed right after its CSP, which gets the harness's hash.
+fn with_harness(html: &str) -> String {
+    let hash =
+        format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(HARNESS.as_bytes())));
+    let html = html.replacen("script-src ", &format!("script-src {hash} "), 1);
+    let at = html.find("<meta name=\"viewport\"").unwrap();
+    format!("{}<script>{HARNESS}</script>\n{}", &html[..at], &html[at..])
+}
+
+/// Load `html` (with the harness) and return what the harness saw.
+fn inspect(browser: &Path, name: &str, html: &str) -> Value {
+    let page = out_dir().join(format!("{name}.html"));
+    std::fs::write(&page, with_harness(html)).unwrap();
+    let dom = run_chromium(browser, name, &page, &["--virtual-time-budget=20000", "--dump-dom"]);
+    let open = "<pre id=\"harness-result\">";
+    let Some(at) = dom.find(open) else {
+        let saved = out_dir().join(format!("{name}.dom.html"));
+        std::fs::write(&saved, &dom).unwrap();
+        panic!("{name}: no harness result in the DOM, saved at {}", saved.display());
+    };
+    let start = at + open.len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let json = dom[start..end].replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+    let v: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}: {json}"));
+    assert!(v.get("error").is_none(), "{name}: {v}");
+    v
+}
+
+fn assert_nothing_ran(name: &str, r: &Value) {
+    assert_eq!(r["plotly"], "object", "{name}: Plotly did not load offline");
+    assert_eq!(r["pwned"], Value::Null, "{name}: a data string ran as script");
+    assert_eq!(r["dialogs"], 0, "{name}: a dialog opened");
+    assert_eq!(r["violations"], serde_json::json!([]), "{name}: the CSP had to block something");
+    assert_eq!(r["resources"], serde_json::json!([]), "{name}: the page fetched something");
+    for s in ["img", "iframe", "object", "embed", "a[href]", "svg [onload]", "[onerror]", "[onclick]"] {
+        assert_eq!(r["elements"][s], 0, "{name}: a data string became a {s} element");
+    }
+}
+
+#[test]
+fn hostile_report_shows_strings_as_text_and_runs_none() {
+    let browser = chromium_or_skip!("hostile_report_shows_strings_as_text_and_runs_none");
+    let options = ReportOptions::default()
+        .with_timeline(TimelineOptions::default().with_title(HOSTILE[0]).with_source_columns(["user", "client_ip"]))
+        .with_key_columns(["user"])
+        .with_events_column("session_length")
+        .with_parameters(HOSTILE.iter().map(|h| ("param", *h)));
+    let report = Report::new(&[hostile_batch()], "start", "likelihood", "rarest_window3", &options).unwrap();
+    let r = inspect(&browser, "hostile-report", &report.to_html());
+    assert_nothing_ran("hostile report", &r);
+    // plotly.js, the figure's JSON, drawing, sorting, and the harness: nothing else
+    assert_eq!(r["elements"]["script"], 5);
+    assert_eq!(r["type"], "scattergl");
+    assert_eq!(r["length"], 5, "one marker per scored session");
+    assert!(r["canvases"].as_u64().unwrap() > 0, "WebGL canvas");
+    assert_eq!(r["title"], HOSTILE[0]);
+    assert_eq!(r["summary"], "5 of 6 sessions shown; left out: 1 without a score");
+    // every hover tooltip shows its session's rarest window and user, as text
+    let points = report.timeline().points();
+    let hovers = r["hovers"].as_array().unwrap();
+    assert_eq!(hovers.len(), points.len());
+    for (p, hover) in points.iter().zip(hovers) {
+        let hover = hover.as_str().unwrap();
+        assert!(hover.contains(&p.window), "tooltip {hover:?} lacks window {:?}", p.window);
+        assert!(hover.contains(&p.sources[0]), "tooltip {hover:?} lacks user {:?}", p.sources[0]);
+    }
+    // the table lists the rarest first, every string as it is
+    let cells = r["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), report.rarest().len());
+    for (row, s) in cells.iter().zip(report.rarest()) {
+        let row: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert_eq!(row[1], s.keys[0]);
+        assert_eq!(row[5], s.window);
+    }
+    let params: Vec<&str> = r["parameters"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(params, HOSTILE);
+}
+
+#[test]
+fn svg_markers_hover_and_upper_bound() {
+    let browser = chromium_or_skip!("svg_markers_hover_and_upper_bound");
+    let n = 40_i64;
+    let times: Vec<i64> = (0..n).map(|i| 1_700_000_000_000 + i * 86_400_000).collect();
+    let scores: Vec<Option<f64>> =
+        (0..n).map(|i| if i % 10 == 3 { None } else { Some(10f64.powi(-(i as i32 % 8))) }).collect();
+    let windows: Vec<Option<Vec<&str>>> = (0..n)
+        .map(|i| Some(if i % 2 == 0 { vec!["Set-User", "Get-Mailbox"] } else { vec!["New-InboxRule"] }))
+        .collect();
+    let b =
+        batch(vec![("t", times_ms(&times)), ("s", crate::common::scores(&scores)), ("w", commands_column(&windows))]);
+    for (bound, expected) in [(None, 36), (Some(1e-4), 18)] {
+        let options = TimelineOptions::default().with_webgl(false).with_score_upper_bound(bound);
+        let tl = Timeline::new(std::slice::from_ref(&b), "t", "s", "w", &options).unwrap();
+        assert_eq!(tl.points().len(), expected);
+        assert!(!tl.to_html().contains("'unsafe-eval'"), "SVG markers need no eval");
+        let name = format!("svg-{expected}");
+        let r = inspect(&browser, &name, &tl.to_html());
+        assert_nothing_ran(&name, &r);
+        assert_eq!(r["type"], "scatter");
+        assert_eq!(r["svgPoints"], expected, "{name}: markers drawn");
+        let hovers = r["hovers"].as_array().unwrap();
+        for (p, hover) in tl.points().iter().zip(hovers) {
+            let hover = hover.as_str().unwrap();
+            assert!(hover.contains(&format!("w: {}", p.window)), "{hover}");
+            assert!(hover.contains(&p.time), "{hover}");
+            // the tooltip's d3 `.6e`: 1.000000e-4, 1.000000e+0
+            let score = format!("{:.6e}", p.score).replace("e0", "e+0");
+            assert!(hover.contains(&format!("s: {score}")), "{hover} lacks {score}");
+        }
+    }
+}
+
+#[test]
+fn screenshot_of_the_report() {
+    let browser = chromium_or_skip!("screenshot_of_the_report");
+    let options = ReportOptions::default()
+        .with_timeline(TimelineOptions::default().with_source_columns(["user", "client_ip"]))
+        .with_key_columns(["user"])
+        .with_events_column("session_length")
+        .with_parameters([("window length", "3")]);
+    let report = Report::new(&[hostile_batch()], "start", "likelihood", "rarest_window3", &options).unwrap();
+    let page = out_dir().join("report.html");
+    report.write_html(&page).unwrap();
+    let png = out_dir().join("report.png");
+    let _ = std::fs::remove_file(&png);
+    run_chromium(
+        &browser,
+        "screenshot",
+        &page,
+        &["--virtual-time-budget=10000", &format!("--screenshot={}", png.display())],
+    );
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+    assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+    eprintln!("screenshot: {}", png.display());
+}
+
+/// `n` sessions over 30 days with heavy-tailed scores, 50 distinct windows and
+/// 2,000 users (a deterministic generator: the same page every run).
+fn synthetic(n: usize) -> arrow_array::RecordBatch {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let t0 = 1_700_000_000_000_i64;
+    let times: Vec<i64> = (0..n).map(|_| t0 + (next() % (30 * 86_400_000)) as i64).collect();
+    let scores: Vec<Option<f64>> = (0..n)
+        .map(|i| if i % 20 == 0 { None } else { Some(10f64.powf(-((next() % 10_000) as f64 / 1000.0).powi(2) / 8.0)) })
+        .collect();
+    let cmds = ["Set-User", "Set-Mailbox", "New-InboxRule", "Get-Mailbox", "Add-MailboxPermission"];
+    let windows: Vec<Option<Vec<&str>>> = (0..n)
+        .map(|_| {
+            let w = next() as usize;
+            Some(vec![cmds[w % 5], cmds[(w / 5) % 5], cmds[(w / 25) % 2]])
+        })
+        .collect();
+    let users: Vec<String> = (0..n).map(|_| format!("user{}@contoso.example", next() % 2000)).collect();
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
+    batch(vec![
+        ("start", times_ms(&times)),
+        ("likelihood", crate::common::scores(&scores)),
+        ("rarest_window3", commands_column(&windows)),
+        ("user", strings(&users)),
+    ])
+}
+
+/// Page size and time to first render of 100k sessions; run with
+/// `cargo test -p anomseq-viz --release --test it -- --ignored perf_100k --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check: see docs/performance.md"]
+fn perf_100k_sessions() {
+    let browser = chromium_or_skip!("perf_100k_sessions");
+    let data = synthetic(100_000);
+    let options = ReportOptions::default()
+        .with_timeline(TimelineOptions::default().with_source_columns(["user"]))
+        .with_key_columns(["user"])
+        .with_top_n(100);
+    let t = Instant::now();
+    let report = Report::new(std::slice::from_ref(&data), "start", "likelihood", "rarest_window3", &options).unwrap();
+    let html = report.to_html();
+    let build = t.elapsed();
+    let timeline_html = report.timeline().to_html();
+    for (name, html) in [("perf-100k-report", &html), ("perf-100k-timeline", &timeline_html)] {
+        let page = out_dir().join(format!("{name}.html"));
+        std::fs::write(&page, html).unwrap();
+        for run in 0..3 {
+            let t = Instant::now();
+            let dom = run_chromium(&browser, name, &page, &["--dump-dom"]);
+            let wall = t.elapsed();
+            let at = dom.find("data-render-ms=\"").map(|i| i + 16);
+            let render = at.map(|i| &dom[i..i + dom[i..].find('"').unwrap()]);
+            eprintln!(
+                "perf {name} run {run}: {} sessions shown, page {:.1} MiB (Plotly.js {:.1} MiB), built in {:?}, first render at {} ms after navigation start, chromium wall {:?}",
+                report.timeline().points().len(),
+                html.len() as f64 / 1048576.0,
+                4_653_932_f64 / 1048576.0,
+                build,
+                render.unwrap_or("?"),
+                wall
+            );
+        }
+    }
+}
