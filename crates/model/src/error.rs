@@ -27,6 +27,9 @@ pub enum Error {
         /// Type of the right model.
         right: anomseq_core::SessionType,
     },
+    /// A model file is corrupt, truncated, of another format or newer.
+    #[error("{0}")]
+    ModelFile(String),
     /// Serialised counts are inconsistent.
     #[error("invalid counts: {0}")]
     InvalidCounts(String),

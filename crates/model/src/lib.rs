@@ -29,6 +29,7 @@
 
 mod counts;
 mod error;
+mod file;
 mod model;
 mod probs;
 mod smooth;
@@ -36,6 +37,7 @@ mod tables;
 
 pub use counts::Counts;
 pub use error::Error;
+pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
 pub use smooth::{cmds_probs, laplace_smooth, params_probs, probabilities, smooth_cmds, smooth_keyed, values_probs};

@@ -1,0 +1,148 @@
+//! The model file: versioned, self-describing JSON of a model's raw counts.
+//!
+//! ```json
+//! {
+//!   "format": "anomseq-model",
+//!   "format_version": 1,
+//!   "anomseq_version": "0.1.0",
+//!   "session_type": "values",
+//!   "tokens": {"start": "##START##", "end": "##END##", "unk": "##UNK##"},
+//!   "modellable_params": null,
+//!   "modellable_params_in_use": ["Force"],
+//!   "counts": { "session_type": "values", "n_sessions": 400, "cmds": [..], "params": [..], "values": [..], "counts": {..} }
+//! }
+//! ```
+//!
+//! Only raw counts are stored: probabilities are recomputed on load, so a file
+//! can never disagree with itself. This module does no IO: it turns a model
+//! into bytes and back.
+
+use anomseq_core::{SessionType, END_TOKEN, START_TOKEN, UNK_TOKEN};
+use serde::{Deserialize, Serialize};
+
+use crate::{Counts, Error, Model};
+
+/// The `format` field of every model file.
+pub const MODEL_FORMAT: &str = "anomseq-model";
+/// The newest model format version this build reads and the one it writes.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Tokens {
+    start: String,
+    end: String,
+    unk: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ModelFile {
+    format: String,
+    format_version: u32,
+    anomseq_version: String,
+    session_type: SessionType,
+    tokens: Tokens,
+    /// The caller's override, if any (`null`: msticpy's heuristic on the counts).
+    modellable_params: Option<Vec<String>>,
+    /// What the model uses (informational; recomputed on load).
+    modellable_params_in_use: Vec<String>,
+    counts: Counts,
+}
+
+impl Model {
+    /// The model file of this model (pretty JSON).
+    pub fn to_file_bytes(&self) -> Vec<u8> {
+        let file = ModelFile {
+            format: MODEL_FORMAT.to_owned(),
+            format_version: MODEL_FORMAT_VERSION,
+            anomseq_version: env!("CARGO_PKG_VERSION").to_owned(),
+            session_type: self.session_type(),
+            tokens: Tokens { start: START_TOKEN.into(), end: END_TOKEN.into(), unk: UNK_TOKEN.into() },
+            modellable_params: self.modellable_override().map(<[String]>::to_vec),
+            modellable_params_in_use: self.modellable_params(),
+            counts: self.counts().clone(),
+        };
+        let mut out = serde_json::to_vec_pretty(&file).expect("a model always serialises");
+        out.push(b'\n');
+        out
+    }
+
+    /// Read a model file. A corrupt, truncated or newer-format file is an
+    /// error ([`Error::ModelFile`]), never a panic.
+    pub fn from_file_bytes(bytes: &[u8]) -> Result<Model, Error> {
+        let bad = |msg: String| Error::ModelFile(msg);
+        // the header first, so a newer format is named as such rather than as a parse error
+        let header: Header = serde_json::from_slice(bytes)
+            .map_err(|e| bad(format!("not an anomseq model file (or truncated): {e}")))?;
+        if header.format != MODEL_FORMAT {
+            return Err(bad(format!("not an anomseq model file: format is `{}`", header.format)));
+        }
+        if header.format_version > MODEL_FORMAT_VERSION {
+            return Err(bad(format!(
+                "model format version {} is newer than this anomseq reads ({MODEL_FORMAT_VERSION}): upgrade anomseq",
+                header.format_version
+            )));
+        }
+        let file: ModelFile = serde_json::from_slice(bytes).map_err(|e| bad(format!("corrupt model file: {e}")))?;
+        let t = &file.tokens;
+        if (t.start.as_str(), t.end.as_str(), t.unk.as_str()) != (START_TOKEN, END_TOKEN, UNK_TOKEN) {
+            return Err(bad(format!("unsupported tokens `{}`, `{}`, `{}`", t.start, t.end, t.unk)));
+        }
+        if file.session_type != file.counts.session_type() {
+            return Err(bad(format!(
+                "session type `{}` disagrees with the counts' `{}`",
+                file.session_type,
+                file.counts.session_type()
+            )));
+        }
+        Model::from_counts(file.counts, file.modellable_params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+
+    use super::*;
+
+    fn model() -> Model {
+        let lists: Vec<Vec<Cmd>> = serde_json::from_str(
+            r#"[[{"name":"a","params":{"x":"1","y":""}},{"name":"b","params":{"x":"2"}}],[{"name":"a","params":{"y":"3"}}]]"#,
+        )
+        .unwrap();
+        Model::train(&Sessions::from_cmds(&lists).unwrap())
+    }
+
+    /// Load `bytes`; expect the model back, or an error containing `expected`.
+    fn check(bytes: &[u8], expected: Result<&Model, &str>) {
+        match (Model::from_file_bytes(bytes), expected) {
+            (Ok(m), Ok(want)) => {
+                assert_eq!(m.counts(), want.counts());
+                assert_eq!(m.named_probs(), want.named_probs());
+            }
+            (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{e} lacks {msg}"),
+            (got, want) => panic!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_errors() {
+        let m = model();
+        let bytes = m.to_file_bytes();
+        check(&bytes, Ok(&m));
+        check(&bytes[..bytes.len() / 2], Err("truncated"));
+        check(b"", Err("not an anomseq model file"));
+        check(br#"{"format":"other","format_version":1}"#, Err("format is `other`"));
+        let newer = String::from_utf8(bytes.clone()).unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+        check(newer.as_bytes(), Err("version 7 is newer"));
+        let lying = String::from_utf8(bytes.clone()).unwrap().replacen("\"session_type\": \"values\"", "\"session_type\": \"params\"", 1);
+        check(lying.as_bytes(), Err("disagrees"));
+        let garbage = String::from_utf8(bytes).unwrap().replace("\"n_sessions\": 2", "\"n_sessions\": \"two\"");
+        check(garbage.as_bytes(), Err("corrupt model file"));
+    }
+}
