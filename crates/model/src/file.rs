@@ -77,8 +77,8 @@ impl Model {
     pub fn from_file_bytes(bytes: &[u8]) -> Result<Model, Error> {
         let bad = |msg: String| Error::ModelFile(msg);
         // the header first, so a newer format is named as such rather than as a parse error
-        let header: Header = serde_json::from_slice(bytes)
-            .map_err(|e| bad(format!("not an anomseq model file (or truncated): {e}")))?;
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|e| bad(format!("not an anomseq model file (or truncated): {e}")))?;
         if header.format != MODEL_FORMAT {
             return Err(bad(format!("not an anomseq model file: format is `{}`", header.format)));
         }
@@ -140,7 +140,11 @@ mod tests {
         check(br#"{"format":"other","format_version":1}"#, Err("format is `other`"));
         let newer = String::from_utf8(bytes.clone()).unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
         check(newer.as_bytes(), Err("version 7 is newer"));
-        let lying = String::from_utf8(bytes.clone()).unwrap().replacen("\"session_type\": \"values\"", "\"session_type\": \"params\"", 1);
+        let lying = String::from_utf8(bytes.clone()).unwrap().replacen(
+            "\"session_type\": \"values\"",
+            "\"session_type\": \"params\"",
+            1,
+        );
         check(lying.as_bytes(), Err("disagrees"));
         let garbage = String::from_utf8(bytes).unwrap().replace("\"n_sessions\": 2", "\"n_sessions\": \"two\"");
         check(garbage.as_bytes(), Err("corrupt model file"));

@@ -1,0 +1,169 @@
+//! The command line's grammar.
+
+use std::path::PathBuf;
+
+use anomseq_io::Format;
+use anomseq_sessionize::Duration;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find anomalous sessions in security logs: sessionize events per user, model
+/// sessions as a Markov chain over commands, score each by its rarest window.
+#[derive(Debug, Parser)]
+#[command(name = "anomseq", version, about, long_about = None, after_help = "Start with `anomseq demo`.")]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Worker threads (default: one per core).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub(crate) threads: Option<usize>,
+    /// No progress bars and no summary line.
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the whole pipeline on the bundled Exchange demo logs and print the 10 rarest sessions.
+    #[command(after_help = "Example:\n  anomseq demo --out demo-out")]
+    Demo {
+        /// Folder for the output files.
+        #[arg(long, default_value = "anomseq-demo")]
+        out: PathBuf,
+    },
+    /// Group raw events into sessions per user (max session length, max gap between events).
+    #[command(
+        after_help = "Example:\n  anomseq sessionize logs.csv --user-cols UserId,ClientIP --time-col TimeGenerated \\\n    --event-col Operation --params-col Parameters --params-format exchange --values \\\n    --max-session 20m --max-gap 2m -o sessions.parquet"
+    )]
+    Sessionize(SessionizeArgs),
+    /// Train a model on sessions and save it.
+    #[command(after_help = "Example:\n  anomseq train sessions.parquet -o model.json")]
+    Train {
+        /// Sessions file (CSV, Parquet, Arrow IPC, NDJSON).
+        sessions: PathBuf,
+        #[command(flatten)]
+        input: SessionsInput,
+        /// Parameters whose values are modelled (default: msticpy's heuristic).
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        modellable_params: Option<Vec<String>>,
+        /// Model file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Score sessions by the likelihood of their rarest window.
+    #[command(
+        after_help = "Examples:\n  anomseq score sessions.parquet -o scored.parquet --top 10\n  anomseq score today.parquet --model model.json --window 3 -o scored.csv"
+    )]
+    Score(ScoreArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ParamsFormat {
+    /// A JSON list of `{"Name": .., "Value": ..}` objects (Exchange admin logs).
+    Exchange,
+    /// A JSON object of parameters (CloudTrail `requestParameters`).
+    Object,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SessionizeArgs {
+    /// Events file (CSV, Parquet, Arrow IPC, NDJSON).
+    pub(crate) input: PathBuf,
+    /// Input format (default: from the extension).
+    #[arg(long, value_parser = parse_format)]
+    pub(crate) format: Option<Format>,
+    /// Columns that identify a user (a session never spans two users).
+    #[arg(long, value_delimiter = ',', required = true, value_name = "A,B")]
+    pub(crate) user_cols: Vec<String>,
+    /// Timestamp column (RFC 3339, `YYYY-MM-DD HH:MM:SS[.fff]` as UTC, an Arrow timestamp, or epoch numbers).
+    #[arg(long)]
+    pub(crate) time_col: String,
+    /// Unit of an epoch-number timestamp column.
+    #[arg(long, value_parser = ["s", "ms", "us", "ns"])]
+    pub(crate) epoch_unit: Option<String>,
+    /// Column of command names.
+    #[arg(long)]
+    pub(crate) event_col: String,
+    /// Column of parameters, as JSON (see --params-format).
+    #[arg(long, conflicts_with = "param_cols")]
+    pub(crate) params_col: Option<String>,
+    /// How --params-col is written.
+    #[arg(long, value_enum, default_value = "exchange", requires = "params_col")]
+    pub(crate) params_format: ParamsFormat,
+    /// Columns whose values become the parameters.
+    #[arg(long, value_delimiter = ',', value_name = "X,Y")]
+    pub(crate) param_cols: Option<Vec<String>>,
+    /// Keep parameter values (else parameter names only).
+    #[arg(long)]
+    pub(crate) values: bool,
+    /// Longest session, from its first event (`20m`, `90s`, `1h30m`).
+    #[arg(long, default_value = "20m")]
+    pub(crate) max_session: Duration,
+    /// Longest gap between two events of a session.
+    #[arg(long, default_value = "2m")]
+    pub(crate) max_gap: Duration,
+    /// Input already in time order: stream it, in memory bounded by the open sessions.
+    #[arg(long)]
+    pub(crate) stream: bool,
+    /// Skip bad rows, writing them with their reasons to this file (else a bad row is an error).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) skip_bad_rows: Option<PathBuf>,
+    /// Sessions file to write (format from the extension).
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SessionsInput {
+    /// Column holding each session's events (default: the one column ending in `_list`, else `events`).
+    #[arg(long)]
+    pub(crate) session_col: Option<String>,
+    /// Input format (default: from the extension).
+    #[arg(long, value_parser = parse_format)]
+    pub(crate) format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScoreArgs {
+    /// Sessions file (CSV, Parquet, Arrow IPC, NDJSON).
+    pub(crate) sessions: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: SessionsInput,
+    /// Score with this saved model (default: train on the same sessions, as msticpy does).
+    #[arg(long)]
+    pub(crate) model: Option<PathBuf>,
+    /// Window length.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) window: u64,
+    /// Do not add the start and end tokens.
+    #[arg(long)]
+    pub(crate) no_tokens: bool,
+    /// Raise each window likelihood to 1/window.
+    #[arg(long)]
+    pub(crate) geo_mean: bool,
+    /// Also write session likelihoods, their geometric means and log-likelihoods.
+    #[arg(long)]
+    pub(crate) all_scores: bool,
+    /// Print the N rarest sessions.
+    #[arg(long, value_name = "N")]
+    pub(crate) top: Option<usize>,
+    /// Scored sessions file to write (format from the extension).
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    match s {
+        "csv" => Ok(Format::Csv),
+        "parquet" => Ok(Format::Parquet),
+        "arrow" | "ipc" | "feather" => Ok(Format::ArrowFile),
+        "arrows" | "ipc-stream" => Ok(Format::ArrowStream),
+        "ndjson" | "jsonl" | "json" => Ok(Format::Ndjson),
+        other => Err(format!("unknown format `{other}` (csv, parquet, arrow, arrows, ndjson)")),
+    }
+}

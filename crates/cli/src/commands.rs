@@ -1,0 +1,245 @@
+//! What each subcommand does.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anomseq::score::{self, WindowOptions};
+use anomseq::{Model, ModelOptions, Sessions};
+use anomseq_io::{Format, ReadOptions, SessionsTable};
+use anomseq_sessionize::{EpochUnit, EventSpec, OnBadRow, SessionizeOptions};
+use anyhow::{bail, Context, Result};
+use arrow::array::{ArrayRef, Float64Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema};
+
+use crate::args::{Cli, Command, ParamsFormat, ScoreArgs, SessionizeArgs, SessionsInput};
+use crate::progress::Progress;
+use crate::report::rarest_table;
+
+/// The Exchange admin demo logs (MIT, Microsoft; see `fixtures/exchange/SOURCE.md`).
+const DEMO_CSV: &[u8] = include_bytes!("../../../fixtures/exchange/demo_exchange_data.csv");
+
+pub(crate) fn run(cli: Cli) -> Result<()> {
+    let progress = Progress::new(cli.global.quiet);
+    match cli.command {
+        Command::Demo { out } => demo(&out, &progress),
+        Command::Sessionize(args) => sessionize(&args, &progress),
+        Command::Train { sessions, input, modellable_params, output } => {
+            train(&sessions, &input, modellable_params, &output, &progress)
+        }
+        Command::Score(args) => score(&args, &progress),
+    }
+}
+
+fn epoch_unit(s: &str) -> EpochUnit {
+    match s {
+        "s" => EpochUnit::Seconds,
+        "ms" => EpochUnit::Millis,
+        "us" => EpochUnit::Micros,
+        _ => EpochUnit::Nanos,
+    }
+}
+
+fn event_spec(a: &SessionizeArgs) -> EventSpec {
+    match (&a.params_col, &a.param_cols) {
+        (Some(col), _) => match a.params_format {
+            ParamsFormat::Exchange => EventSpec::name_value_list(&a.event_col, col, a.values),
+            ParamsFormat::Object => EventSpec::json_object(&a.event_col, col, a.values),
+        },
+        (None, Some(cols)) => EventSpec::columns(&a.event_col, cols, a.values),
+        (None, None) => EventSpec::commands(&a.event_col),
+    }
+}
+
+fn sessionize(a: &SessionizeArgs, progress: &Progress) -> Result<()> {
+    if a.values && a.params_col.is_none() && a.param_cols.is_none() {
+        bail!("--values needs parameters: give --params-col or --param-cols");
+    }
+    let mut opts = SessionizeOptions::new(&a.user_cols, &a.time_col).with_limits(a.max_session, a.max_gap);
+    if let Some(u) = &a.epoch_unit {
+        opts = opts.with_epoch_unit(epoch_unit(u));
+    }
+    if a.skip_bad_rows.is_some() {
+        opts = opts.on_bad_row(OnBadRow::Skip);
+    }
+    let spec = event_spec(a);
+    let read = ReadOptions::default();
+    let (rows, sessions, bad) = if a.stream {
+        let s = progress.stage("sessionizing (streaming)", || {
+            anomseq_io::sessionize_stream(&a.input, a.format, &opts, &spec, &read, &a.output, None)
+        })?;
+        (s.rows, s.sessions, s.bad_rows)
+    } else {
+        let s = progress.stage("reading and sessionizing", || {
+            anomseq_io::sessionize_file(&a.input, a.format, &opts, &spec, &read)
+        })?;
+        progress.stage("writing sessions", || anomseq_io::write_sessions(&a.output, None, &s.table))?;
+        (s.n_rows, s.sessions.len(), s.bad_rows)
+    };
+    if let Some(side) = &a.skip_bad_rows {
+        anomseq_io::write_bad_rows(side, None, &bad)?;
+        if !bad.is_empty() {
+            eprintln!("anomseq: {} bad rows skipped, listed with their reasons in {}", bad.len(), side.display());
+        }
+    }
+    progress.summary(rows, sessions, bad.len());
+    Ok(())
+}
+
+/// The session column: as given, else the one column ending in `_list`, else `events`.
+fn session_column(path: &Path, input: &SessionsInput) -> Result<String> {
+    if let Some(c) = &input.session_col {
+        return Ok(c.clone());
+    }
+    let schema = anomseq_io::open(path, input.format, &ReadOptions::default())?.schema();
+    let lists: Vec<&String> = schema.fields().iter().map(|f| f.name()).filter(|n| n.ends_with("_list")).collect();
+    match lists.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Ok("events".to_owned()),
+        many => bail!(
+            "{}: several session columns ({}): choose one with --session-col",
+            path.display(),
+            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn read_sessions(path: &Path, input: &SessionsInput, progress: &Progress) -> Result<SessionsTable> {
+    let col = session_column(path, input)?;
+    Ok(progress.stage("reading sessions", || anomseq_io::read_sessions(path, input.format, &col))?)
+}
+
+/// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+fn load_model(path: &Path) -> Result<Model> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read the model", path.display()))?;
+    Model::from_file_bytes(&bytes).with_context(|| format!("{}: bad model file", path.display()))
+}
+
+fn train(
+    path: &Path,
+    input: &SessionsInput,
+    modellable: Option<Vec<String>>,
+    output: &Path,
+    progress: &Progress,
+) -> Result<()> {
+    let st = read_sessions(path, input, progress)?;
+    let options = match modellable {
+        Some(p) => ModelOptions::with_modellable_params(p),
+        None => ModelOptions::default(),
+    };
+    let model = progress.stage("training", || Model::train_with(&st.sessions, &options));
+    write_atomically(output, &model.to_file_bytes())?;
+    progress.summary(st.table.num_rows(), st.sessions.len(), 0);
+    Ok(())
+}
+
+/// The extra columns of `--all-scores`.
+fn all_scores(model: &Model, sessions: &Sessions, tokens: bool, w: &WindowOptions) -> Result<Vec<(String, ArrayRef)>> {
+    let p = model.probabilities();
+    let lik = score::session_likelihoods(p, sessions, tokens)?;
+    let geo = score::geomean_likelihoods(&lik, sessions);
+    let log = score::session_log_likelihoods(p, sessions, tokens)?;
+    let rare_log = score::rarest_windows_log(p, sessions, w)?;
+    let col = |v: Vec<f64>| -> ArrayRef {
+        Arc::new(v.into_iter().map(|x| (!x.is_nan()).then_some(x)).collect::<Float64Array>())
+    };
+    Ok(vec![
+        ("session_likelihood".into(), col(lik)),
+        ("session_geomean_likelihood".into(), col(geo)),
+        ("session_log_likelihood".into(), col(log)),
+        (format!("rarest_window{}_log_likelihood", w.window_len), col(rare_log.iter().map(|r| r.likelihood).collect())),
+    ])
+}
+
+fn append_columns(table: &RecordBatch, extra: Vec<(String, ArrayRef)>) -> Result<RecordBatch> {
+    let mut fields: Vec<Field> = table.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut cols = table.columns().to_vec();
+    for (name, col) in extra {
+        if table.schema().index_of(&name).is_ok() {
+            bail!("the input already has a column `{name}`");
+        }
+        fields.push(Field::new(name, DataType::Float64, true));
+        cols.push(col);
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+}
+
+fn score(a: &ScoreArgs, progress: &Progress) -> Result<()> {
+    let st = read_sessions(&a.sessions, &a.input, progress)?;
+    let model = match &a.model {
+        Some(path) => {
+            let m = load_model(path)?;
+            if m.session_type() != st.sessions.session_type() {
+                bail!(
+                    "{}: a {} model cannot score the {} sessions of {}",
+                    path.display(),
+                    m.session_type(),
+                    st.sessions.session_type(),
+                    a.sessions.display()
+                );
+            }
+            m
+        }
+        None => progress.stage("training", || Model::train(&st.sessions)),
+    };
+    let k = a.window as usize;
+    let w = WindowOptions { window_len: k, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
+    let windows = progress.stage("scoring", || score::rarest_windows(model.probabilities(), &st.sessions, &w))?;
+    for name in [format!("rarest_window{k}_likelihood"), format!("rarest_window{k}")] {
+        if st.table.schema().index_of(&name).is_ok() {
+            bail!("{}: the input already has a column `{name}`", a.sessions.display());
+        }
+    }
+    let table = if a.all_scores {
+        append_columns(&st.table, all_scores(&model, &st.sessions, !a.no_tokens, &w)?)?
+    } else {
+        st.table.clone()
+    };
+    progress
+        .stage("writing scores", || anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k))?;
+    if let Some(n) = a.top {
+        print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n));
+    }
+    progress.summary(st.table.num_rows(), st.sessions.len(), 0);
+    Ok(())
+}
+
+fn demo(out: &PathBuf, progress: &Progress) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create the folder", out.display()))?;
+    let scratch = tempfile::tempdir()?;
+    let csv = scratch.path().join("demo_exchange_data.csv");
+    std::fs::write(&csv, DEMO_CSV)?;
+    let opts =
+        SessionizeOptions::new(["UserId", "ClientIP"], "TimeGenerated").with_limits("20m".parse()?, "2m".parse()?);
+    let spec = EventSpec::commands("Operation");
+    let s = progress.stage("sessionizing", || {
+        anomseq_io::sessionize_file(&csv, Some(Format::Csv), &opts, &spec, &ReadOptions::default())
+    })?;
+    let k = 3;
+    let model = Model::train(&s.sessions);
+    let windows = score::rarest_windows(model.probabilities(), &s.sessions, &WindowOptions::new(k))?;
+    println!(
+        "Exchange demo: {} events → {} sessions (per UserId, ClientIP; 20 min / 2 min); rarest windows of {k}:\n",
+        s.n_rows,
+        s.sessions.len()
+    );
+    print!("{}", rarest_table(&s.table, "Operation_list", &s.sessions, &windows, 10));
+    let scored = out.join("anomseq-demo-scored.parquet");
+    anomseq_io::write_scored(&scored, None, &s.table, &s.sessions, &windows, k)?;
+    println!("\nwrote {}", scored.display());
+    progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Progress on stages that take over a second, and the closing summary line.
+
+use std::io::IsTerminal;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Shows a spinner for each stage that runs longer than a second (only when
+/// stderr is a terminal and not `--quiet`), and a summary at the end.
+pub(crate) struct Progress {
+    quiet: bool,
+    started: Instant,
+}
+
+impl Progress {
+    pub(crate) fn new(quiet: bool) -> Self {
+        Progress { quiet, started: Instant::now() }
+    }
+
+    /// Run `work`, labelled `what`.
+    pub(crate) fn stage<T>(&self, what: &str, work: impl FnOnce() -> T) -> T {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return work();
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
+        bar.set_message(what.to_owned());
+        let (done, wait) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let shown = bar.clone();
+            scope.spawn(move || {
+                if wait.recv_timeout(Duration::from_secs(1)).is_err() {
+                    shown.set_draw_target(ProgressDrawTarget::stderr());
+                    shown.enable_steady_tick(Duration::from_millis(120));
+                }
+            });
+            let out = work();
+            let _ = done.send(());
+            bar.finish_and_clear();
+            out
+        })
+    }
+
+    /// The one-line summary of a run.
+    pub(crate) fn summary(&self, rows: usize, sessions: usize, skipped: usize) {
+        if !self.quiet {
+            eprintln!(
+                "anomseq: {rows} rows read, {sessions} sessions, {skipped} rows skipped, {:.2} s",
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}

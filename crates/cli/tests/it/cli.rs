@@ -1,0 +1,226 @@
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anomseq_io::{read_table, ReadOptions};
+use arrow::array::{Array, Float64Array, RecordBatch};
+use serde_json::Value;
+
+pub(crate) fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub(crate) fn fixture(rel: &str) -> PathBuf {
+    repo().join("fixtures").join(rel)
+}
+
+/// Run `anomseq args…` in `dir`; (exit code, stdout, stderr).
+pub(crate) fn anomseq(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_anomseq")).args(args).current_dir(dir).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// Run and expect success.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = anomseq(dir, args);
+    assert_eq!(code, 0, "anomseq {args:?} failed: {err}");
+    out
+}
+
+/// Run and expect exit code `code` with `needle` in stderr.
+fn check_error(dir: &Path, args: &[&str], code: i32, needles: &[&str]) {
+    let (got, _, err) = anomseq(dir, args);
+    assert_eq!(got, code, "anomseq {args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "anomseq {args:?}: stderr lacks {n:?}: {err}");
+    }
+}
+
+fn read(path: &Path) -> RecordBatch {
+    read_table(path, None, &ReadOptions::default()).unwrap()
+}
+
+fn floats(t: &RecordBatch, col: &str) -> Vec<Option<f64>> {
+    let c = t.column(t.schema().index_of(col).unwrap());
+    let f = c.as_any().downcast_ref::<Float64Array>().unwrap();
+    (0..f.len()).map(|i| f.is_valid(i).then(|| f.value(i))).collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+const SESSIONIZE_CMDS: &[&str] = &[
+    "sessionize",
+    "--user-cols",
+    "UserId,ClientIP",
+    "--time-col",
+    "TimeGenerated",
+    "--event-col",
+    "Operation",
+    "--max-session",
+    "20m",
+    "--max-gap",
+    "2m",
+];
+
+#[test]
+fn demo_prints_the_rarest_sessions_and_writes_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &["demo", "--out", "demo"]);
+    let lines: Vec<&str> = out.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("rank")).expect("a table");
+    assert!(lines[header].contains("likelihood") && lines[header].contains("rarest window"));
+    assert!(lines[header + 1].starts_with("1 ") && lines[header + 1].ends_with("New-Mailbox → Set-Mailbox"), "{out}");
+    assert!(lines[header + 10].starts_with("10 "), "{out}");
+    let scored = read(&dir.path().join("demo/anomseq-demo-scored.parquet"));
+    assert_eq!(scored.num_rows(), 400);
+    let lik = floats(&scored, "rarest_window3_likelihood");
+    let min = lik.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    assert!(close(min, 2.1190e-5) || (min - 2.1190e-5).abs() < 1e-8, "{min}");
+}
+
+#[test]
+fn sessionize_then_score_equals_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = fixture("exchange/demo_exchange_data.csv");
+    let mut args = vec![SESSIONIZE_CMDS[0], csv.to_str().unwrap()];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(dir.path(), &args);
+    ok(dir.path(), &["score", "s.parquet", "-o", "scored.arrow", "--all-scores"]);
+    let scored = read(&dir.path().join("scored.arrow"));
+
+    let opts = anomseq_sessionize::SessionizeOptions::new(["UserId", "ClientIP"], "TimeGenerated")
+        .with_limits("20m".parse().unwrap(), "2m".parse().unwrap());
+    let lib = anomseq_io::sessionize_file(
+        &csv,
+        None,
+        &opts,
+        &anomseq_sessionize::EventSpec::commands("Operation"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let windows = anomseq::score_sessions(&lib.sessions, 3).unwrap();
+    let ours = floats(&scored, "rarest_window3_likelihood");
+    assert_eq!(ours.len(), windows.len());
+    for (a, w) in ours.iter().zip(&windows) {
+        assert_eq!(a.unwrap_or(f64::NAN).to_bits(), w.likelihood.to_bits());
+    }
+    for col in
+        ["session_likelihood", "session_geomean_likelihood", "session_log_likelihood", "rarest_window3_log_likelihood"]
+    {
+        assert_eq!(floats(&scored, col).len(), 400, "{col}");
+    }
+}
+
+/// The oracle's sessions as NDJSON, scored by the binary, give msticpy's `score_sessions` columns.
+#[test]
+fn scoring_oracle_ndjson_reproduces_msticpy() {
+    for (name, col) in [("cmds", "Operation_list"), ("params", "cmd_param_list"), ("values", "cmd_param_val_list")] {
+        let dir = tempfile::tempdir().unwrap();
+        let sessions: Value = serde_json::from_str(
+            &std::fs::read_to_string(fixture(&format!("oracle-exchange/sessions_{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let model: Value = serde_json::from_str(
+            &std::fs::read_to_string(fixture(&format!("oracle-exchange/model_{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut ndjson = String::new();
+        for s in sessions["sessions"].as_array().unwrap() {
+            let row = serde_json::json!({"UserId": s["UserId"], "ClientIP": s["ClientIP"], "time_min": s["time_min"], col: s["events"]});
+            ndjson.push_str(&row.to_string());
+            ndjson.push('\n');
+        }
+        std::fs::write(dir.path().join("s.ndjson"), ndjson).unwrap();
+        ok(dir.path(), &["score", "s.ndjson", "-o", "out.ndjson"]);
+        let text = std::fs::read_to_string(dir.path().join("out.ndjson")).unwrap();
+        let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let expected = &model["score_sessions"];
+        assert_eq!(rows.len(), 400);
+        for (i, r) in rows.iter().enumerate() {
+            let (a, b) = (&r["rarest_window3_likelihood"], &expected["rarest_window3_likelihood"][i]);
+            assert_eq!(a.is_null(), b.is_null(), "{name} {i}");
+            if let (Some(a), Some(b)) = (a.as_f64(), b.as_f64()) {
+                assert!(close(a, b), "{name} {i}: {a} vs {b}");
+            }
+            if name != "params" {
+                // the window, in the oracle's event encoding (NDJSON writes list columns as JSON)
+                let w = &r["rarest_window3"];
+                let w: Value = if let Some(s) = w.as_str() { serde_json::from_str(s).unwrap() } else { w.clone() };
+                assert_eq!(w, expected["rarest_window3"][i], "{name} {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_saved_model_scores_like_the_one_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = fixture("exchange/demo_exchange_data.csv");
+    let mut args = vec![SESSIONIZE_CMDS[0], csv.to_str().unwrap()];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["--params-col", "Parameters", "--values", "-o", "s.parquet"]);
+    ok(dir.path(), &args);
+    ok(dir.path(), &["train", "s.parquet", "-o", "model.json"]);
+    ok(dir.path(), &["score", "s.parquet", "--model", "model.json", "-o", "a.parquet"]);
+    ok(dir.path(), &["score", "s.parquet", "-o", "b.parquet"]);
+    let (a, b) = (read(&dir.path().join("a.parquet")), read(&dir.path().join("b.parquet")));
+    assert_eq!(a, b);
+    assert_eq!(a.num_rows(), 400);
+}
+
+#[test]
+fn errors_have_their_documented_messages_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = fixture("exchange/demo_exchange_data.csv");
+    let csv = csv.to_str().unwrap();
+    // a truncated model file
+    let mut args = vec!["sessionize", csv];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(d, &args);
+    ok(d, &["train", "s.parquet", "-o", "model.json"]);
+    let bytes = std::fs::read(d.join("model.json")).unwrap();
+    std::fs::write(d.join("cut.json"), &bytes[..bytes.len() / 3]).unwrap();
+    check_error(d, &["score", "s.parquet", "--model", "cut.json", "-o", "x.parquet"], 1, &["cut.json", "truncated"]);
+    assert!(!d.join("x.parquet").exists(), "no partial output");
+    // a missing column: the error lists those that exist
+    let mut args = vec!["sessionize", csv];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["--params-col", "NoSuchColumn", "-o", "y.parquet"]);
+    check_error(d, &args, 1, &["NoSuchColumn", "TimeGenerated", "Operation"]);
+    assert!(!d.join("y.parquet").exists());
+    // a bad timestamp: file, row, column and value
+    std::fs::write(d.join("bad.csv"), "user,time,op\nu1,2020-01-01T00:00:00Z,A\nu1,not-a-time,B\n").unwrap();
+    let bad =
+        ["sessionize", "bad.csv", "--user-cols", "user", "--time-col", "time", "--event-col", "op", "-o", "z.parquet"];
+    check_error(d, &bad, 1, &["bad.csv", "row 2", "time", "not-a-time"]);
+    assert!(!d.join("z.parquet").exists());
+    // ... unless skipping was asked for: counted and written to the side file
+    let mut skip = bad.to_vec();
+    skip.extend(["--skip-bad-rows", "bad-rows.csv"]);
+    let (code, _, err) = anomseq(d, &skip);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 rows skipped"), "{err}");
+    let side = std::fs::read_to_string(d.join("bad-rows.csv")).unwrap();
+    assert!(side.contains("not-a-time"), "{side}");
+    // usage errors exit 2
+    check_error(d, &["score"], 2, &["SESSIONS"]);
+    check_error(d, &["frobnicate"], 2, &["frobnicate"]);
+    check_error(d, &["score", "s.parquet", "--window", "0", "-o", "w.parquet"], 2, &["window"]);
+}
+
+#[test]
+fn every_subcommand_has_an_example_in_its_help() {
+    for sub in ["demo", "sessionize", "train", "score"] {
+        let (code, out, _) = anomseq(Path::new("."), &[sub, "--help"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("Example") && out.contains(&format!("anomseq {sub}")), "{sub} --help: {out}");
+    }
+}

@@ -1,0 +1,4 @@
+//! The `anomseq` binary, driven over the fixtures.
+
+mod cli;
+mod readme;
