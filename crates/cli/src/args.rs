@@ -60,6 +60,55 @@ pub(crate) enum Command {
         after_help = "Examples:\n  anomseq score sessions.parquet -o scored.parquet --top 10\n  anomseq score today.parquet --model model.json --window 3 -o scored.csv"
     )]
     Score(ScoreArgs),
+    /// Draw scored sessions on an interactive timeline (one offline HTML file).
+    #[command(
+        after_help = "Example:\n  anomseq plot scored.parquet --time-col TimeGenerated_min --source-cols UserId,ClientIP --upper-bound 0.001 -o timeline.html"
+    )]
+    Plot(PlotArgs),
+    /// Sessionize, score and report in one go: raw events in, an HTML report out.
+    #[command(
+        after_help = "Example:\n  anomseq run logs.csv --user-cols UserId,ClientIP --time-col TimeGenerated --event-col Operation --window 3 -o report.html"
+    )]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PlotArgs {
+    /// Scored sessions file (from `anomseq score`; CSV, Parquet, Arrow IPC, NDJSON).
+    pub(crate) scored: PathBuf,
+    /// Input format (default: from the extension).
+    #[arg(long, value_parser = parse_format)]
+    pub(crate) format: Option<Format>,
+    /// Time column of each session (x axis).
+    #[arg(long)]
+    pub(crate) time_col: String,
+    /// Score column (default: the one `rarest_window{k}_likelihood` column).
+    #[arg(long)]
+    pub(crate) score_col: Option<String>,
+    /// Rarest-window column (default: `rarest_window{k}` matching the score).
+    #[arg(long)]
+    pub(crate) window_col: Option<String>,
+    /// Show only sessions whose score is at most this (the rarest).
+    #[arg(long, value_name = "X")]
+    pub(crate) upper_bound: Option<f64>,
+    /// Columns shown in the tooltip.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub(crate) source_cols: Vec<String>,
+    /// HTML file to write.
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) sessionize: SessionizeArgs,
+    /// Window length.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) window: u64,
+    /// Rows in the report's table of the rarest sessions.
+    #[arg(long, default_value_t = 50)]
+    pub(crate) top: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -113,7 +162,7 @@ pub(crate) struct SessionizeArgs {
     /// Skip bad rows, writing them with their reasons to this file (else a bad row is an error).
     #[arg(long, value_name = "FILE")]
     pub(crate) skip_bad_rows: Option<PathBuf>,
-    /// Sessions file to write (format from the extension).
+    /// Output file: the sessions (format from the extension); for `run`, the HTML report.
     #[arg(short, long)]
     pub(crate) output: PathBuf,
 }

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 
-use crate::args::{Cli, Command, ParamsFormat, ScoreArgs, SessionizeArgs, SessionsInput};
+use crate::args::{Cli, Command, ParamsFormat, PlotArgs, RunArgs, ScoreArgs, SessionizeArgs, SessionsInput};
 use crate::progress::Progress;
 use crate::report::rarest_table;
 
@@ -27,7 +27,130 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             train(&sessions, &input, modellable_params, &output, &progress)
         }
         Command::Score(args) => score(&args, &progress),
+        Command::Plot(args) => plot(&args, &progress),
+        Command::Run(args) => run_all(&args, &progress),
     }
+}
+
+/// The sessionized table without its event-list column: what the report shows beside the scores.
+fn others(table: &RecordBatch, list_col: &str) -> RecordBatch {
+    let mut t = table.clone();
+    if let Ok(i) = t.schema().index_of(list_col) {
+        t.remove_column(i);
+    }
+    t
+}
+
+/// Write the report page of a run: timeline, the rarest sessions, the run's parameters.
+#[allow(clippy::too_many_arguments)]
+fn write_report(
+    path: &Path,
+    s: &anomseq_sessionize::Sessionized,
+    list_col: &str,
+    time_col: &str,
+    user_cols: &[String],
+    k: usize,
+    top: usize,
+    parameters: Vec<(String, String)>,
+) -> Result<()> {
+    let timeline = anomseq::viz::TimelineOptions::default()
+        .with_title("anomseq: rarest sessions")
+        .with_source_columns(user_cols.iter().cloned());
+    let options = anomseq::viz::ReportOptions::default()
+        .with_timeline(timeline)
+        .with_top_n(top)
+        .with_key_columns(user_cols.iter().cloned())
+        .with_parameters(parameters);
+    let report = anomseq::score_and_report_sessions(&s.sessions, &others(&s.table, list_col), k, time_col, &options)
+        .with_context(|| format!("{}: cannot build the report", path.display()))?;
+    let html = report.to_html();
+    write_atomically(path, html.as_bytes())
+}
+
+fn run_all(a: &RunArgs, progress: &Progress) -> Result<()> {
+    let sa = &a.sessionize;
+    if sa.stream {
+        bail!("--stream is for `anomseq sessionize`: `run` needs every session to score and report");
+    }
+    let mut opts = SessionizeOptions::new(&sa.user_cols, &sa.time_col).with_limits(sa.max_session, sa.max_gap);
+    if let Some(u) = &sa.epoch_unit {
+        opts = opts.with_epoch_unit(epoch_unit(u));
+    }
+    if sa.skip_bad_rows.is_some() {
+        opts = opts.on_bad_row(OnBadRow::Skip);
+    }
+    let spec = event_spec(sa);
+    let s = progress.stage("reading and sessionizing", || {
+        anomseq_io::sessionize_file(&sa.input, sa.format, &opts, &spec, &ReadOptions::default())
+    })?;
+    if let Some(side) = &sa.skip_bad_rows {
+        anomseq_io::write_bad_rows(side, None, &s.bad_rows)?;
+    }
+    if s.sessions.is_empty() {
+        bail!("{}: no sessions (the file has no rows)", sa.input.display());
+    }
+    let k = a.window as usize;
+    let parameters = vec![
+        ("input".to_owned(), sa.input.display().to_string()),
+        ("user columns".to_owned(), sa.user_cols.join(", ")),
+        ("max session".to_owned(), sa.max_session.to_string()),
+        ("max gap".to_owned(), sa.max_gap.to_string()),
+        ("window".to_owned(), k.to_string()),
+        ("events".to_owned(), s.n_rows.to_string()),
+        ("sessions".to_owned(), s.sessions.len().to_string()),
+        ("skipped rows".to_owned(), s.bad_rows.len().to_string()),
+    ];
+    let list_col = spec.list_column();
+    let time_col = format!("{}_min", sa.time_col);
+    progress.stage("scoring and reporting", || {
+        write_report(&sa.output, &s, &list_col, &time_col, &sa.user_cols, k, a.top, parameters)
+    })?;
+    progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
+    Ok(())
+}
+
+fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
+    let table =
+        progress.stage("reading scores", || anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default()))?;
+    let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let score = match &a.score_col {
+        Some(c) => c.clone(),
+        None => {
+            let found: Vec<&String> = names
+                .iter()
+                .filter(|n| {
+                    n.starts_with("rarest_window") && n.ends_with("_likelihood") && !n.ends_with("_log_likelihood")
+                })
+                .collect();
+            match found.as_slice() {
+                [one] => (*one).clone(),
+                _ => bail!(
+                    "{}: choose the score column with --score-col (columns: {})",
+                    a.scored.display(),
+                    names.join(", ")
+                ),
+            }
+        }
+    };
+    let window = match &a.window_col {
+        Some(c) => c.clone(),
+        None => score.trim_end_matches("_likelihood").to_owned(),
+    };
+    let sources: Vec<&str> = a.source_cols.iter().map(String::as_str).collect();
+    let timeline = progress.stage("drawing", || {
+        anomseq::visualise_scored_sessions(
+            std::slice::from_ref(&table),
+            &a.time_col,
+            &score,
+            &window,
+            a.upper_bound,
+            &sources,
+        )
+    });
+    let timeline = timeline.with_context(|| format!("{}: cannot draw", a.scored.display()))?;
+    write_atomically(&a.output, timeline.to_html().as_bytes())?;
+    progress.summary(table.num_rows(), table.num_rows(), 0);
+    Ok(())
 }
 
 fn epoch_unit(s: &str) -> EpochUnit {
@@ -239,7 +362,18 @@ fn demo(out: &PathBuf, progress: &Progress) -> Result<()> {
     print!("{}", rarest_table(&s.table, "Operation_list", &s.sessions, &windows, 10));
     let scored = out.join("anomseq-demo-scored.parquet");
     anomseq_io::write_scored(&scored, None, &s.table, &s.sessions, &windows, k)?;
-    println!("\nwrote {}", scored.display());
+    let html = out.join("anomseq-demo.html");
+    let users = ["UserId".to_owned(), "ClientIP".to_owned()];
+    let parameters = vec![
+        ("data".to_owned(), "Exchange admin demo logs (msticpy, MIT)".to_owned()),
+        ("user columns".to_owned(), users.join(", ")),
+        ("max session / gap".to_owned(), "20m / 2m".to_owned()),
+        ("window".to_owned(), k.to_string()),
+    ];
+    progress.stage("reporting", || {
+        write_report(&html, &s, "Operation_list", "TimeGenerated_min", &users, k, 50, parameters)
+    })?;
+    println!("\nwrote {} and {}", scored.display(), html.display());
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
     Ok(())
 }

@@ -76,6 +76,8 @@ fn demo_prints_the_rarest_sessions_and_writes_scores() {
     assert!(lines[header].contains("likelihood") && lines[header].contains("rarest window"));
     assert!(lines[header + 1].starts_with("1 ") && lines[header + 1].ends_with("New-Mailbox → Set-Mailbox"), "{out}");
     assert!(lines[header + 10].starts_with("10 "), "{out}");
+    let html = std::fs::read_to_string(dir.path().join("demo/anomseq-demo.html")).unwrap();
+    assert!(html.contains("New-Mailbox") && html.contains("<html"), "the report names the rarest window");
     let scored = read(&dir.path().join("demo/anomseq-demo-scored.parquet"));
     assert_eq!(scored.num_rows(), 400);
     let lik = floats(&scored, "rarest_window3_likelihood");
@@ -217,8 +219,45 @@ fn errors_have_their_documented_messages_and_exit_codes() {
 }
 
 #[test]
+fn run_and_plot_write_offline_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = fixture("exchange/demo_exchange_data.csv");
+    let mut args = vec!["run", csv.to_str().unwrap()];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["--window", "3", "-o", "report.html"]);
+    ok(d, &args);
+    let report = std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(report.contains("New-Mailbox") && report.contains("max gap"), "report: rarest window and run parameters");
+    assert!(report.contains("default-src 'none'"), "the page may fetch nothing");
+    let mut args = vec!["sessionize", csv.to_str().unwrap()];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(d, &args);
+    ok(d, &["score", "s.parquet", "-o", "scored.parquet"]);
+    ok(
+        d,
+        &[
+            "plot",
+            "scored.parquet",
+            "--time-col",
+            "TimeGenerated_min",
+            "--source-cols",
+            "UserId,ClientIP",
+            "-o",
+            "all.html",
+        ],
+    );
+    ok(d, &["plot", "scored.parquet", "--time-col", "TimeGenerated_min", "--upper-bound", "0.0001", "-o", "rare.html"]);
+    let (all, rare) = (std::fs::read(d.join("all.html")).unwrap(), std::fs::read(d.join("rare.html")).unwrap());
+    assert!(rare.len() < all.len(), "the upper bound keeps fewer sessions");
+    check_error(d, &["plot", "scored.parquet", "--time-col", "NoSuchTime", "-o", "x.html"], 1, &["NoSuchTime"]);
+    assert!(!d.join("x.html").exists());
+}
+
+#[test]
 fn every_subcommand_has_an_example_in_its_help() {
-    for sub in ["demo", "sessionize", "train", "score"] {
+    for sub in ["demo", "sessionize", "train", "score", "plot", "run"] {
         let (code, out, _) = anomseq(Path::new("."), &[sub, "--help"]);
         assert_eq!(code, 0);
         assert!(out.contains("Example") && out.contains(&format!("anomseq {sub}")), "{sub} --help: {out}");
