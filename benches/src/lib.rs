@@ -3,12 +3,18 @@
 //! [`synthetic_sessions`] draws sessions from a fixed random Markov chain over
 //! 40 commands (a few of them rare), with parameters per command and values
 //! that are either categorical or free text, so every session type has the
-//! shape of real admin logs.
+//! shape of real admin logs. [`SyntheticLog`] makes raw event logs (users,
+//! hosts, time, command, Exchange-style parameters) for the side-by-side suite
+//! (`benches/suite.py`, run by `cargo xtask bench`).
 
 use std::sync::Arc;
 
 use anomseq::{SessionType, Sessions, SessionsBuilder};
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder, TimestampNanosecondArray};
+
+mod log;
+
+pub use log::{log_schema, SyntheticLog};
 
 /// A small, fast, seeded generator (xorshift64*).
 #[derive(Debug, Clone)]

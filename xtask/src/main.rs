@@ -1,7 +1,8 @@
 //! anomseq's automation: `cargo xtask <command>`.
 //!
 //! - `ci`: what CI checks — formatting, clippy, every test, the layering rule;
-//! - `bench`: the criterion benchmarks (`--quick` for a short run);
+//! - `bench`: the side-by-side suite against msticpy and DuckDB (`--quick`: up
+//!   to 100k events; `--criterion`: the criterion micro-benchmarks instead);
 //! - `fixtures`: copy the oracle files the tests use from `../shared`.
 
 use std::path::{Path, PathBuf};
@@ -15,10 +16,17 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        Some("bench") => bench(args[1..].iter().any(|a| a == "--quick")),
+        Some("bench") => {
+            let quick = args[1..].iter().any(|a| a == "--quick");
+            if args[1..].iter().any(|a| a == "--criterion") {
+                criterion(quick)
+            } else {
+                suite(quick)
+            }
+        }
         Some("fixtures") => fixtures(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [--quick] | fixtures>");
+            eprintln!("usage: cargo xtask <ci | bench [--quick] [--criterion] | fixtures>");
             std::process::exit(2)
         }
     }
@@ -46,7 +54,55 @@ fn ci() -> Result<()> {
     Ok(())
 }
 
-fn bench(quick: bool) -> Result<()> {
+/// The Python that runs the peers: `.venv`, made and filled on first use.
+fn peers_python() -> Result<PathBuf> {
+    let venv = root().join(".venv");
+    let python = venv.join("bin/python");
+    let ready = |py: &Path| {
+        Command::new(py)
+            .args(["-c", "import msticpy, duckdb; assert msticpy.__version__ == '3.0.2'"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if python.exists() && ready(&python) {
+        return Ok(python);
+    }
+    eprintln!("setting up the peers in {} (msticpy 3.0.2, DuckDB) ...", venv.display());
+    let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
+    if !status.success() {
+        bail!("python3 -m venv failed: install python3-venv");
+    }
+    let status = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "msticpy==3.0.2", "duckdb", "pyarrow"])
+        .status()
+        .context("pip install")?;
+    if !status.success() || !ready(&python) {
+        bail!("could not install msticpy 3.0.2 and DuckDB into {}", venv.display());
+    }
+    Ok(python)
+}
+
+fn suite(quick: bool) -> Result<()> {
+    cargo(&["build", "--release", "--locked", "-p", "anomseq-cli", "-p", "anomseq-benches", "--bins"])?;
+    let python = peers_python()?;
+    let mut cmd = Command::new(&python);
+    cmd.arg(root().join("benches/suite.py"))
+        .arg("--bin-dir")
+        .arg(root().join("target/release"))
+        .arg("--python")
+        .arg(&python)
+        .current_dir(root());
+    if quick {
+        cmd.arg("--quick");
+    }
+    eprintln!("$ {cmd:?}");
+    if !cmd.status()?.success() {
+        bail!("the benchmark suite failed");
+    }
+    Ok(())
+}
+
+fn criterion(quick: bool) -> Result<()> {
     let mut args = vec!["bench", "-p", "anomseq-benches", "--"];
     if quick {
         args.extend(["--warm-up-time", "1", "--measurement-time", "2"]);

@@ -1,0 +1,157 @@
+"""The side-by-side benchmark suite: anomseq against msticpy and DuckDB, one run.
+
+Run it with `cargo xtask bench [--quick]`, which builds the release binaries,
+prepares the Python peers and calls:
+
+    suite.py --bin-dir target/release --python .venv/bin/python [--quick]
+
+Every number printed is a measurement of this run: a peer case that exceeds the
+cap is reported as "> cap", never extrapolated, and larger sizes of that case
+are not run.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run_timed(cmd, timeout=None, cwd=None):
+    """Run cmd; (seconds, peak RSS in MiB, stdout). None seconds when it hit the timeout."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, text=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        return None, None, ""
+    secs = time.perf_counter() - start
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {err[-2000:]}")
+    # ru_maxrss of the children waited for so far: peak of this child when it is the largest yet
+    return secs, None, out
+
+
+def peak_rss(cmd, cwd=None):
+    """Wall seconds and peak RSS (MiB) of one command, via os.wait4."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.perf_counter() - start
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if status != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err[-2000:]}")
+    return secs, usage.ru_maxrss / 1024.0
+
+
+def machine():
+    facts = {"host": socket.gethostname(), "cores": os.cpu_count(), "python": platform.python_version()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            facts["cpu"] = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+        with open("/proc/meminfo") as f:
+            facts["memory_gib"] = round(int(next(l for l in f if l.startswith("MemTotal")).split()[1]) / 2**20, 1)
+    except (OSError, StopIteration):
+        pass
+    return facts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--python", required=True)
+    ap.add_argument("--data-dir", default=os.path.join(ROOT, "target", "bench-data"))
+    ap.add_argument("--results-dir", default=os.path.join(HERE, "results"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--cap", type=float, default=120.0)
+    a = ap.parse_args()
+    sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000, 10_000_000]
+    suite = os.path.join(a.bin_dir, "benchsuite")
+    cli = os.path.join(a.bin_dir, "anomseq")
+    os.makedirs(a.data_dir, exist_ok=True)
+    rows = []  # (case, events, impl, seconds or None, note)
+    capped = set()
+
+    def peer(case, impl, events, cmd):
+        key = (case, impl)
+        if key in capped:
+            rows.append((case, events, impl, None, f"not run: a smaller size exceeded the {a.cap:.0f} s cap"))
+            return
+        secs, _, out = run_timed(cmd, timeout=a.cap)
+        if secs is None:
+            capped.add(key)
+            rows.append((case, events, impl, None, f"> {a.cap:.0f} s (cap on the whole peer process, loading included)"))
+        else:
+            rows.append((case, events, impl, json.loads(out.strip().splitlines()[-1])["seconds"], ""))
+        print(f"  {impl:10} {case:24} {events:>10}  {rows[-1][3] if rows[-1][3] is not None else rows[-1][4]}", flush=True)
+
+    for n in sizes:
+        print(f"== {n} events", flush=True)
+        subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
+        csv = os.path.join(a.data_dir, f"events-{n}.csv")
+        pq = os.path.join(a.data_dir, f"events-{n}.parquet")
+        # the library: loaded columns, best of 3
+        out = subprocess.run([suite, "lib", "--parquet", pq, "--sessions-dir", a.data_dir], check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            r = json.loads(line)
+            rows.append((r["case"], n, "anomseq", r["seconds"], f"{r['sessions']} sessions; library, loaded columns"))
+            print(f"  anomseq    {r['case']:24} {n:>10}  {r['seconds']:.4f}", flush=True)
+        # the command line, end to end, with peak RSS
+        work = os.path.join(a.data_dir, f"cli-{n}")
+        os.makedirs(work, exist_ok=True)
+        ses = [cli, "--quiet", "sessionize", pq, "--user-cols", "UserId,Host", "--time-col", "TimeGenerated",
+               "--event-col", "Operation", "--max-session", "20m", "--max-gap", "2m", "-o", os.path.join(work, "s.parquet")]
+        s1, m1 = peak_rss(ses)
+        rows.append(("sessionize parquet→parquet", n, "anomseq", s1, f"CLI, both rules; peak RSS {m1:.0f} MiB"))
+        s2, m2 = peak_rss([cli, "--quiet", "score", os.path.join(work, "s.parquet"), "-o", os.path.join(work, "scored.parquet")])
+        rows.append(("end to end parquet→scored", n, "anomseq", s1 + s2, f"CLI sessionize + score; peak RSS {max(m1, m2):.0f} MiB"))
+        print(f"  anomseq    CLI sessionize {s1:.3f} s ({m1:.0f} MiB), score {s2:.3f} s ({m2:.0f} MiB)", flush=True)
+        # the peers
+        peer("sessionize parquet→parquet", "duckdb", n, [a.python, os.path.join(HERE, "peers", "duckdb_case.py"), pq, os.path.join(work, "duckdb.parquet")])
+        peer("sessionize", "msticpy", n, [a.python, os.path.join(HERE, "peers", "msticpy_case.py"), "sessionize", csv])
+        for kind in ["cmds", "params", "values"]:
+            sessions = os.path.join(a.data_dir, f"sessions-{n}-{kind}.ndjson")
+            peer(f"train+rarest3/{kind}", "msticpy", n, [a.python, os.path.join(HERE, "peers", "msticpy_case.py"), "model", sessions, kind])
+
+    # one table: every peer row with its ratio to anomseq's time for the same case and size
+    ours = {(c, n): s for (c, n, i, s, _) in rows if i == "anomseq"}
+    lines = ["| case | events | implementation | seconds | events/s | × anomseq | note |", "|---|---:|---|---:|---:|---:|---|"]
+    for case, n, impl, secs, note in sorted(rows, key=lambda r: (r[0], r[1], r[2] != "anomseq", r[2])):
+        base = ours.get((case, n))
+        if secs is None:
+            lines.append(f"| {case} | {n:,} | {impl} | {note} | | | |")
+            continue
+        ratio = f"{secs / base:,.1f}×" if impl != "anomseq" and base else ""
+        lines.append(f"| {case} | {n:,} | {impl} | {secs:.4f} | {n / secs:,.0f} | {ratio} | {note} |")
+    table = "\n".join(lines)
+    print("\n" + table)
+    facts = machine()
+    versions = subprocess.run([a.python, "-c", "import msticpy, duckdb, pandas; print(msticpy.__version__, duckdb.__version__, pandas.__version__)"], capture_output=True, text=True).stdout.split()
+    date = datetime.date.today().isoformat()
+    os.makedirs(a.results_dir, exist_ok=True)
+    path = os.path.join(a.results_dir, f"{date}-{facts['host']}.md")
+    with open(path, "w") as f:
+        f.write(f"# Side-by-side benchmark, {date}\n\n")
+        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}`\n\n")
+        f.write("Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()) + "\n\n")
+        if len(versions) == 3:
+            f.write(f"Peers: msticpy {versions[0]}, DuckDB {versions[1]}, pandas {versions[2]}. ")
+        f.write(f"Each peer case is capped at {a.cap:.0f} s; a capped case is not extrapolated and its larger sizes are not run. ")
+        f.write("DuckDB applies the gap rule only; anomseq enforces both the gap and the max-session rules. "
+                "anomseq library rows are the best of 3 runs on columns already loaded; CLI rows are one run of the release binary, "
+                "including reading and writing files; msticpy rows time the library call alone (not imports or reading the CSV).\n\n")
+        f.write(table + "\n")
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
