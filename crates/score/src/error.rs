@@ -27,6 +27,9 @@ pub enum Error {
     /// The surprise weight is negative or not finite.
     #[error("surprise weight must be finite and non-negative, got {0}")]
     SurpriseWeight(String),
+    /// The minimum support share is not in `0..=1`.
+    #[error("minimum support must be a share from 0 to 1, got {0}")]
+    MinSupport(String),
     /// Weights and sessions differ in number.
     #[error("{weights} weights for {sessions} sessions")]
     WeightCount {

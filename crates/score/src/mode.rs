@@ -65,6 +65,10 @@ pub struct ProfileOptions {
     pub order: usize,
     /// Weight of the sequence surprise (in nats) against the profile distance; 0.03 by default.
     pub surprise_weight: f64,
+    /// When scoring the training data itself ([`ProfileModel::score_training`]), the
+    /// share of the total training weight a count profile needs (after leaving the
+    /// scored session out) to count as a neighbour; 0.01 by default.
+    pub min_support: f64,
 }
 
 /// The highest n-gram order [`ProfileModel`] supports.
@@ -72,7 +76,7 @@ pub const MAX_ORDER: usize = 4;
 
 impl Default for ProfileOptions {
     fn default() -> Self {
-        ProfileOptions { order: 3, surprise_weight: 0.03 }
+        ProfileOptions { order: 3, surprise_weight: 0.03, min_support: 0.01 }
     }
 }
 
@@ -83,6 +87,9 @@ impl ProfileOptions {
         }
         if !self.surprise_weight.is_finite() || self.surprise_weight < 0.0 {
             return Err(Error::SurpriseWeight(self.surprise_weight.to_string()));
+        }
+        if !(0.0..=1.0).contains(&self.min_support) {
+            return Err(Error::MinSupport(self.min_support.to_string()));
         }
         Ok(())
     }
@@ -120,6 +127,7 @@ pub struct ProfileModel {
     /// context (n − 1 tokens) → weighted count of n-grams following it.
     contexts: AHashMap<(u8, Gram), f64>,
     profiles: Vec<(Profile, f64)>,
+    total_weight: f64,
 }
 
 fn key(tokens: &[u32]) -> (u8, Gram) {
@@ -207,6 +215,7 @@ impl ProfileModel {
             grams: AHashMap::new(),
             contexts: AHashMap::new(),
             profiles: Vec::new(),
+            total_weight: weights.iter().sum(),
         };
         let ids = model.resolver(sessions);
         let mut supports: BTreeMap<Profile, f64> = BTreeMap::new();
@@ -327,12 +336,15 @@ impl ProfileModel {
         self.score_with(sessions, 0.0, f64::MIN_POSITIVE)
     }
 
-    /// Score the training sessions themselves (the unsupervised use): a
-    /// session's own profile counts as a neighbour only if its support less
-    /// one session stays at least one session, so a profile seen once is
-    /// never its own neighbour. The n-gram part is not left out.
+    /// Score the training sessions themselves (the unsupervised use): only
+    /// count profiles common in training count as neighbours, those whose
+    /// support, less one session where it is the scored session's own, is at
+    /// least [`ProfileOptions::min_support`] × the total training weight (and
+    /// at least one session). A rare profile is thus never its own neighbour.
+    /// The n-gram part is not left out.
     pub fn score_training(&self, sessions: &Sessions) -> Vec<ProfileScore> {
-        self.score_with(sessions, 1.0, 1.0 - 1e-9)
+        let min = (self.options.min_support * self.total_weight).max(1.0 - 1e-9);
+        self.score_with(sessions, 1.0, min)
     }
 }
 
