@@ -44,5 +44,5 @@ pub use dataset::{
     session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
 };
 pub use error::Error;
-pub use mode::{ProfileModel, ProfileOptions, ProfileScore, ScoringMode, MAX_ORDER};
+pub use mode::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, ScoringMode, MAX_ORDER};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

@@ -348,6 +348,12 @@ impl ProfileModel {
     }
 }
 
+/// msticpy's unsupervised use in the `profile` mode: train on `sessions` and
+/// score the same sessions ([`ProfileModel::score_training`]); higher is more anomalous.
+pub fn profile_scores(sessions: &Sessions, options: &ProfileOptions) -> Result<Vec<ProfileScore>, Error> {
+    Ok(ProfileModel::train(sessions, options)?.score_training(sessions))
+}
+
 #[cfg(test)]
 mod tests {
     use anomseq_core::{Cmd, Sessions};
@@ -398,6 +404,11 @@ mod tests {
         assert_eq!(s[0].distance, 0.0);
         assert!(s[2].distance > 0.0);
         assert_eq!(m.score(&train)[2].distance, 0.0);
+        let o = ProfileOptions { min_support: 0.0, ..ProfileOptions::default() };
+        assert_eq!(
+            profile_scores(&train, &o).unwrap(),
+            ProfileModel::train(&train, &o).unwrap().score_training(&train)
+        );
     }
 
     #[test]
