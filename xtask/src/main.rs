@@ -3,7 +3,9 @@
 //! - `ci`: what CI checks — formatting, clippy, every test, the layering rule;
 //! - `bench`: the side-by-side suite against msticpy and DuckDB (`--quick`: up
 //!   to 100k events; `--criterion`: the criterion micro-benchmarks instead);
-//! - `fixtures`: copy the oracle files the tests use from `../shared`.
+//! - `fixtures`: copy the oracle files the tests use from `../shared`;
+//! - `eval`: detection quality on the labelled data sets in `../shared/datasets`,
+//!   written to `docs/quality.md` (skipped, with a message, when `../shared` is absent).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,8 +27,9 @@ fn main() -> Result<()> {
             }
         }
         Some("fixtures") => fixtures(),
+        Some("eval") => eval(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [--quick] [--criterion] | fixtures>");
+            eprintln!("usage: cargo xtask <ci | bench [--quick] [--criterion] | fixtures | eval>");
             std::process::exit(2)
         }
     }
@@ -130,5 +133,31 @@ fn fixtures() -> Result<()> {
             eprintln!("copied {}", entry.path().display());
         }
     }
+    Ok(())
+}
+
+/// The command that regenerates `docs/quality.md`.
+const EVAL_COMMAND: &str = "cargo xtask eval";
+
+fn eval() -> Result<()> {
+    let datasets = root().join("../shared/datasets");
+    if !datasets.is_dir() {
+        eprintln!("skipping eval: {} not found (the labelled data sets live beside the checkout)", datasets.display());
+        return Ok(());
+    }
+    // the heavy part runs as a release-built example of anomseq-eval
+    let table = root().join("target/quality-table.md");
+    let (datasets, table_arg) = (datasets.display().to_string(), table.display().to_string());
+    cargo(&["run", "--release", "--quiet", "-p", "anomseq-eval", "--example", "quality", "--", &datasets, &table_arg])?;
+    let tables = std::fs::read_to_string(&table).with_context(|| table.display().to_string())?;
+    let doc = root().join("docs/quality.md");
+    let old = std::fs::read_to_string(&doc).with_context(|| doc.display().to_string())?;
+    let (begin, end) = ("<!-- eval:begin -->", "<!-- eval:end -->");
+    let (Some(a), Some(b)) = (old.find(begin), old.find(end)) else {
+        bail!("{} lacks the {begin} … {end} markers", doc.display());
+    };
+    let new = format!("{}{begin}\n\nProduced by `{EVAL_COMMAND}`.\n\n{tables}{}", &old[..a], &old[b..]);
+    std::fs::write(&doc, new).with_context(|| doc.display().to_string())?;
+    eprintln!("wrote {}", doc.display());
     Ok(())
 }

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use crate::root;
 
 /// Crates that must never depend on Arrow or Parquet (they do no IO).
-const PURE: &[&str] = &["anomseq-core", "anomseq-model", "anomseq-score"];
+const PURE: &[&str] = &["anomseq-core", "anomseq-model", "anomseq-score", "anomseq-eval"];
 
 /// The workspace crates that depend, directly or not, on `package`.
 fn dependents(package: &str) -> Result<Vec<String>> {

@@ -88,7 +88,9 @@ pub use arrow_array;
 
 pub use anomseq_core::{Cmd, Params, SessionType, Sessions, SessionsBuilder};
 pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities};
-pub use anomseq_score::{RarestWindow, SetOfParams, WindowOptions};
+pub use anomseq_score::{
+    profile_scores, ProfileModel, ProfileOptions, ProfileScore, RarestWindow, ScoringMode, SetOfParams, WindowOptions,
+};
 
 /// Train a model on sessions (msticpy's `Model(sessions).train()`).
 pub fn train(sessions: &Sessions) -> Model {

@@ -57,7 +57,7 @@ pub(crate) enum Command {
     },
     /// Score sessions by the likelihood of their rarest window.
     #[command(
-        after_help = "Examples:\n  anomseq score sessions.parquet -o scored.parquet --top 10\n  anomseq score today.parquet --model model.json --window 3 -o scored.csv"
+        after_help = "Examples:\n  anomseq score sessions.parquet -o scored.parquet --top 10\n  anomseq score today.parquet --model model.json --window 3 -o scored.csv\n  anomseq score sessions.parquet --mode profile --top 10 -o scored.parquet"
     )]
     Score(ScoreArgs),
     /// Draw scored sessions on an interactive timeline (one offline HTML file).
@@ -201,6 +201,12 @@ pub(crate) struct ScoreArgs {
     /// Print the N rarest sessions.
     #[arg(long, value_name = "N")]
     pub(crate) top: Option<usize>,
+    /// `reference`: msticpy's rarest-window likelihood (lower = rarer). `profile`:
+    /// also the improved count-profile + n-gram score (higher = rarer; columns
+    /// `profile_score`, `profile_distance`, `profile_surprise`; trains on the sessions
+    /// given, so not with --model). See docs/quality.md.
+    #[arg(long, default_value = "reference", value_parser = ["reference", "profile"])]
+    pub(crate) mode: String,
     /// Scored sessions file to write (format from the extension).
     #[arg(short, long)]
     pub(crate) output: PathBuf,

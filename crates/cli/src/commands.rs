@@ -326,15 +326,47 @@ fn score(a: &ScoreArgs, progress: &Progress) -> Result<()> {
             bail!("{}: the input already has a column `{name}`", a.sessions.display());
         }
     }
-    let table = if a.all_scores {
-        append_columns(&st.table, all_scores(&model, &st.sessions, !a.no_tokens, &w)?)?
-    } else {
-        st.table.clone()
-    };
+    let mode = anomseq::ScoringMode::from_name(&a.mode)?;
+    if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
+        bail!("--mode profile trains on the sessions it scores: it cannot use --model");
+    }
+    let mut extra = Vec::new();
+    if a.all_scores {
+        extra.extend(all_scores(&model, &st.sessions, !a.no_tokens, &w)?);
+    }
+    let mut profile = None;
+    if mode == anomseq::ScoringMode::Profile {
+        let p = progress
+            .stage("profile scoring", || anomseq::profile_scores(&st.sessions, &anomseq::ProfileOptions::default()))?;
+        let col = |f: fn(&anomseq::ProfileScore) -> f64| -> ArrayRef {
+            Arc::new(p.iter().map(|x| Some(f(x))).collect::<Float64Array>())
+        };
+        extra.push(("profile_score".to_owned(), col(|x| x.score)));
+        extra.push(("profile_distance".to_owned(), col(|x| x.distance)));
+        extra.push(("profile_surprise".to_owned(), col(|x| x.surprise)));
+        profile = Some(p);
+    }
+    let table = if extra.is_empty() { st.table.clone() } else { append_columns(&st.table, extra)? };
     progress
         .stage("writing scores", || anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k))?;
     if let Some(n) = a.top {
-        print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n));
+        match &profile {
+            None => print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n)),
+            Some(p) => {
+                // rank by the profile score (higher = rarer), shown through the table's likelihood column
+                let as_windows: Vec<anomseq::RarestWindow> = p
+                    .iter()
+                    .zip(&windows)
+                    .map(|(x, w)| anomseq::RarestWindow {
+                        start: w.start.or(Some(0)),
+                        len: w.len,
+                        likelihood: -x.score,
+                    })
+                    .collect();
+                println!("ranked by profile score (higher = rarer; shown negated in the likelihood column)");
+                print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &as_windows, n));
+            }
+        }
     }
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
     Ok(())

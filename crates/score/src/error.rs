@@ -18,4 +18,32 @@ pub enum Error {
         /// The sessions' type.
         data: SessionType,
     },
+    /// A scoring mode name that is not known.
+    #[error("unknown scoring mode `{0}`: expected `reference` or `profile`")]
+    UnknownMode(String),
+    /// The n-gram order is out of range.
+    #[error("n-gram order must be 1 to 4, got {0}")]
+    Order(usize),
+    /// The surprise weight is negative or not finite.
+    #[error("surprise weight must be finite and non-negative, got {0}")]
+    SurpriseWeight(String),
+    /// The minimum support share is not in `0..=1`.
+    #[error("minimum support must be a share from 0 to 1, got {0}")]
+    MinSupport(String),
+    /// Weights and sessions differ in number.
+    #[error("{weights} weights for {sessions} sessions")]
+    WeightCount {
+        /// Number of weights.
+        weights: usize,
+        /// Number of sessions.
+        sessions: usize,
+    },
+    /// A session weight is not finite and positive.
+    #[error("weight of session {index} must be finite and positive, got {value}")]
+    Weight {
+        /// Index of the session.
+        index: usize,
+        /// The offending weight.
+        value: String,
+    },
 }

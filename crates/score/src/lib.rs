@@ -7,7 +7,10 @@
 //! - [`setof_params_cond_cmd`]: how likely each set of parameters is for its command;
 //! - `*_log` variants that sum logs and never underflow;
 //! - [`window_likelihood`], [`window_likelihoods`], [`rarest_window_session`] and
-//!   [`prob_params_given_cmd`]: the same on one session of [`Cmd`](anomseq_core::Cmd)s.
+//!   [`prob_params_given_cmd`]: the same on one session of [`Cmd`](anomseq_core::Cmd)s;
+//! - [`ScoringMode`]: the reference score or the opt-in `profile` mode
+//!   ([`ProfileModel`], [`ProfileOptions`], [`ProfileScore`]): count-profile novelty plus
+//!   back-off n-gram surprise, higher = more anomalous, measured in `docs/quality.md`.
 //!
 //! Data-set functions run in parallel over sessions with rayon; each session's
 //! arithmetic is sequential and fixed, so results do not depend on the thread count.
@@ -33,6 +36,7 @@
 mod dataset;
 mod error;
 mod kernel;
+mod mode;
 mod single;
 
 pub use dataset::{
@@ -40,4 +44,5 @@ pub use dataset::{
     session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
 };
 pub use error::Error;
+pub use mode::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, ScoringMode, MAX_ORDER};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

@@ -219,6 +219,37 @@ fn errors_have_their_documented_messages_and_exit_codes() {
 }
 
 #[test]
+fn profile_mode_adds_its_scores_and_refuses_a_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = fixture("exchange/demo_exchange_data.csv");
+    let mut args = vec!["sessionize", csv.to_str().unwrap()];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(d, &args);
+    let out = ok(d, &["score", "s.parquet", "--mode", "profile", "--top", "5", "-o", "p.parquet"]);
+    assert!(out.contains("profile score"), "{out}");
+    let t = read(&d.join("p.parquet"));
+    let scores = floats(&t, "profile_score");
+    assert_eq!(scores.len(), 400);
+    assert!(scores.iter().all(|s| s.is_some_and(f64::is_finite)));
+    // the reference columns are still there, unchanged
+    ok(d, &["score", "s.parquet", "-o", "r.parquet"]);
+    assert_eq!(
+        floats(&t, "rarest_window3_likelihood"),
+        floats(&read(&d.join("r.parquet")), "rarest_window3_likelihood")
+    );
+    ok(d, &["train", "s.parquet", "-o", "m.json"]);
+    check_error(
+        d,
+        &["score", "s.parquet", "--mode", "profile", "--model", "m.json", "-o", "q.parquet"],
+        1,
+        &["--model"],
+    );
+    check_error(d, &["score", "s.parquet", "--mode", "magic", "-o", "q.parquet"], 2, &["magic"]);
+}
+
+#[test]
 fn run_and_plot_write_offline_pages() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
