@@ -72,14 +72,7 @@ fn run_all(a: &RunArgs, progress: &Progress) -> Result<()> {
     if sa.stream {
         bail!("--stream is for `anomseq sessionize`: `run` needs every session to score and report");
     }
-    let mut opts = SessionizeOptions::new(&sa.user_cols, &sa.time_col).with_limits(sa.max_session, sa.max_gap);
-    if let Some(u) = &sa.epoch_unit {
-        opts = opts.with_epoch_unit(epoch_unit(u));
-    }
-    if sa.skip_bad_rows.is_some() {
-        opts = opts.on_bad_row(OnBadRow::Skip);
-    }
-    let spec = event_spec(sa);
+    let (opts, spec) = sessionize_options(sa);
     let s = progress.stage("reading and sessionizing", || {
         anomseq_io::sessionize_file(&sa.input, sa.format, &opts, &spec, &ReadOptions::default())
     })?;
@@ -173,10 +166,8 @@ fn event_spec(a: &SessionizeArgs) -> EventSpec {
     }
 }
 
-fn sessionize(a: &SessionizeArgs, progress: &Progress) -> Result<()> {
-    if a.values && a.params_col.is_none() && a.param_cols.is_none() {
-        bail!("--values needs parameters: give --params-col or --param-cols");
-    }
+/// The sessionizer's options and event builder from the command line.
+fn sessionize_options(a: &SessionizeArgs) -> (SessionizeOptions, EventSpec) {
     let mut opts = SessionizeOptions::new(&a.user_cols, &a.time_col).with_limits(a.max_session, a.max_gap);
     if let Some(u) = &a.epoch_unit {
         opts = opts.with_epoch_unit(epoch_unit(u));
@@ -184,7 +175,14 @@ fn sessionize(a: &SessionizeArgs, progress: &Progress) -> Result<()> {
     if a.skip_bad_rows.is_some() {
         opts = opts.on_bad_row(OnBadRow::Skip);
     }
-    let spec = event_spec(a);
+    (opts, event_spec(a))
+}
+
+fn sessionize(a: &SessionizeArgs, progress: &Progress) -> Result<()> {
+    if a.values && a.params_col.is_none() && a.param_cols.is_none() {
+        bail!("--values needs parameters: give --params-col or --param-cols");
+    }
+    let (opts, spec) = sessionize_options(a);
     let read = ReadOptions::default();
     let (rows, sessions, bad) = if a.stream {
         let s = progress.stage("sessionizing (streaming)", || {
