@@ -46,6 +46,7 @@ fn others(table: &RecordBatch, list_col: &str) -> RecordBatch {
 fn write_report(
     path: &Path,
     s: &anomseq_sessionize::Sessionized,
+    windows: &[anomseq::RarestWindow],
     list_col: &str,
     time_col: &str,
     user_cols: &[String],
@@ -56,12 +57,16 @@ fn write_report(
     let timeline = anomseq::viz::TimelineOptions::default()
         .with_title("anomseq: rarest sessions")
         .with_source_columns(user_cols.iter().cloned());
+    let (events, likelihood, window) = anomseq::viz::scored_column_names(k);
     let options = anomseq::viz::ReportOptions::default()
         .with_timeline(timeline)
         .with_top_n(top)
         .with_key_columns(user_cols.iter().cloned())
+        .with_events_column(events)
         .with_parameters(parameters);
-    let report = anomseq::score_and_report_sessions(&s.sessions, &others(&s.table, list_col), k, time_col, &options)
+    // the windows already computed: the sessions are not trained and scored again
+    let report = anomseq::viz::scored_sessions_batch(&s.sessions, windows, k, &others(&s.table, list_col))
+        .and_then(|scored| anomseq::viz::Report::new(&[scored], time_col, &likelihood, &window, &options))
         .with_context(|| format!("{}: cannot build the report", path.display()))?;
     let html = report.to_html();
     write_atomically(path, html.as_bytes())
@@ -96,7 +101,8 @@ fn run_all(a: &RunArgs, progress: &Progress) -> Result<()> {
     let list_col = spec.list_column();
     let time_col = format!("{}_min", sa.time_col);
     progress.stage("scoring and reporting", || {
-        write_report(&sa.output, &s, &list_col, &time_col, &sa.user_cols, k, a.top, parameters)
+        let windows = anomseq::score_sessions(&s.sessions, k)?;
+        write_report(&sa.output, &s, &windows, &list_col, &time_col, &sa.user_cols, k, a.top, parameters)
     })?;
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
     Ok(())
@@ -401,7 +407,7 @@ fn demo(out: &PathBuf, progress: &Progress) -> Result<()> {
         ("window".to_owned(), k.to_string()),
     ];
     progress.stage("reporting", || {
-        write_report(&html, &s, "Operation_list", "TimeGenerated_min", &users, k, 50, parameters)
+        write_report(&html, &s, &windows, "Operation_list", "TimeGenerated_min", &users, k, 50, parameters)
     })?;
     println!("\nwrote {} and {}", scored.display(), html.display());
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());

@@ -13,7 +13,6 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
 
 use crate::error::{io, read};
 use crate::{Error, Format};
@@ -272,29 +271,6 @@ impl<'de> Deserialize<'de> for Keys {
     }
 }
 
-/// A JSON object's (key, raw value) pairs in document order.
-struct Pairs<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Pairs<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pairs<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
-                    out.push((k, v));
-                }
-                Ok(Pairs(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 /// Read the next line into `buf` (without the newline); `Ok(false)` at the end.
 fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     buf.clear();
@@ -376,7 +352,7 @@ impl NdjsonReader {
                 continue;
             }
             let bad = |message: String| Error::Line { path: self.path.clone(), line, message };
-            let pairs: Pairs<'_> =
+            let pairs: anomseq_sessionize::JsonPairs<'_> =
                 serde_json::from_str(text).map_err(|e| bad(format!("expected a JSON object ({e})")))?;
             for c in cells.iter_mut() {
                 *c = None;

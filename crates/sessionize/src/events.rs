@@ -268,23 +268,31 @@ struct NameValue<'a> {
     value: Option<&'a RawValue>,
 }
 
-/// A JSON object as (key, raw value) pairs in document order.
-struct Pairs<'a>(Vec<(String, &'a RawValue)>);
+/// A JSON object as (key, raw value) pairs in document order (a repeated key
+/// appears twice): how every JSON object in anomseq is read, so that order is kept
+/// without `serde_json`'s `preserve_order` feature.
+///
+/// ```
+/// let p: anomseq_sessionize::JsonPairs<'_> = serde_json::from_str(r#"{"b": 1, "a": "x"}"#).unwrap();
+/// assert_eq!(p.0.iter().map(|(k, v)| (k.as_str(), v.get())).collect::<Vec<_>>(), [("b", "1"), ("a", "\"x\"")]);
+/// ```
+#[derive(Debug)]
+pub struct JsonPairs<'a>(pub Vec<(String, &'a RawValue)>);
 
-impl<'de> Deserialize<'de> for Pairs<'de> {
+impl<'de> Deserialize<'de> for JsonPairs<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Pairs<'de>;
+            type Value = JsonPairs<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonPairs<'de>, A::Error> {
                 let mut out = Vec::new();
                 while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
                     out.push((k, v));
                 }
-                Ok(Pairs(out))
+                Ok(JsonPairs(out))
             }
         }
         d.deserialize_map(V)
@@ -327,7 +335,7 @@ pub(crate) fn parse_json_object<'a>(
     with_values: bool,
     out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
 ) -> Result<(), String> {
-    let obj: Option<Pairs<'a>> =
+    let obj: Option<JsonPairs<'a>> =
         serde_json::from_str(text).map_err(|e| format!("expected a JSON object of parameters ({e})"))?;
     for (k, raw) in obj.map(|p| p.0).unwrap_or_default() {
         let v = if with_values { value_text(Some(raw))? } else { Cow::Borrowed("") };
