@@ -37,6 +37,9 @@ pub enum Error {
         /// The reserved name.
         name: String,
     },
+    /// Pre-interned parts ([`Sessions::from_cmd_ids`](crate::Sessions::from_cmd_ids)) that do not fit together.
+    #[error("inconsistent sessions parts: {0}")]
+    BadParts(String),
     /// More strings, events or parameters than 32-bit ids can address.
     #[error("too many {what} for 32-bit ids: {count}")]
     TooLarge {

@@ -92,6 +92,75 @@ impl Sessions {
         b.finish()
     }
 
+    /// A commands data set from pre-interned columns, without hashing a name per
+    /// event: `names` are distinct command names, `cmds[e]` is event `e`'s index
+    /// into `names`, and session `i` holds events `offsets[i]..offsets[i + 1]`.
+    ///
+    /// Validated like a builder's data set (no empty session, no reserved name).
+    /// Ids are renumbered in first-seen order and unused names dropped, so the
+    /// result equals what [`SessionsBuilder::push_name`] builds from the same events.
+    ///
+    /// ```
+    /// use anomseq_core::{Sessions, Cmd};
+    /// let s = Sessions::from_cmd_ids(&["b", "a", "unused"], &[1, 0, 1], vec![0, 2, 3])?;
+    /// assert_eq!(s, Sessions::from_cmds([vec![Cmd::from("a"), Cmd::from("b")], vec![Cmd::from("a")]])?);
+    /// assert!(Sessions::from_cmd_ids(&["a"], &[0, 0], vec![0, 0, 2]).is_err()); // empty session
+    /// # Ok::<(), anomseq_core::Error>(())
+    /// ```
+    pub fn from_cmd_ids<S: AsRef<str>>(names: &[S], cmds: &[u32], offsets: Vec<usize>) -> Result<Self, Error> {
+        if offsets.len() < 2 {
+            return Err(Error::NoSessions);
+        }
+        if offsets[0] != 0 || offsets[offsets.len() - 1] != cmds.len() {
+            return Err(Error::BadParts(format!(
+                "offsets run from {} to {}, not from 0 to the {} events",
+                offsets[0],
+                offsets[offsets.len() - 1],
+                cmds.len()
+            )));
+        }
+        if cmds.len() > u32::MAX as usize {
+            return Err(Error::TooLarge { what: "events", count: cmds.len() });
+        }
+        for (index, w) in offsets.windows(2).enumerate() {
+            if w[1] == w[0] {
+                return Err(Error::EmptySession { index });
+            }
+            if w[1] < w[0] {
+                return Err(Error::BadParts(format!("offsets decrease at session {index}: {} then {}", w[0], w[1])));
+            }
+        }
+        const UNSEEN: u32 = u32::MAX;
+        let mut remap = vec![UNSEEN; names.len()];
+        let mut interner = Interner::default();
+        let mut out = Vec::with_capacity(cmds.len());
+        for (e, &id) in cmds.iter().enumerate() {
+            let Some(slot) = remap.get_mut(id as usize) else {
+                return Err(Error::BadParts(format!("event {e} has command id {id}, past the {} names", names.len())));
+            };
+            if *slot == UNSEEN {
+                let name = names[id as usize].as_ref();
+                if is_reserved_token(name) {
+                    let session = offsets.partition_point(|&o| o <= e) - 1;
+                    return Err(Error::ReservedToken { session, event: e - offsets[session], name: name.to_owned() });
+                }
+                *slot = interner.intern(name);
+            }
+            out.push(*slot);
+        }
+        Ok(Sessions {
+            kind: SessionType::Commands,
+            names: interner,
+            params: Interner::default(),
+            values: Interner::default(),
+            offsets,
+            cmds: out,
+            param_offsets: Vec::new(),
+            param_ids: Vec::new(),
+            value_ids: Vec::new(),
+        })
+    }
+
     /// The type of every event.
     pub fn session_type(&self) -> SessionType {
         self.kind

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -29,11 +29,20 @@ pub struct ReadOptions {
     pub infer_csv_types: bool,
     /// CSV only: the field delimiter.
     pub csv_delimiter: u8,
+    /// Parquet only: read these string columns dictionary-encoded, as Parquet
+    /// stores them, so that each distinct value is decoded once, not once per row.
+    pub dictionary_columns: Vec<String>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { batch_size: 64 * 1024, columns: None, infer_csv_types: false, csv_delimiter: b',' }
+        ReadOptions {
+            batch_size: 64 * 1024,
+            columns: None,
+            infer_csv_types: false,
+            csv_delimiter: b',',
+            dictionary_columns: Vec::new(),
+        }
     }
 }
 
@@ -127,6 +136,25 @@ fn project(schema: &Schema, idx: &Option<Vec<usize>>) -> Result<SchemaRef, arrow
     }))
 }
 
+/// The file's schema with `columns` of type Utf8 or LargeUtf8 read as
+/// dictionaries; `None` when nothing changes.
+fn dictionary_hint(schema: &SchemaRef, columns: &[String]) -> Option<SchemaRef> {
+    let mut changed = false;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 if columns.iter().any(|c| c == f.name()) => {
+                changed = true;
+                let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
+                f.as_ref().clone().with_data_type(dt)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
+}
+
 /// Open a file for reading in batches; the format is `format` or the file's extension.
 ///
 /// An empty (0-byte) file is an error; so is a missing column in
@@ -166,7 +194,13 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Parquet => {
-            let b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read(path)(&e))?;
+            let reopen = file.try_clone().map_err(io(path))?;
+            let mut b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read(path)(&e))?;
+            if let Some(hint) = dictionary_hint(b.schema(), &opts.dictionary_columns) {
+                let options = ArrowReaderOptions::new().with_schema(hint);
+                let meta = ArrowReaderMetadata::try_new(b.metadata().clone(), options).map_err(|e| read(path)(&e))?;
+                b = ParquetRecordBatchReaderBuilder::new_with_metadata(reopen, meta);
+            }
             let idx = projection(path, b.schema(), &opts.columns)?;
             let mut b = b.with_batch_size(bs);
             if let Some(i) = &idx {
@@ -180,8 +214,10 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
             let file = File::open(path).map_err(io(path))?;
+            // the IPC readers report the whole file's schema even when projecting
+            let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
-            (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
+            (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::ArrowStream => {
             check_stream_prefix(path, &file, len)?;
@@ -189,8 +225,10 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
                 arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
             let file = File::open(path).map_err(io(path))?;
+            // the IPC readers report the whole file's schema even when projecting
+            let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let r = arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
-            (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
+            (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Ndjson => {
             let columns = ndjson_columns(path, file)?;

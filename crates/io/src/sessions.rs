@@ -32,14 +32,46 @@ pub fn sessionize_file(
     spec: &EventSpec,
     read_opts: &ReadOptions,
 ) -> Result<Sessionized, Error> {
-    let r = open(input, format, &needed(opts, spec, read_opts))?;
+    let mut read_opts = needed(opts, spec, read_opts);
+    let mut natural = None;
+    if Format::resolve(format, input)? == Format::Parquet {
+        // user keys and command names repeat: decode each distinct value once
+        natural = Some(open(input, format, &read_opts)?.schema());
+        read_opts.dictionary_columns.extend(opts.user_cols.iter().cloned());
+        read_opts.dictionary_columns.push(spec.name_col.clone());
+    }
+    let r = open(input, format, &read_opts)?;
     let schema = r.schema();
     let batches: Vec<RecordBatch> = r.collect::<Result<_, _>>()?;
     // one contiguous batch, the pieces freed before sessionizing: peak memory stays
     // near twice the input only for the copy, not during the sort
     let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
     drop(batches);
-    sessionize(std::slice::from_ref(&table), opts, spec).map_err(sess(input))
+    let mut out = sessionize(std::slice::from_ref(&table), opts, spec).map_err(sess(input))?;
+    if let Some(natural) = natural {
+        out.table = with_types_of(&out.table, &natural).map_err(|e| read(input)(&e))?;
+    }
+    Ok(out)
+}
+
+/// `table` with each column that `schema` also has cast to the type it has there
+/// (the user columns, read dictionary-encoded, go back to the file's own type).
+fn with_types_of(table: &RecordBatch, schema: &Schema) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let mut fields = Vec::with_capacity(table.num_columns());
+    let mut cols = Vec::with_capacity(table.num_columns());
+    for (f, c) in table.schema().fields().iter().zip(table.columns()) {
+        match schema.field_with_name(f.name()) {
+            Ok(want) if want.data_type() != f.data_type() => {
+                cols.push(arrow::compute::cast(c, want.data_type())?);
+                fields.push(f.as_ref().clone().with_data_type(want.data_type().clone()));
+            }
+            _ => {
+                cols.push(c.clone());
+                fields.push(f.as_ref().clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
 }
 
 /// What a streaming run did.

@@ -3,8 +3,12 @@
 use std::sync::Arc;
 
 use anomseq_core::{SessionType, Sessions, SessionsBuilder};
-use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray, UInt32Array};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array,
+};
+use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use rayon::prelude::*;
 
 use crate::events::{check_spec, column_index, list_of, parse_events, push_event, EventListBuilder, ParsedEvents};
 use crate::keys::{key_ids, KeyCol};
@@ -92,10 +96,18 @@ pub struct Sessionized {
 
 /// The rows of the input sorted and cut into sessions.
 pub(crate) struct Plan {
-    /// Row indices in (key, time) order, bad rows left out.
+    /// Row indices in (key, time) order, bad rows left out (empty unless asked for).
     pub(crate) perm: Vec<u32>,
     /// Session `s` holds `perm[bounds[s]..bounds[s + 1]]`.
     pub(crate) bounds: Vec<u32>,
+    /// Each session's first and last event time.
+    pub(crate) mins: Vec<i64>,
+    pub(crate) maxs: Vec<i64>,
+    /// Each session's key id and first row.
+    pub(crate) keys: Vec<u32>,
+    pub(crate) first_rows: Vec<u32>,
+    /// `payload[perm[i]]` for each `i`, when a payload was given.
+    pub(crate) sorted: Vec<u32>,
 }
 
 impl Plan {
@@ -103,63 +115,177 @@ impl Plan {
         self.bounds.len() - 1
     }
 
-    fn first_rows(&self) -> UInt32Array {
-        UInt32Array::from_iter_values(self.bounds[..self.bounds.len() - 1].iter().map(|&b| self.perm[b as usize]))
+    /// The sessions' values of a user column, in session order: each distinct key
+    /// is looked up once, then spread to its sessions from a small array.
+    fn user_column(&self, col: &ArrayRef, n_keys: usize) -> Result<ArrayRef, Error> {
+        // the first row of each key that has sessions, and each key's place among them
+        let mut place = vec![u32::MAX; n_keys];
+        let mut rows = Vec::new();
+        for (&k, &r) in self.keys.iter().zip(&self.first_rows) {
+            let slot = &mut place[k as usize];
+            if *slot == u32::MAX {
+                *slot = rows.len() as u32;
+                rows.push(r);
+            }
+        }
+        let per_key = arrow::compute::take(col, &UInt32Array::from(rows), None)?;
+        let idx = UInt32Array::from_iter_values(self.keys.iter().map(|&k| place[k as usize]));
+        Ok(arrow::compute::take(&per_key, &idx, None)?)
+    }
+}
+
+/// Rows below which planning stays on one thread.
+const MIN_PART: usize = 1 << 16;
+
+/// One row as the plan sorts it: its time, index and payload side by side, so
+/// that after the scatter by key everything is read in order.
+#[derive(Clone, Copy, Default)]
+struct Entry {
+    time: i64,
+    row: u32,
+    payload: u32,
+}
+
+/// Sessions cut from some consecutive keys' rows.
+#[derive(Default)]
+struct Cuts {
+    bounds: Vec<u32>,
+    mins: Vec<i64>,
+    maxs: Vec<i64>,
+    keys: Vec<u32>,
+    first_rows: Vec<u32>,
+}
+
+impl Cuts {
+    /// Sort one key's rows by time (stably; nothing to do when already in order)
+    /// and cut them into sessions. `base` is the bucket's position in the permutation.
+    fn key(&mut self, k: u32, bucket: &mut [Entry], base: u32, gap: i128, max_session: i128) {
+        if !bucket.windows(2).all(|w| w[0].time <= w[1].time) {
+            bucket.sort_by_key(|e| e.time);
+        }
+        let mut first = bucket[0].time;
+        let mut prev = first;
+        self.bounds.push(base);
+        self.mins.push(first);
+        self.first_rows.push(bucket[0].row);
+        for (j, e) in bucket.iter().enumerate().skip(1) {
+            let t = e.time;
+            // elapsed + gap == t - first: both limits are strict
+            if wide(t, prev) > gap || wide(t, first) > max_session {
+                self.maxs.push(prev);
+                self.bounds.push(base + j as u32);
+                self.first_rows.push(e.row);
+                self.mins.push(t);
+                first = t;
+            }
+            prev = t;
+        }
+        self.maxs.push(prev);
+        self.keys.resize(self.bounds.len(), k);
     }
 }
 
 /// Sort rows by (key id, time) stably and cut them into sessions.
-pub(crate) fn plan(key: &[u32], n_keys: usize, times: &[i64], check: &RowCheck, opts: &SessionizeOptions) -> Plan {
-    let n = times.len();
+///
+/// A counting sort by key scatters each row's (time, index, payload) into its
+/// key's bucket; the keys are split into one range per thread, each thread
+/// scanning the rows in order for its own keys (so the scatter stays stable and
+/// every write lands in the thread's own slice), then sorting each bucket by time
+/// (a no-op on time-ordered input) and cutting sessions while reading in order.
+/// With a `payload` (one value per row), [`Plan::sorted`] holds it in session
+/// order; [`Plan::perm`] is filled only with `need_perm`.
+pub(crate) fn plan(
+    key: &[u32],
+    n_keys: usize,
+    times: &[i64],
+    check: &RowCheck,
+    opts: &SessionizeOptions,
+    payload: Option<&[u32]>,
+    need_perm: bool,
+) -> Plan {
     let skip = check.any_bad();
-    // counting sort by key id keeps input order within a key
+    let keep = |i: usize| !(skip && check.is_bad(i));
     let mut starts = vec![0u32; n_keys + 1];
-    for i in 0..n {
-        if !(skip && check.is_bad(i)) {
-            starts[key[i] as usize + 1] += 1;
+    for (i, &k) in key.iter().enumerate() {
+        if keep(i) {
+            starts[k as usize + 1] += 1;
         }
     }
     for k in 0..n_keys {
         starts[k + 1] += starts[k];
     }
     let total = starts[n_keys] as usize;
-    let mut perm = vec![0u32; total];
-    let mut next = starts.clone();
-    for (i, &k) in key.iter().enumerate().take(n) {
-        if !(skip && check.is_bad(i)) {
-            let k = k as usize;
-            perm[next[k] as usize] = i as u32;
-            next[k] += 1;
+
+    // one range of keys per thread, of similar row counts
+    let threads = rayon::current_num_threads().max(1).min(total.div_ceil(MIN_PART)).max(1);
+    let mut ranges = Vec::with_capacity(threads);
+    let mut k0 = 0;
+    for part in 1..=threads {
+        let goal = (total * part / threads) as u32;
+        let mut k1 = k0;
+        while k1 < n_keys && (starts[k1 + 1] <= goal || k1 == k0) {
+            k1 += 1;
         }
+        if part == threads {
+            k1 = n_keys;
+        }
+        if k1 > k0 {
+            ranges.push((k0, k1));
+        }
+        k0 = k1;
     }
-    // stable sort by time inside each key (linear on time-ordered input)
-    let gap = opts.max_gap.as_nanos();
-    let max_session = opts.max_session.as_nanos();
-    let mut bounds = Vec::new();
-    for k in 0..n_keys {
-        let bucket = &mut perm[starts[k] as usize..starts[k + 1] as usize];
-        if bucket.is_empty() {
-            continue;
-        }
-        if !bucket.windows(2).all(|w| times[w[0] as usize] <= times[w[1] as usize]) {
-            bucket.sort_by_key(|&r| times[r as usize]);
-        }
-        let base = starts[k];
-        bounds.push(base);
-        let mut first = times[bucket[0] as usize];
-        let mut prev = first;
-        for (j, &r) in bucket.iter().enumerate().skip(1) {
-            let t = times[r as usize];
-            // elapsed + gap == t - first: both limits are strict
-            if wide(t, prev) > i128::from(gap) || wide(t, first) > i128::from(max_session) {
-                bounds.push(base + j as u32);
-                first = t;
+    let mut entries = vec![Entry::default(); total];
+    let mut slices: Vec<(usize, usize, &mut [Entry])> = Vec::with_capacity(ranges.len());
+    let mut rest: &mut [Entry] = &mut entries;
+    for &(k0, k1) in &ranges {
+        let (part, tail) = rest.split_at_mut((starts[k1] - starts[k0]) as usize);
+        slices.push((k0, k1, part));
+        rest = tail;
+    }
+    let gap = i128::from(opts.max_gap.as_nanos());
+    let max_session = i128::from(opts.max_session.as_nanos());
+    let cuts: Vec<Cuts> = slices
+        .into_par_iter()
+        .map(|(k0, k1, part)| {
+            let offset = starts[k0];
+            let mut next: Vec<u32> = starts[k0..k1].iter().map(|&s| s - offset).collect();
+            let (lo, hi) = (k0 as u32, k1 as u32);
+            for (i, &k) in key.iter().enumerate() {
+                if k >= lo && k < hi && keep(i) {
+                    let at = &mut next[(k - lo) as usize];
+                    part[*at as usize] = Entry { time: times[i], row: i as u32, payload: payload.map_or(0, |p| p[i]) };
+                    *at += 1;
+                }
             }
-            prev = t;
-        }
+            let mut cuts = Cuts::default();
+            for k in k0..k1 {
+                let (a, b) = (starts[k], starts[k + 1]);
+                if a < b {
+                    cuts.key(k as u32, &mut part[(a - offset) as usize..(b - offset) as usize], a, gap, max_session);
+                }
+            }
+            cuts
+        })
+        .collect();
+    let ns: usize = cuts.iter().map(|c| c.bounds.len()).sum();
+    let mut bounds = Vec::with_capacity(ns + 1);
+    let mut mins = Vec::with_capacity(ns);
+    let mut maxs = Vec::with_capacity(ns);
+    let mut keys = Vec::with_capacity(ns);
+    let mut first_rows = Vec::with_capacity(ns);
+    for c in cuts {
+        bounds.extend(c.bounds);
+        mins.extend(c.mins);
+        maxs.extend(c.maxs);
+        keys.extend(c.keys);
+        first_rows.extend(c.first_rows);
     }
     bounds.push(total as u32);
-    Plan { perm, bounds }
+    let (perm, sorted) = rayon::join(
+        || if need_perm { entries.par_iter().map(|e| e.row).collect() } else { Vec::new() },
+        || if payload.is_some() { entries.par_iter().map(|e| e.payload).collect() } else { Vec::new() },
+    );
+    Plan { perm, bounds, mins, maxs, keys, first_rows, sorted }
 }
 
 /// `a - b` without overflow.
@@ -197,19 +323,26 @@ fn check_limits(opts: &SessionizeOptions) -> Result<(), Error> {
 
 /// Keys, times and the row check of gathered columns.
 struct Prepared {
-    schema: SchemaRef,
     cols: Vec<ArrayRef>,
     key: Vec<u32>,
     n_keys: usize,
-    times: Vec<i64>,
+    times: ScalarBuffer<i64>,
     check: RowCheck,
     n: usize,
 }
 
-fn prepare(batches: &[RecordBatch], opts: &SessionizeOptions, extra: &[&str]) -> Result<Prepared, Error> {
+/// Gather the columns, convert the times, then rank the keys and build the
+/// events (when a spec is given) side by side.
+fn prepare(
+    batches: &[RecordBatch],
+    opts: &SessionizeOptions,
+    spec: Option<&EventSpec>,
+) -> Result<(Prepared, Option<ParsedEvents>), Error> {
     check_limits(opts)?;
     let mut names = opts.input_columns();
-    names.extend_from_slice(extra);
+    if let Some(spec) = spec {
+        names.extend(spec.input_columns());
+    }
     let (schema, cols) = gather(batches, &names)?;
     let n = cols.last().map_or(0, |c| c.len());
     if n > u32::MAX as usize - 1 {
@@ -219,11 +352,13 @@ fn prepare(batches: &[RecordBatch], opts: &SessionizeOptions, extra: &[&str]) ->
     let keys: Vec<KeyCol> =
         opts.user_cols.iter().zip(&cols[..k]).map(|(name, c)| KeyCol::new(name, c)).collect::<Result<_, _>>()?;
     let mut check = RowCheck::new(opts.on_bad_row, 0, n);
-    let time_col = &cols[k];
-    let (times, (key, n_keys)) =
-        rayon::join(|| to_nanos(time_col, &opts.time_col, opts.epoch_unit, 0, &mut check), || key_ids(&keys, n));
-    let times = times?;
-    Ok(Prepared { schema, cols, key, n_keys, times, check, n })
+    let times = to_nanos(&cols[k], &opts.time_col, opts.epoch_unit, 0, &mut check)?;
+    let ((key, n_keys), events) = rayon::join(
+        || key_ids(&keys, n),
+        || spec.map(|spec| parse_events(spec, &schema, &cols, 0, &mut check)).transpose(),
+    );
+    let events = events?;
+    Ok((Prepared { cols, key, n_keys, times, check, n }, events))
 }
 
 fn time_field(name: String) -> Field {
@@ -270,48 +405,113 @@ pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &Even
         let idx = column_index(&first.schema(), name)?;
         crate::keys::check_key_type(name, first.schema().field(idx).data_type())?;
     }
-    let event_cols = spec.input_columns();
-    let mut p = prepare(batches, opts, &event_cols)?;
-    let events = parse_events(spec, &p.schema, &p.cols, 0, &mut p.check)?;
-    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts);
+    let (mut p, events) = prepare(batches, opts, Some(spec))?;
+    let events = events.expect("a spec was given");
     let kind = spec.session_type();
+    let payload = (kind == SessionType::Commands).then(|| events.name_ids());
+    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, payload, kind != SessionType::Commands);
 
-    let first_rows = plan.first_rows();
     let mut fields: Vec<Field> = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();
     for (i, name) in opts.user_cols.iter().enumerate() {
-        let c = arrow::compute::take(&p.cols[i], &first_rows, None)?;
+        let c = plan.user_column(&p.cols[i], p.n_keys)?;
         fields.push(Field::new(name, c.data_type().clone(), true));
         cols.push(c);
     }
     let ns = plan.n_sessions();
-    let mut mins = Vec::with_capacity(ns);
-    let mut maxs = Vec::with_capacity(ns);
-    let mut counts = Vec::with_capacity(ns);
-    for w in plan.bounds.windows(2) {
-        mins.push(p.times[plan.perm[w[0] as usize] as usize]);
-        maxs.push(p.times[plan.perm[w[1] as usize - 1] as usize]);
-        counts.push(i64::from(w[1] - w[0]));
-    }
-    let (list, sessions) = rayon::join(|| event_list(&events, &plan), || build_sessions(&events, &plan, kind));
+    let counts: Vec<i64> = plan.bounds.windows(2).map(|w| i64::from(w[1] - w[0])).collect();
+    let (list, sessions) = if kind == SessionType::Commands && ns > 0 {
+        // the name ids in session order (gathered by the plan's walk), read in order by both
+        let sorted = &plan.sorted;
+        rayon::join(|| command_list(&events, sorted, &plan), || command_sessions(&events, sorted, &plan))
+    } else {
+        rayon::join(|| event_list(&events, &plan), || build_sessions(&events, &plan, kind))
+    };
     let (list, sessions) = (list?, sessions?);
-    let (f2, c2) = session_columns(&opts.time_col, spec.list_column(), list, mins, maxs, counts);
+    let (f2, c2) = session_columns(&opts.time_col, spec.list_column(), list, plan.mins, plan.maxs, counts);
     fields.extend(f2);
     cols.extend(c2);
     let table = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?;
     Ok(Sessionized { table, sessions, bad_rows: std::mem::take(&mut p.check.bad), n_rows: p.n })
 }
 
+/// Session offsets as Arrow list offsets.
+fn list_offsets(plan: &Plan) -> Result<Vec<i32>, Error> {
+    plan.bounds.iter().map(|&b| i32::try_from(b).map_err(|_| Error::TooManyRows(b as usize))).collect()
+}
+
+/// The commands event-list column from the name ids in session order.
+fn command_list(events: &ParsedEvents, sorted: &[u32], plan: &Plan) -> Result<ArrayRef, Error> {
+    let values = strings_of(events.vocab().as_string::<i32>(), sorted)?;
+    Ok(list_of(Arc::new(values), list_offsets(plan)?))
+}
+
+/// `vocab[ids[i]]` for each `i`, built in parallel chunks. Names of up to 16 bytes
+/// are copied as one fixed 16-byte move (the next name overwrites the spill).
+fn strings_of(vocab: &StringArray, ids: &[u32]) -> Result<StringArray, Error> {
+    const PAD: usize = 16;
+    let voff = vocab.value_offsets();
+    let vbytes = vocab.value_data();
+    let lens: Vec<usize> = voff.windows(2).map(|w| (w[1] - w[0]) as usize).collect();
+    let padded: Vec<[u8; PAD]> = (0..vocab.len())
+        .map(|i| {
+            let mut p = [0u8; PAD];
+            let v = &vbytes[voff[i] as usize..voff[i + 1] as usize];
+            let m = v.len().min(PAD);
+            p[..m].copy_from_slice(&v[..m]);
+            p
+        })
+        .collect();
+    let chunk = ids.len().div_ceil(rayon::current_num_threads().max(1)).max(MIN_PART).max(1);
+    let chunk_bytes: Vec<usize> = ids.par_chunks(chunk).map(|c| c.iter().map(|&id| lens[id as usize]).sum()).collect();
+    let total: usize = chunk_bytes.iter().sum();
+    if total > i32::MAX as usize {
+        return Err(Error::Arrow(arrow::error::ArrowError::OffsetOverflowError(total)));
+    }
+    let mut values = vec![0u8; total];
+    let mut offsets = vec![0i32; ids.len() + 1];
+    let mut jobs = Vec::with_capacity(chunk_bytes.len());
+    let (mut rest_v, mut rest_o): (&mut [u8], &mut [i32]) = (&mut values, &mut offsets[1..]);
+    let mut base = 0usize;
+    for (c, &bytes) in ids.chunks(chunk).zip(&chunk_bytes) {
+        let (v, tv) = rest_v.split_at_mut(bytes);
+        let (o, to) = rest_o.split_at_mut(c.len());
+        jobs.push((c, v, o, base));
+        rest_v = tv;
+        rest_o = to;
+        base += bytes;
+    }
+    jobs.into_par_iter().for_each(|(c, v, o, base)| {
+        let mut pos = 0usize;
+        for (&id, off) in c.iter().zip(o) {
+            let id = id as usize;
+            let len = lens[id];
+            if len <= PAD && pos + PAD <= v.len() {
+                v[pos..pos + PAD].copy_from_slice(&padded[id]);
+            } else {
+                v[pos..pos + len].copy_from_slice(&vbytes[voff[id] as usize..voff[id + 1] as usize]);
+            }
+            pos += len;
+            // total ≤ i32::MAX, checked above
+            *off = (base + pos) as i32;
+        }
+    });
+    Ok(StringArray::try_new(OffsetBuffer::new(offsets.into()), values.into(), None)?)
+}
+
+/// The commands [`Sessions`] from the name ids in session order.
+fn command_sessions(events: &ParsedEvents, sorted: &[u32], plan: &Plan) -> Result<Sessions, Error> {
+    let vocab = events.vocab().as_string::<i32>();
+    let names: Vec<&str> = vocab.iter().map(Option::unwrap_or_default).collect();
+    let offsets: Vec<usize> = plan.bounds.iter().map(|&b| b as usize).collect();
+    Ok(Sessions::from_cmd_ids(&names, sorted, offsets)?)
+}
+
 fn event_list(events: &ParsedEvents, plan: &Plan) -> Result<ArrayRef, Error> {
     if events.kind == SessionType::Commands {
-        let idx = UInt32Array::from(plan.perm.clone());
-        let values = arrow::compute::take(events.names(), &idx, None)?;
-        let offsets: Vec<i32> = plan
-            .bounds
-            .iter()
-            .map(|&b| i32::try_from(b).map_err(|_| Error::TooManyRows(b as usize)))
-            .collect::<Result<_, _>>()?;
-        return Ok(list_of(values, offsets));
+        let idx = UInt32Array::from_iter_values(plan.perm.iter().map(|&r| events.name_ids()[r as usize]));
+        let values = arrow::compute::take(events.vocab(), &idx, None)?;
+        return Ok(list_of(values, list_offsets(plan)?));
     }
     let mut b = EventListBuilder::new(events.kind);
     for w in plan.bounds.windows(2) {
@@ -346,8 +546,8 @@ pub fn session_index(
     let first = batches.first().ok_or(Error::NoBatches)?;
     let schema = first.schema();
     let all = arrow::compute::concat_batches(&schema, batches)?;
-    let mut p = prepare(batches, opts, &[])?;
-    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts);
+    let (mut p, _) = prepare(batches, opts, None)?;
+    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, None, true);
     let idx = UInt32Array::from(plan.perm.clone());
     let mut cols: Vec<ArrayRef> =
         all.columns().iter().map(|c| arrow::compute::take(c, &idx, None)).collect::<Result<_, _>>()?;

@@ -12,6 +12,9 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
+use rayon::prelude::*;
+
+use crate::ids::{Ids, StrCol, NULL_ID};
 use crate::rows::RowCheck;
 use crate::Error;
 
@@ -199,11 +202,14 @@ fn to_utf8(col: &ArrayRef) -> Result<ArrayRef, Error> {
     Ok(if col.data_type() == &DataType::Utf8 { col.clone() } else { arrow::compute::cast(col, &DataType::Utf8)? })
 }
 
-/// The events of a run of rows: names plus flattened params.
+/// The events of a run of rows: name ids plus flattened params.
 #[derive(Debug)]
 pub(crate) struct ParsedEvents {
     pub(crate) kind: SessionType,
-    names: ArrayRef,
+    /// The distinct command names (Utf8), indexed by `name_ids`.
+    vocab: ArrayRef,
+    /// Each row's name id ([`NULL_ID`] for a missing name).
+    name_ids: Vec<u32>,
     /// Row `i` holds params `row_ends[i]..row_ends[i + 1]`.
     row_ends: Vec<usize>,
     key_text: String,
@@ -213,13 +219,22 @@ pub(crate) struct ParsedEvents {
 }
 
 impl ParsedEvents {
-    /// The names column (Utf8).
-    pub(crate) fn names(&self) -> &ArrayRef {
-        &self.names
+    /// The distinct command names (Utf8), indexed by [`ParsedEvents::name_ids`].
+    pub(crate) fn vocab(&self) -> &ArrayRef {
+        &self.vocab
     }
 
+    /// Each row's name id ([`NULL_ID`] for a missing name).
+    pub(crate) fn name_ids(&self) -> &[u32] {
+        &self.name_ids
+    }
+
+    /// Row `i`'s command name (empty when missing).
     pub(crate) fn name(&self, i: usize) -> &str {
-        self.names.as_string::<i32>().value(i)
+        match self.name_ids[i] {
+            NULL_ID => "",
+            id => self.vocab.as_string::<i32>().value(id as usize),
+        }
     }
 
     pub(crate) fn params(&self, i: usize) -> impl Iterator<Item = (&str, &str)> + '_ {
@@ -354,22 +369,29 @@ pub(crate) fn parse_events(
     check: &mut RowCheck,
 ) -> Result<ParsedEvents, Error> {
     let col = |name: &str| -> Result<&ArrayRef, Error> { Ok(&columns[column_index(schema, name)?]) };
-    let names = to_utf8(col(&spec.name_col)?)?;
+    let names = StrCol::new(col(&spec.name_col)?)?;
     let n = names.len();
     let kind = spec.session_type();
-    {
-        let a = names.as_string::<i32>();
-        for i in 0..n {
-            if a.is_null(i) {
+    let Ids { ids: name_ids, values } = names.ids();
+    // checked once per distinct name; rows are visited only when one is bad
+    let vocab = values.to_strings()?;
+    let reserved: Vec<bool> = vocab.iter().map(|v| v.is_some_and(is_reserved_token)).collect();
+    let vocab: ArrayRef = Arc::new(vocab);
+    if reserved.contains(&true) || name_ids.par_iter().any(|&id| id == NULL_ID) {
+        let v = vocab.as_string::<i32>();
+        for (i, &id) in name_ids.iter().enumerate() {
+            if id == NULL_ID {
                 check.reject(first_row + i, &spec.name_col, "null", "missing event name")?;
-            } else if is_reserved_token(a.value(i)) {
-                check.reject(first_row + i, &spec.name_col, a.value(i), "command name is a reserved token")?;
+            } else if reserved[id as usize] {
+                let name = v.value(id as usize);
+                check.reject(first_row + i, &spec.name_col, name, "command name is a reserved token")?;
             }
         }
     }
     let mut ev = ParsedEvents {
         kind,
-        names,
+        vocab,
+        name_ids,
         row_ends: Vec::new(),
         key_text: String::new(),
         key_ends: vec![0],

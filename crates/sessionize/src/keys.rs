@@ -1,12 +1,13 @@
 //! User keys: each distinct tuple of user-column values gets a dense id whose
 //! order is the sort order of the tuples (nulls last in every column).
 
-use std::hash::Hash;
+use std::cmp::Ordering;
 
-use ahash::AHashMap;
-use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Int64Type, UInt64Type};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Int64Type, ToByteSlice, UInt64Type};
+use rayon::prelude::*;
 
+use crate::ids::{dense_ids, Ids, StrCol, NULL_ID};
 use crate::Error;
 
 pub(crate) const KEY_TYPES: &str = "a string or integer column";
@@ -30,8 +31,8 @@ pub(crate) fn check_key_type(column: &str, dt: &DataType) -> Result<(), Error> {
 
 /// A key column in a form with cheap per-row access.
 pub(crate) enum KeyCol {
-    /// Strings (any string type is cast to Utf8).
-    Str(ArrayRef),
+    /// Strings (plain or dictionary-encoded).
+    Str(StrCol),
     /// Signed integers, as Int64.
     Int(ArrayRef),
     /// Unsigned integers, as UInt64.
@@ -44,9 +45,8 @@ impl KeyCol {
     pub(crate) fn new(column: &str, col: &ArrayRef) -> Result<Self, Error> {
         check_key_type(column, col.data_type())?;
         Ok(match col.data_type() {
-            DataType::Utf8 => KeyCol::Str(col.clone()),
-            DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
-                KeyCol::Str(arrow::compute::cast(col, &DataType::Utf8)?)
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+                KeyCol::Str(StrCol::new(col)?)
             }
             DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
                 KeyCol::Int(arrow::compute::cast(col, &DataType::Int64)?)
@@ -60,17 +60,14 @@ impl KeyCol {
     pub(crate) fn encode(&self, i: usize, out: &mut Vec<u8>) {
         match self {
             KeyCol::Null(_) => out.push(0),
-            KeyCol::Str(a) => {
-                let a = a.as_string::<i32>();
-                if a.is_null(i) {
-                    out.push(0);
-                } else {
-                    let s = a.value(i).as_bytes();
+            KeyCol::Str(a) => match a.get(i) {
+                None => out.push(0),
+                Some(s) => {
                     out.push(1);
                     out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                    out.extend_from_slice(s);
+                    out.extend_from_slice(s.as_bytes());
                 }
-            }
+            },
             KeyCol::Int(a) => {
                 let a = a.as_primitive::<Int64Type>();
                 if a.is_null(i) {
@@ -96,88 +93,73 @@ impl KeyCol {
     fn ranks(&self) -> (Vec<u32>, u64) {
         match self {
             KeyCol::Null(n) => (vec![0; *n], 1),
-            KeyCol::Str(a) => ranks_of(a.as_string::<i32>(), |a: &&str, b: &&str| a.cmp(b)),
-            KeyCol::Int(a) => ranks_of(a.as_primitive::<Int64Type>(), |a: &i64, b: &i64| a.cmp(b)),
-            KeyCol::UInt(a) => ranks_of(a.as_primitive::<UInt64Type>(), |a: &u64, b: &u64| a.cmp(b)),
-        }
-    }
-}
-
-const NULL: u32 = u32::MAX;
-
-/// Ranks of an array's values: equal values share a rank, ranks follow value order, null is last.
-fn ranks_of<A, T, F>(a: A, cmp: F) -> (Vec<u32>, u64)
-where
-    A: ArrayAccessor<Item = T> + Copy,
-    T: Hash + Eq + Copy,
-    F: Fn(&T, &T) -> std::cmp::Ordering,
-{
-    let n = a.len();
-    let mut ids: Vec<u32> = Vec::with_capacity(n);
-    let mut seen: AHashMap<T, u32> = AHashMap::new();
-    let mut distinct: Vec<T> = Vec::new();
-    let mut prev: Option<(T, u32)> = None;
-    let mut has_null = false;
-    for i in 0..n {
-        if a.is_null(i) {
-            ids.push(NULL);
-            has_null = true;
-            continue;
-        }
-        let v = a.value(i);
-        if let Some((p, id)) = prev {
-            if p == v {
-                ids.push(id);
-                continue;
+            KeyCol::Str(a) => ranked(a.ids(), |x, y| x.cmp(y)),
+            KeyCol::Int(a) => {
+                let a = a.as_primitive::<Int64Type>();
+                let bytes = a.values().to_byte_slice();
+                let ids = dense_ids(a.len(), |i| a.is_valid(i).then(|| &bytes[i * 8..i * 8 + 8]));
+                ranked(ids, |x, y| i64_of(x).cmp(&i64_of(y)))
+            }
+            KeyCol::UInt(a) => {
+                let a = a.as_primitive::<UInt64Type>();
+                let bytes = a.values().to_byte_slice();
+                let ids = dense_ids(a.len(), |i| a.is_valid(i).then(|| &bytes[i * 8..i * 8 + 8]));
+                ranked(ids, |x, y| u64_of(x).cmp(&u64_of(y)))
             }
         }
-        let id = *seen.entry(v).or_insert_with(|| {
-            distinct.push(v);
-            (distinct.len() - 1) as u32
-        });
-        prev = Some((v, id));
-        ids.push(id);
     }
-    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
-    order.sort_unstable_by(|&x, &y| cmp(&distinct[x as usize], &distinct[y as usize]));
-    let mut rank = vec![0u32; distinct.len()];
-    for (r, &id) in order.iter().enumerate() {
-        rank[id as usize] = r as u32;
-    }
-    let null_rank = distinct.len() as u32;
-    for id in &mut ids {
-        *id = if *id == NULL { null_rank } else { rank[*id as usize] };
-    }
-    (ids, distinct.len() as u64 + u64::from(has_null))
 }
 
-/// Dense ids of `values` in value order.
-fn dense(values: impl Iterator<Item = u64>, n: usize) -> (Vec<u32>, u64) {
-    let mut ids: Vec<u32> = Vec::with_capacity(n);
-    let mut seen: AHashMap<u64, u32> = AHashMap::new();
-    let mut distinct: Vec<u64> = Vec::new();
-    let mut prev: Option<(u64, u32)> = None;
-    for v in values {
-        let id = match prev {
-            Some((p, id)) if p == v => id,
-            _ => *seen.entry(v).or_insert_with(|| {
-                distinct.push(v);
-                (distinct.len() - 1) as u32
-            }),
-        };
-        prev = Some((v, id));
-        ids.push(id);
-    }
-    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
-    order.sort_unstable_by_key(|&x| distinct[x as usize]);
-    let mut rank = vec![0u32; distinct.len()];
+fn u64_of(b: &[u8]) -> u64 {
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
+fn i64_of(b: &[u8]) -> i64 {
+    u64_of(b) as i64
+}
+
+/// Turn ids into ranks: equal values share a rank, ranks follow `cmp`'s order of
+/// the values, null is last. The count covers every distinct value (and null when present).
+fn ranked<F>(ids: Ids, cmp: F) -> (Vec<u32>, u64)
+where
+    F: Fn(&[u8], &[u8]) -> Ordering + Sync,
+{
+    let Ids { mut ids, values } = ids;
+    let mut order: Vec<u32> = (0..values.len() as u32).collect();
+    order.par_sort_unstable_by(|&x, &y| cmp(values.get(x), values.get(y)));
+    // rank[id], with the null id mapped past the last value
+    let mut rank = vec![0u32; values.len()];
     for (r, &id) in order.iter().enumerate() {
         rank[id as usize] = r as u32;
     }
-    for id in &mut ids {
-        *id = rank[*id as usize];
+    let null_rank = values.len() as u32;
+    let has_null = ids
+        .par_iter_mut()
+        .map(|id| {
+            let null = *id == NULL_ID;
+            *id = if null { null_rank } else { rank[*id as usize] };
+            null
+        })
+        .reduce(|| false, |a, b| a | b);
+    (ids, values.len() as u64 + u64::from(has_null))
+}
+
+/// Combine two rank columns when every pair fits a table of `size` slots:
+/// `prev * n + rank` is already in tuple order, so a presence table densifies it.
+fn combine_small(prev: &[u32], ranks: &[u32], n: u64, size: usize) -> (Vec<u32>, u64) {
+    let code = |p: u32, r: u32| (u64::from(p) * n + u64::from(r)) as usize;
+    let mut dense = vec![0u32; size];
+    for (&p, &r) in prev.iter().zip(ranks) {
+        dense[code(p, r)] = 1;
     }
-    (ids, distinct.len() as u64)
+    let mut next = 0u32;
+    for d in &mut dense {
+        let seen = *d;
+        *d = next;
+        next += seen;
+    }
+    let ids = prev.par_iter().zip(ranks).map(|(&p, &r)| dense[code(p, r)]).collect();
+    (ids, u64::from(next))
 }
 
 /// Dense ids of the key tuples of every row, in tuple order, and their count.
@@ -187,10 +169,17 @@ pub(crate) fn key_ids(cols: &[KeyCol], n_rows: usize) -> (Vec<u32>, usize) {
         let (ranks, n) = col.ranks();
         acc = Some(match acc {
             None => (ranks, n),
-            Some((prev, _)) => {
+            Some((prev, n_prev)) => {
                 // combine (prev, rank) lexicographically, then densify in order
-                let composite = prev.iter().zip(&ranks).map(|(&p, &r)| (u64::from(p) << 32) | u64::from(r));
-                dense(composite, n_rows)
+                match n_prev.checked_mul(n).filter(|&size| size <= n_rows.max(1 << 16) as u64) {
+                    Some(size) => combine_small(&prev, &ranks, n, size as usize),
+                    None => {
+                        let pairs: Vec<u64> =
+                            prev.iter().zip(&ranks).map(|(&p, &r)| (u64::from(p) << 32) | u64::from(r)).collect();
+                        let bytes = pairs.to_byte_slice();
+                        ranked(dense_ids(n_rows, |i| Some(&bytes[i * 8..i * 8 + 8])), |x, y| u64_of(x).cmp(&u64_of(y)))
+                    }
+                }
             }
         });
     }

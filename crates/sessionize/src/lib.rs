@@ -72,6 +72,7 @@ mod decode;
 mod duration;
 mod error;
 mod events;
+mod ids;
 mod keys;
 mod rows;
 mod stream;

@@ -2,6 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::buffer::ScalarBuffer;
 use arrow::compute::kernels::cast_utils::string_to_timestamp_nanos;
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit,
@@ -99,9 +100,26 @@ fn float_epoch(x: f64, unit: EpochUnit) -> Result<i64, String> {
 }
 
 /// Convert a timestamp column to UTC nanoseconds, one per row; bad rows are
-/// reported to `check` (their slot holds 0).
-#[allow(clippy::needless_range_loop)]
+/// reported to `check` (their slot holds 0). A nanosecond timestamp column
+/// without nulls is shared, not copied.
 pub(crate) fn to_nanos(
+    col: &ArrayRef,
+    name: &str,
+    unit: Option<EpochUnit>,
+    first_row: usize,
+    check: &mut RowCheck,
+) -> Result<ScalarBuffer<i64>, Error> {
+    if let DataType::Timestamp(TimeUnit::Nanosecond, _) = col.data_type() {
+        let a = col.as_primitive::<TimestampNanosecondType>();
+        if a.null_count() == 0 {
+            return Ok(a.values().clone());
+        }
+    }
+    Ok(to_nanos_vec(col, name, unit, first_row, check)?.into())
+}
+
+#[allow(clippy::needless_range_loop)]
+fn to_nanos_vec(
     col: &ArrayRef,
     name: &str,
     unit: Option<EpochUnit>,
@@ -211,7 +229,7 @@ pub(crate) fn to_nanos(
         DataType::Utf8View => strings!(col.as_string_view()),
         DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
             let cast = arrow::compute::cast(col, &DataType::Utf8)?;
-            return to_nanos(&cast, name, unit, first_row, check);
+            return to_nanos_vec(&cast, name, unit, first_row, check);
         }
         other => {
             return Err(Error::WrongType { column: name.to_owned(), found: other.clone(), expected: EXPECTED });

@@ -1,5 +1,6 @@
 //! The Exchange oracle: msticpy's sessions of the demo data, reproduced exactly.
 
+use arrow::array::RecordBatch;
 use std::collections::BTreeMap;
 
 use anomseq_sessionize::{sessionize, Duration, EventSpec, SessionizeOptions};
@@ -22,6 +23,12 @@ fn check(oracle: &str, spec: EventSpec, max_session: Duration, max_gap: Duration
     assert_eq!(serde_json::to_value(&names).unwrap(), want["output_columns"], "{oracle}");
     let list = spec.list_column();
     let got = sessions_json(&out.table, &out.sessions, &["UserId", "ClientIP"], "TimeGenerated", &list);
+    // the same from dictionary-encoded string columns (as Parquet gives them)
+    let dict: Vec<RecordBatch> = batches.iter().map(crate::parallel::dictionary_encoded).collect();
+    let out_dict = sessionize(&dict, &opts, &spec).unwrap();
+    assert_eq!(out_dict.sessions, out.sessions, "{oracle}: dictionary-encoded input");
+    let got_dict = sessions_json(&out_dict.table, &out_dict.sessions, &["UserId", "ClientIP"], "TimeGenerated", &list);
+    assert_eq!(got_dict, got, "{oracle}: dictionary-encoded input");
     let want_sessions = want["sessions"].as_array().unwrap();
     assert_eq!(got.len(), want_sessions.len(), "{oracle}: number of sessions");
     assert_eq!(got.len() as u64, want["n_sessions"].as_u64().unwrap());

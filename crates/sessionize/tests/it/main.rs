@@ -3,6 +3,7 @@
 mod common;
 mod conformance;
 mod errors;
+mod parallel;
 mod props;
 mod stream;
 mod vectors;
