@@ -1,13 +1,18 @@
-//! Sessionizing speed: loaded Arrow columns, and Parquet → sessions Parquet end to end.
+//! Sessionizing speed: loaded Arrow columns (plain Utf8, and dictionary-encoded as
+//! anomseq's Parquet reader delivers user keys and command names), and Parquet →
+//! sessions Parquet end to end.
 //!
 //! `cargo bench -p anomseq-benches --bench sessionize` (set `ANOMSEQ_BENCH_SIZES=1000000`
 //! to skip the 10 M runs). The 10 M runs use criterion's smallest sample count (10).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anomseq::io::{sessionize_file, write_sessions, write_table, ReadOptions};
 use anomseq::sessionize::{sessionize, EventSpec, SessionizeOptions};
 use anomseq_benches::events;
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Field, Schema};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn sizes() -> Vec<usize> {
@@ -29,6 +34,11 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("arrow_columns", n), &batch, |b, batch| {
             b.iter(|| sessionize(std::slice::from_ref(batch), &opts, &spec).expect("sessionize"))
         });
+        let dict = dictionary_encoded(&batch, &["UserId", "Operation"]);
+        g.bench_with_input(BenchmarkId::new("arrow_columns_dictionary", n), &dict, |b, batch| {
+            b.iter(|| sessionize(std::slice::from_ref(batch), &opts, &spec).expect("sessionize"))
+        });
+        drop(dict);
         let input = dir.path().join(format!("events{n}.parquet"));
         write_table(&input, None, &batch).expect("write input");
         drop(batch);
@@ -41,6 +51,23 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+/// `batch` with `columns` dictionary-encoded (Int32 keys).
+fn dictionary_encoded(batch: &RecordBatch, columns: &[&str]) -> RecordBatch {
+    let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let mut fields = Vec::new();
+    let mut cols = Vec::new();
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        if columns.contains(&f.name().as_str()) {
+            cols.push(arrow::compute::cast(c, &dt).expect("dictionary-encode"));
+            fields.push(Field::new(f.name(), dt.clone(), true));
+        } else {
+            cols.push(c.clone());
+            fields.push(f.as_ref().clone());
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("same columns")
 }
 
 criterion_group!(benches, bench);

@@ -2,19 +2,46 @@
 //!
 //! ```text
 //! cargo build --release -p anomseq-benches --example sessionize_loop
-//! target/release/examples/sessionize_loop 10000000 5
+//! target/release/examples/sessionize_loop 10000000 5          # plain Utf8 columns
+//! target/release/examples/sessionize_loop 10000000 5 dict     # dictionary-encoded
 //! ```
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use anomseq::sessionize::{sessionize, EventSpec, SessionizeOptions};
 use anomseq_benches::events;
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let batch = events(n, 20_000, 42);
+    let mut batch = events(n, 20_000, 42);
+    if args.get(3).map(String::as_str) == Some("dict") {
+        let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let cols: Vec<ArrayRef> =
+            batch
+                .columns()
+                .iter()
+                .map(|c| {
+                    if c.data_type() == &DataType::Utf8 {
+                        arrow::compute::cast(c, &dt).expect("cast")
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+        let fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(&cols)
+            .map(|(f, c)| Field::new(f.name(), c.data_type().clone(), true))
+            .collect();
+        batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch");
+    }
     let opts = SessionizeOptions::new(["UserId"], "TimeGenerated");
     let spec = EventSpec::commands("Operation");
     for _ in 0..reps {

@@ -60,20 +60,6 @@ fn hash(b: &[u8]) -> u64 {
     fmul(h, K)
 }
 
-/// Byte equality, inlined for the short values keys and names usually are.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if (8..=16).contains(&n) {
-        word(a) == word(b) && word(&a[n - 8..]) == word(&b[n - 8..])
-    } else {
-        a == b
-    }
-}
-
 const EMPTY: u64 = u64::MAX;
 
 /// Distinct byte strings, packed in one buffer (compact, so lookups stay in cache).
@@ -113,10 +99,43 @@ impl Distinct {
     }
 }
 
-/// Byte strings to dense ids in first-seen order (linear probing, load ≤ 1/2;
-/// a slot holds the id and the hash's high half, so a miss never leaves the table).
+/// Up to 16 bytes, exactly (given the length); longer values keep their first
+/// and last 8 bytes, which only rule out most mismatches.
+#[inline(always)]
+fn fingerprint(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    if n >= 8 {
+        (word(b), word(&b[n - 8..]))
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        (u64::from(hi) << 32 | u64::from(lo), 0)
+    } else if n > 0 {
+        (u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16, 0)
+    } else {
+        (0, 0)
+    }
+}
+
+/// Lengths above this are compared in the arena, not by fingerprint.
+const SHORT: usize = 16;
+const LONG: u64 = 0xFF;
+
+/// A table slot: `meta` is the hash's top 24 bits, the length (or [`LONG`]) and
+/// the id; `a`, `b` the fingerprint.
+#[derive(Clone, Copy)]
+struct Slot {
+    meta: u64,
+    a: u64,
+    b: u64,
+}
+
+const FREE: Slot = Slot { meta: EMPTY, a: 0, b: 0 };
+
+/// Byte strings to dense ids in first-seen order (linear probing, load ≤ 0.6).
+/// Values of up to 16 bytes are matched inside the slot, without touching the arena.
 struct Table {
-    slots: Vec<u64>,
+    slots: Vec<Slot>,
     mask: usize,
     values: Distinct,
     hashes: Vec<u64>,
@@ -124,42 +143,58 @@ struct Table {
 
 impl Table {
     fn new() -> Self {
-        Table { slots: vec![EMPTY; 256], mask: 255, values: Distinct::default(), hashes: Vec::new() }
+        Table { slots: vec![FREE; 256], mask: 255, values: Distinct::default(), hashes: Vec::new() }
+    }
+
+    #[inline(always)]
+    fn key(v: &[u8]) -> (u64, u64, u64, u64) {
+        let n = v.len();
+        let (a, b) = fingerprint(v);
+        let (h, len) = if n <= SHORT {
+            (fmul(fmul(a ^ (n as u64).wrapping_mul(K), K2) ^ b, K), n as u64)
+        } else {
+            (hash(v), LONG)
+        };
+        // top 24 bits of the hash, then the length byte
+        (h, (h >> 40) << 40 | len << 32, a, b)
     }
 
     #[inline]
     fn id(&mut self, v: &[u8]) -> u32 {
-        let h = hash(v);
-        let tag = h >> 32;
+        let (h, tag, a, b) = Self::key(v);
         let mut i = h as usize & self.mask;
         loop {
             let s = self.slots[i];
-            if s == EMPTY {
-                return self.insert(i, v, h);
+            if s.meta == EMPTY {
+                return self.insert(i, v, h, tag, a, b);
             }
-            if s >> 32 == tag && same(self.values.get(s as u32), v) {
-                return s as u32;
+            if s.meta & !0xFFFF_FFFF == tag
+                && s.a == a
+                && s.b == b
+                && (tag >> 32 & LONG != LONG || self.values.get(s.meta as u32) == v)
+            {
+                return s.meta as u32;
             }
             i = (i + 1) & self.mask;
         }
     }
 
-    fn insert(&mut self, slot: usize, v: &[u8], h: u64) -> u32 {
+    fn insert(&mut self, slot: usize, v: &[u8], h: u64, tag: u64, a: u64, b: u64) -> u32 {
         // ids stay below u32::MAX: a column has fewer than u32::MAX rows
         let id = self.values.len() as u32;
         self.values.push(v);
         self.hashes.push(h);
-        self.slots[slot] = (h >> 32) << 32 | u64::from(id);
-        if self.values.len() * 2 > self.slots.len() {
+        self.slots[slot] = Slot { meta: tag | u64::from(id), a, b };
+        if self.values.len() * 5 > self.slots.len() * 3 {
             let size = self.slots.len() * 2;
+            let old = std::mem::replace(&mut self.slots, vec![FREE; size]);
             self.mask = size - 1;
-            self.slots = vec![EMPTY; size];
-            for (id, &h) in self.hashes.iter().enumerate() {
-                let mut i = h as usize & self.mask;
-                while self.slots[i] != EMPTY {
+            for s in old.into_iter().filter(|s| s.meta != EMPTY) {
+                let mut i = self.hashes[s.meta as u32 as usize] as usize & self.mask;
+                while self.slots[i].meta != EMPTY {
                     i = (i + 1) & self.mask;
                 }
-                self.slots[i] = (h >> 32) << 32 | id as u64;
+                self.slots[i] = s;
             }
         }
         id
