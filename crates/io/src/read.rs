@@ -179,18 +179,21 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
         Format::ArrowFile => {
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
+            // the IPC readers' schema() is the file's, not the projected one of their batches
+            let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let file = File::open(path).map_err(io(path))?;
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
-            (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
+            (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::ArrowStream => {
             check_stream_prefix(path, &file, len)?;
             let r =
                 arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
+            let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let file = File::open(path).map_err(io(path))?;
             let r = arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
-            (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
+            (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Ndjson => {
             let columns = ndjson_columns(path, file)?;
