@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     let cells = vec![Some(text.as_str()), Some("[]"), None];
     let batch = RecordBatch::try_from_iter([
         ("user", Arc::new(StringArray::from(vec![Some("u"); 3])) as ArrayRef),
-        ("time", Arc::new(StringArray::from(vec![Some("2020-01-01T00:00:00Z"), Some(text.as_str()), None])) as ArrayRef),
+        (
+            "time",
+            Arc::new(StringArray::from(vec![Some("2020-01-01T00:00:00Z"), Some(text.as_str()), None])) as ArrayRef,
+        ),
         ("op", Arc::new(StringArray::from(vec![Some("A"), Some(text.as_str()), Some("B")])) as ArrayRef),
         ("params", Arc::new(StringArray::from(cells)) as ArrayRef),
     ])

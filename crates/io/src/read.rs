@@ -213,6 +213,8 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
         Format::ArrowFile => {
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
+            // the IPC readers' schema() is the file's, not the projected one of their batches
+            let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let file = File::open(path).map_err(io(path))?;
             // the IPC readers report the whole file's schema even when projecting
             let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
@@ -224,6 +226,7 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
             let r =
                 arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
+            let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let file = File::open(path).map_err(io(path))?;
             // the IPC readers report the whole file's schema even when projecting
             let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
