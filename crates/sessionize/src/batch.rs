@@ -137,13 +137,29 @@ impl Plan {
 /// Rows below which planning stays on one thread.
 const MIN_PART: usize = 1 << 16;
 
-/// One row as the plan sorts it: its time, index and payload side by side, so
-/// that after the scatter by key everything is read in order.
-#[derive(Clone, Copy, Default)]
-struct Entry {
-    time: i64,
-    row: u32,
-    payload: u32,
+/// One row as the plan sorts it: its time, then its index and payload, side by
+/// side, so that after the scatter by key everything is read in order. (Plain
+/// words, so the vector of them is allocated zeroed by the OS, not written twice.)
+type Entry = [u64; 2];
+
+#[inline(always)]
+fn entry(time: i64, row: u32, payload: u32) -> Entry {
+    [time as u64, u64::from(row) | u64::from(payload) << 32]
+}
+
+#[inline(always)]
+fn time_of(e: &Entry) -> i64 {
+    e[0] as i64
+}
+
+#[inline(always)]
+fn row_of(e: &Entry) -> u32 {
+    e[1] as u32
+}
+
+#[inline(always)]
+fn payload_of(e: &Entry) -> u32 {
+    (e[1] >> 32) as u32
 }
 
 /// Sessions cut from some consecutive keys' rows.
@@ -160,21 +176,21 @@ impl Cuts {
     /// Sort one key's rows by time (stably; nothing to do when already in order)
     /// and cut them into sessions. `base` is the bucket's position in the permutation.
     fn key(&mut self, k: u32, bucket: &mut [Entry], base: u32, gap: i128, max_session: i128) {
-        if !bucket.windows(2).all(|w| w[0].time <= w[1].time) {
-            bucket.sort_by_key(|e| e.time);
+        if !bucket.windows(2).all(|w| time_of(&w[0]) <= time_of(&w[1])) {
+            bucket.sort_by_key(time_of);
         }
-        let mut first = bucket[0].time;
+        let mut first = time_of(&bucket[0]);
         let mut prev = first;
         self.bounds.push(base);
         self.mins.push(first);
-        self.first_rows.push(bucket[0].row);
+        self.first_rows.push(row_of(&bucket[0]));
         for (j, e) in bucket.iter().enumerate().skip(1) {
-            let t = e.time;
+            let t = time_of(e);
             // elapsed + gap == t - first: both limits are strict
             if wide(t, prev) > gap || wide(t, first) > max_session {
                 self.maxs.push(prev);
                 self.bounds.push(base + j as u32);
-                self.first_rows.push(e.row);
+                self.first_rows.push(row_of(e));
                 self.mins.push(t);
                 first = t;
             }
@@ -234,7 +250,7 @@ pub(crate) fn plan(
         }
         k0 = k1;
     }
-    let mut entries = vec![Entry::default(); total];
+    let mut entries: Vec<Entry> = vec![[0; 2]; total];
     let mut slices: Vec<(usize, usize, &mut [Entry])> = Vec::with_capacity(ranges.len());
     let mut rest: &mut [Entry] = &mut entries;
     for &(k0, k1) in &ranges {
@@ -253,7 +269,7 @@ pub(crate) fn plan(
             for (i, &k) in key.iter().enumerate() {
                 if k >= lo && k < hi && keep(i) {
                     let at = &mut next[(k - lo) as usize];
-                    part[*at as usize] = Entry { time: times[i], row: i as u32, payload: payload.map_or(0, |p| p[i]) };
+                    part[*at as usize] = entry(times[i], i as u32, payload.map_or(0, |p| p[i]));
                     *at += 1;
                 }
             }
@@ -282,8 +298,8 @@ pub(crate) fn plan(
     }
     bounds.push(total as u32);
     let (perm, sorted) = rayon::join(
-        || if need_perm { entries.par_iter().map(|e| e.row).collect() } else { Vec::new() },
-        || if payload.is_some() { entries.par_iter().map(|e| e.payload).collect() } else { Vec::new() },
+        || if need_perm { entries.par_iter().map(row_of).collect() } else { Vec::new() },
+        || if payload.is_some() { entries.par_iter().map(payload_of).collect() } else { Vec::new() },
     );
     Plan { perm, bounds, mins, maxs, keys, first_rows, sorted }
 }

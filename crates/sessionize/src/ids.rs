@@ -8,8 +8,8 @@
 //! interned once per dictionary value, not once per row.
 
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
-use arrow::buffer::{NullBuffer, OffsetBuffer};
-use arrow::datatypes::DataType;
+use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{DataType, Int32Type};
 use rayon::prelude::*;
 
 /// The id of a null value.
@@ -262,9 +262,10 @@ where
 pub(crate) enum StrCol {
     /// A Utf8 array (other string types are cast to it).
     Plain(ArrayRef),
-    /// A dictionary: per-row positions into `values` (Utf8), and the rows' nulls
+    /// A dictionary: per-row positions into `values` (Utf8; the keys of any
+    /// dictionary are taken as Int32, shared when they are), and the rows' nulls
     /// (a null key or a null value).
-    Dict { keys: Vec<usize>, values: ArrayRef, nulls: Option<NullBuffer> },
+    Dict { keys: ScalarBuffer<i32>, values: ArrayRef, nulls: Option<NullBuffer> },
 }
 
 impl StrCol {
@@ -272,14 +273,15 @@ impl StrCol {
     pub(crate) fn new(col: &ArrayRef) -> Result<Self, arrow::error::ArrowError> {
         Ok(match col.data_type() {
             DataType::Utf8 => StrCol::Plain(col.clone()),
-            DataType::Dictionary(_, v) => {
-                let d = col.as_any_dictionary();
-                let values = if **v == DataType::Utf8 {
-                    d.values().clone()
+            DataType::Dictionary(k, v) => {
+                let want = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                let col = if **k == DataType::Int32 && **v == DataType::Utf8 {
+                    col.clone()
                 } else {
-                    arrow::compute::cast(d.values(), &DataType::Utf8)?
+                    arrow::compute::cast(col, &want)?
                 };
-                StrCol::Dict { keys: d.normalized_keys(), values, nulls: d.logical_nulls() }
+                let d = col.as_dictionary::<Int32Type>();
+                StrCol::Dict { keys: d.keys().values().clone(), values: d.values().clone(), nulls: d.logical_nulls() }
             }
             _ => StrCol::Plain(arrow::compute::cast(col, &DataType::Utf8)?),
         })
@@ -303,7 +305,7 @@ impl StrCol {
             }
             StrCol::Dict { keys, values, nulls } => match nulls {
                 Some(n) if n.is_null(i) => None,
-                _ => Some(values.as_string::<i32>().value(keys[i])),
+                _ => Some(values.as_string::<i32>().value(keys[i] as usize)),
             },
         }
     }
@@ -323,11 +325,14 @@ impl StrCol {
                 let v = values.as_string::<i32>();
                 let distinct = dense_ids(v.len(), |i| v.is_valid(i).then(|| v.value(i).as_bytes()));
                 let vid = &distinct.ids;
+                // a null slot's key may be anything: look it up only when valid
                 let ids: Vec<u32> = match nulls {
-                    None => keys.par_iter().map(|&k| vid[k]).collect(),
-                    Some(n) => {
-                        keys.par_iter().enumerate().map(|(i, &k)| if n.is_null(i) { NULL_ID } else { vid[k] }).collect()
-                    }
+                    None => keys.par_iter().map(|&k| vid[k as usize]).collect(),
+                    Some(n) => keys
+                        .par_iter()
+                        .enumerate()
+                        .map(|(i, &k)| if n.is_null(i) { NULL_ID } else { vid[k as usize] })
+                        .collect(),
                 };
                 Ids { ids, values: distinct.values }
             }
@@ -366,6 +371,13 @@ mod tests {
         let dict = DictionaryArray::<Int32Type>::try_new(keys, values).unwrap();
         // duplicate dictionary values share an id
         check(Arc::new(dict), (&rows, &["b", "a", ""]));
+        // other key and value types go through Int32 keys and Utf8 values
+        let small = DictionaryArray::<arrow::datatypes::Int8Type>::try_new(
+            arrow::array::Int8Array::from(vec![Some(0), None, Some(1), Some(0), Some(2)]),
+            Arc::new(arrow::array::LargeStringArray::from(vec!["b", "a", ""])),
+        )
+        .unwrap();
+        check(Arc::new(small), (&rows, &["b", "a", ""]));
     }
 
     #[test]
