@@ -13,6 +13,8 @@ mod progress;
 mod report;
 
 fn main() -> ExitCode {
+    // a malformed input file is an error message, not a panic report
+    anomseq::io::quiet_decoder_panics();
     let cli = args::Cli::parse();
     if let Some(n) = cli.global.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {

@@ -16,7 +16,10 @@
 //! - [`write_bad_rows`]: the side file of rows skipped on request.
 //!
 //! Every error names the file, and where one is at fault, the row, column and value.
-//! Writers never leave a partial file at the destination.
+//! Writers never leave a partial file at the destination. Malformed Parquet and Arrow
+//! IPC files are read errors, never panics: IPC structure is checked before arrow
+//! reads it, and the decoders run behind a `catch_unwind` boundary
+//! ([`quiet_decoder_panics`] keeps the caught panics from printing).
 //!
 //! ```
 //! use anomseq_io::{read_sessions, sessionize_file, write_sessions, Format, ReadOptions};
@@ -43,7 +46,7 @@ mod write;
 
 pub use error::Error;
 pub use format::Format;
-pub use read::{open, read_table, BatchReader, ReadOptions};
+pub use read::{open, quiet_decoder_panics, read_table, BatchReader, ReadOptions};
 pub use sessions::{
     read_sessions, sessionize_file, sessionize_stream, write_bad_rows, write_scored, write_sessions, SessionsTable,
     StreamSummary,

@@ -373,10 +373,38 @@ fn check_ipc_message(path: &Path, f: &mut BufReader<&File>, at: u64, end: u64, l
     Ok(Some(pos + body as u64))
 }
 
+thread_local! {
+    /// Set while this thread runs a [`guarded`] decoder step.
+    static IN_DECODER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keep a panic that [`open`]'s decoder boundary turns into an error from also
+/// printing Rust's panic message: every other panic goes to the hook that was
+/// installed before (the default one prints it). Call once, early, in a program
+/// that reads untrusted files (the `anomseq` command line does).
+///
+/// ```
+/// anomseq_io::quiet_decoder_panics();
+/// ```
+pub fn quiet_decoder_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_DECODER.with(std::cell::Cell::get) {
+                before(info);
+            }
+        }));
+    });
+}
+
 /// Run a decoder step, turning a panic inside arrow or parquet (possible on
 /// malformed files with the pinned 59.3 releases) into an error naming the file.
 fn guarded<T>(path: &Path, step: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
+    let outer = IN_DECODER.with(|f| f.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    IN_DECODER.with(|f| f.set(outer));
+    result.unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())

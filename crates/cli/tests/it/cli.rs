@@ -204,6 +204,13 @@ fn errors_have_their_documented_messages_and_exit_codes() {
         ["sessionize", "bad.csv", "--user-cols", "user", "--time-col", "time", "--event-col", "op", "-o", "z.parquet"];
     check_error(d, &bad, 1, &["bad.csv", "row 2", "time", "not-a-time"]);
     assert!(!d.join("z.parquet").exists());
+    // a malformed Parquet file on which arrow 59.3's decoder panics: a plain error
+    std::fs::copy(fixture("malformed/read_parquet-arrow_schema_type_none.parquet"), d.join("broken.parquet")).unwrap();
+    let broken = ["sessionize", "broken.parquet", "--user-cols", "user", "--time-col", "time", "--event-col", "op"];
+    let (code, _, err) = anomseq(d, &[&broken[..], &["-o", "w.parquet"]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("broken.parquet") && err.contains("malformed file"), "{err}");
+    assert!(!err.contains("panicked"), "the caught panic is not reported as one: {err}");
     // ... unless skipping was asked for: counted and written to the side file
     let mut skip = bad.to_vec();
     skip.extend(["--skip-bad-rows", "bad-rows.csv"]);
