@@ -5,14 +5,11 @@
 //! `cargo bench -p anomseq-benches --bench sessionize` (set `ANOMSEQ_BENCH_SIZES=1000000`
 //! to skip the 10 M runs). The 10 M runs use criterion's smallest sample count (10).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anomseq::io::{sessionize_file, write_sessions, write_table, ReadOptions};
 use anomseq::sessionize::{sessionize, EventSpec, SessionizeOptions};
-use anomseq_benches::events;
-use arrow::array::RecordBatch;
-use arrow::datatypes::{DataType, Field, Schema};
+use anomseq_benches::{dictionary_encoded, events};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn sizes() -> Vec<usize> {
@@ -51,23 +48,6 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// `batch` with `columns` dictionary-encoded (Int32 keys).
-fn dictionary_encoded(batch: &RecordBatch, columns: &[&str]) -> RecordBatch {
-    let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-    let mut fields = Vec::new();
-    let mut cols = Vec::new();
-    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
-        if columns.contains(&f.name().as_str()) {
-            cols.push(arrow::compute::cast(c, &dt).expect("dictionary-encode"));
-            fields.push(Field::new(f.name(), dt.clone(), true));
-        } else {
-            cols.push(c.clone());
-            fields.push(f.as_ref().clone());
-        }
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("same columns")
 }
 
 criterion_group!(benches, bench);

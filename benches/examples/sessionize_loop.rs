@@ -6,13 +6,10 @@
 //! target/release/examples/sessionize_loop 10000000 5 dict     # dictionary-encoded
 //! ```
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use anomseq::sessionize::{sessionize, EventSpec, SessionizeOptions};
-use anomseq_benches::events;
-use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
+use anomseq_benches::{dictionary_encoded, events};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -20,27 +17,7 @@ fn main() {
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
     let mut batch = events(n, 20_000, 42);
     if args.get(3).map(String::as_str) == Some("dict") {
-        let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-        let cols: Vec<ArrayRef> =
-            batch
-                .columns()
-                .iter()
-                .map(|c| {
-                    if c.data_type() == &DataType::Utf8 {
-                        arrow::compute::cast(c, &dt).expect("cast")
-                    } else {
-                        c.clone()
-                    }
-                })
-                .collect();
-        let fields: Vec<Field> = batch
-            .schema()
-            .fields()
-            .iter()
-            .zip(&cols)
-            .map(|(f, c)| Field::new(f.name(), c.data_type().clone(), true))
-            .collect();
-        batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch");
+        batch = dictionary_encoded(&batch, &["UserId", "Operation"]);
     }
     let opts = SessionizeOptions::new(["UserId"], "TimeGenerated");
     let spec = EventSpec::commands("Operation");

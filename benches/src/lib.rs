@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anomseq::{SessionType, Sessions, SessionsBuilder};
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder, TimestampNanosecondArray};
+use arrow::datatypes::{DataType, Field, Schema};
 
 mod log;
 
@@ -137,6 +138,24 @@ pub fn events(n: usize, users: u64, seed: u64) -> RecordBatch {
         ("Operation", Arc::new(op.finish()) as ArrayRef),
     ])
     .expect("columns of one length")
+}
+
+/// `batch` with the named Utf8 columns dictionary-encoded (Int32 keys), as
+/// anomseq's Parquet reader hands user keys and command names to the sessionizer.
+pub fn dictionary_encoded(batch: &RecordBatch, columns: &[&str]) -> RecordBatch {
+    let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let mut fields = Vec::new();
+    let mut cols = Vec::new();
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        if columns.contains(&f.name().as_str()) {
+            cols.push(arrow::compute::cast(c, &dt).expect("Utf8 casts to a dictionary"));
+            fields.push(Field::new(f.name(), dt.clone(), true));
+        } else {
+            cols.push(c.clone());
+            fields.push(f.as_ref().clone());
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("same columns")
 }
 
 /// The in-memory size of a batch's Arrow buffers, in bytes.

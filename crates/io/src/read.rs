@@ -72,6 +72,7 @@ pub struct BatchReader {
     path: PathBuf,
     format: Format,
     schema: SchemaRef,
+    stored: SchemaRef,
     inner: Batches,
 }
 
@@ -85,6 +86,13 @@ impl BatchReader {
     /// The schema of the batches (projected).
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+
+    /// The batches' schema with the file's own types: it differs from
+    /// [`BatchReader::schema`] only in the columns read dictionary-encoded on request
+    /// ([`ReadOptions::dictionary_columns`]).
+    pub fn stored_schema(&self) -> SchemaRef {
+        self.stored.clone()
     }
 
     /// The file read.
@@ -181,6 +189,7 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
     let p = path.to_owned();
     let err = move |e: &dyn fmt::Display| Error::Read { path: p.clone(), message: e.to_string() };
     let bs = opts.batch_size.max(1);
+    let mut stored = None;
     let (schema, inner): (SchemaRef, Batches) = match format {
         Format::Csv => {
             let mut file = file;
@@ -208,6 +217,7 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
         Format::Parquet => {
             let reopen = file.try_clone().map_err(io(path))?;
             let mut b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read(path)(&e))?;
+            let as_stored = b.schema().clone();
             if let Some(hint) = dictionary_hint(b.schema(), &opts.dictionary_columns) {
                 let options = ArrowReaderOptions::new().with_schema(hint);
                 let meta = ArrowReaderMetadata::try_new(b.metadata().clone(), options).map_err(|e| read(path)(&e))?;
@@ -219,6 +229,7 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
                 let mask = ProjectionMask::roots(b.parquet_schema(), i.iter().copied());
                 b = b.with_projection(mask);
             }
+            stored = Some(project(&as_stored, &idx).map_err(|e| read(path)(&e))?);
             let r = b.build().map_err(|e| read(path)(&e))?;
             (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
@@ -264,7 +275,8 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
             (out, Box::new(r))
         }
     };
-    Ok(BatchReader { path: path.to_owned(), format, schema, inner })
+    let stored = stored.unwrap_or_else(|| schema.clone());
+    Ok(BatchReader { path: path.to_owned(), format, schema, stored, inner })
 }
 
 /// Check an Arrow IPC stream's framing before arrow reads it: every message's

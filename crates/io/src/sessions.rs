@@ -33,23 +33,20 @@ pub fn sessionize_file(
     read_opts: &ReadOptions,
 ) -> Result<Sessionized, Error> {
     let mut read_opts = needed(opts, spec, read_opts);
-    let mut natural = None;
-    if Format::resolve(format, input)? == Format::Parquet {
-        // user keys and command names repeat: decode each distinct value once
-        natural = Some(open(input, format, &read_opts)?.schema());
-        read_opts.dictionary_columns.extend(opts.user_cols.iter().cloned());
-        read_opts.dictionary_columns.push(spec.name_col.clone());
-    }
+    // user keys and command names repeat: Parquet decodes each distinct value once
+    read_opts.dictionary_columns.extend(opts.user_cols.iter().cloned());
+    read_opts.dictionary_columns.push(spec.name_col.clone());
     let r = open(input, format, &read_opts)?;
     let schema = r.schema();
+    let stored = r.stored_schema();
     let batches: Vec<RecordBatch> = r.collect::<Result<_, _>>()?;
     // one contiguous batch, the pieces freed before sessionizing: peak memory stays
     // near twice the input only for the copy, not during the sort
     let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
     drop(batches);
     let mut out = sessionize(std::slice::from_ref(&table), opts, spec).map_err(sess(input))?;
-    if let Some(natural) = natural {
-        out.table = with_types_of(&out.table, &natural).map_err(|e| read(input)(&e))?;
+    if stored != schema {
+        out.table = with_types_of(&out.table, &stored).map_err(|e| read(input)(&e))?;
     }
     Ok(out)
 }

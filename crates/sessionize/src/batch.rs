@@ -347,18 +347,17 @@ struct Prepared {
     n: usize,
 }
 
-/// Gather the columns, convert the times, then rank the keys and build the
-/// events (when a spec is given) side by side.
-fn prepare(
+/// Gather the user, time and `extra` columns, convert the times, then rank the
+/// keys and run `build` on the gathered columns (the events) side by side.
+fn prepare<E: Send>(
     batches: &[RecordBatch],
     opts: &SessionizeOptions,
-    spec: Option<&EventSpec>,
-) -> Result<(Prepared, Option<ParsedEvents>), Error> {
+    extra: &[&str],
+    build: impl FnOnce(&Schema, &[ArrayRef], &mut RowCheck) -> Result<E, Error> + Send,
+) -> Result<(Prepared, E), Error> {
     check_limits(opts)?;
     let mut names = opts.input_columns();
-    if let Some(spec) = spec {
-        names.extend(spec.input_columns());
-    }
+    names.extend_from_slice(extra);
     let (schema, cols) = gather(batches, &names)?;
     let n = cols.last().map_or(0, |c| c.len());
     if n > u32::MAX as usize - 1 {
@@ -369,12 +368,9 @@ fn prepare(
         opts.user_cols.iter().zip(&cols[..k]).map(|(name, c)| KeyCol::new(name, c)).collect::<Result<_, _>>()?;
     let mut check = RowCheck::new(opts.on_bad_row, 0, n);
     let times = to_nanos(&cols[k], &opts.time_col, opts.epoch_unit, 0, &mut check)?;
-    let ((key, n_keys), events) = rayon::join(
-        || key_ids(&keys, n),
-        || spec.map(|spec| parse_events(spec, &schema, &cols, 0, &mut check)).transpose(),
-    );
-    let events = events?;
-    Ok((Prepared { cols, key, n_keys, times, check, n }, events))
+    let ((key, n_keys), built) = rayon::join(|| key_ids(&keys, n), || build(&schema, &cols, &mut check));
+    let built = built?;
+    Ok((Prepared { cols, key, n_keys, times, check, n }, built))
 }
 
 fn time_field(name: String) -> Field {
@@ -421,8 +417,9 @@ pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &Even
         let idx = column_index(&first.schema(), name)?;
         crate::keys::check_key_type(name, first.schema().field(idx).data_type())?;
     }
-    let (mut p, events) = prepare(batches, opts, Some(spec))?;
-    let events = events.expect("a spec was given");
+    let (mut p, events) = prepare(batches, opts, &spec.input_columns(), |schema, cols, check| {
+        parse_events(spec, schema, cols, 0, check)
+    })?;
     let kind = spec.session_type();
     let payload = (kind == SessionType::Commands).then(|| events.name_ids());
     let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, payload, kind != SessionType::Commands);
@@ -523,12 +520,8 @@ fn command_sessions(events: &ParsedEvents, sorted: &[u32], plan: &Plan) -> Resul
     Ok(Sessions::from_cmd_ids(&names, sorted, offsets)?)
 }
 
+/// The event-list column row by row (params and values; commands without sessions).
 fn event_list(events: &ParsedEvents, plan: &Plan) -> Result<ArrayRef, Error> {
-    if events.kind == SessionType::Commands {
-        let idx = UInt32Array::from_iter_values(plan.perm.iter().map(|&r| events.name_ids()[r as usize]));
-        let values = arrow::compute::take(events.vocab(), &idx, None)?;
-        return Ok(list_of(values, list_offsets(plan)?));
-    }
     let mut b = EventListBuilder::new(events.kind);
     for w in plan.bounds.windows(2) {
         for &r in &plan.perm[w[0] as usize..w[1] as usize] {
@@ -562,7 +555,7 @@ pub fn session_index(
     let first = batches.first().ok_or(Error::NoBatches)?;
     let schema = first.schema();
     let all = arrow::compute::concat_batches(&schema, batches)?;
-    let (mut p, _) = prepare(batches, opts, None)?;
+    let (mut p, ()) = prepare(batches, opts, &[], |_, _, _| Ok(()))?;
     let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, None, true);
     let idx = UInt32Array::from(plan.perm.clone());
     let mut cols: Vec<ArrayRef> =

@@ -374,7 +374,7 @@ pub(crate) fn parse_events(
     let kind = spec.session_type();
     let Ids { ids: name_ids, values } = names.ids();
     // checked once per distinct name; rows are visited only when one is bad
-    let vocab = values.to_strings()?;
+    let vocab = values.into_strings()?;
     let reserved: Vec<bool> = vocab.iter().map(|v| v.is_some_and(is_reserved_token)).collect();
     let vocab: ArrayRef = Arc::new(vocab);
     if reserved.contains(&true) || name_ids.par_iter().any(|&id| id == NULL_ID) {

@@ -89,13 +89,13 @@ impl Distinct {
     }
 
     /// The values as a Utf8 array (they came from strings, so this only fails on a bug).
-    pub(crate) fn to_strings(&self) -> Result<StringArray, arrow::error::ArrowError> {
+    pub(crate) fn into_strings(self) -> Result<StringArray, arrow::error::ArrowError> {
         let mut offsets = Vec::with_capacity(self.ends.len() + 1);
         offsets.push(0i32);
         for &e in &self.ends {
             offsets.push(i32::try_from(e).map_err(|_| arrow::error::ArrowError::OffsetOverflowError(e))?);
         }
-        StringArray::try_new(OffsetBuffer::new(offsets.into()), self.bytes.clone().into(), None)
+        StringArray::try_new(OffsetBuffer::new(offsets.into()), self.bytes.into(), None)
     }
 }
 
@@ -352,7 +352,7 @@ mod tests {
     fn check(col: ArrayRef, expected: (&[Option<&str>], &[&str])) {
         let c = StrCol::new(&col).unwrap();
         let ids = c.ids();
-        let vocab = ids.values.to_strings().unwrap();
+        let vocab = ids.values.into_strings().unwrap();
         let rows: Vec<Option<&str>> =
             ids.ids.iter().map(|&i| (i != NULL_ID).then(|| vocab.value(i as usize))).collect();
         assert_eq!(rows, expected.0);
@@ -378,42 +378,6 @@ mod tests {
         )
         .unwrap();
         check(Arc::new(small), (&rows, &["b", "a", ""]));
-    }
-
-    #[test]
-    #[ignore = "a timing loop, run by hand: cargo test --release -p anomseq-sessionize ids::tests::time -- --ignored --nocapture"]
-    fn time_dense_ids() {
-        let n = 1_000_000;
-        let pattern = std::env::var("PATTERN").unwrap_or_else(|_| "user{}@corp".into());
-        let modulo: usize = std::env::var("DISTINCT").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
-        let vals: Vec<String> = (0..n).map(|i| pattern.replace("{}", &format!("{:06}", (i * 7919) % modulo))).collect();
-        let a = StringArray::from_iter_values(vals.iter());
-        for _ in 0..5 {
-            let t = std::time::Instant::now();
-            let ids = dense_ids(n, |i| Some(a.value(i).as_bytes()));
-            eprintln!("{} distinct in {:?}", ids.values.len(), t.elapsed());
-        }
-        for _ in 0..3 {
-            let t = std::time::Instant::now();
-            let mut x = 0u64;
-            for i in 0..n {
-                x = x.wrapping_add(hash(a.value(i).as_bytes()));
-            }
-            eprintln!("hash only {x} in {:?}", t.elapsed());
-            let t = std::time::Instant::now();
-            let mut tb = Table::new();
-            let mut x = 0u64;
-            for i in 0..n {
-                x += u64::from(tb.id(a.value(i).as_bytes()));
-            }
-            eprintln!("table only {x} in {:?}", t.elapsed());
-        }
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        for _ in 0..3 {
-            let t = std::time::Instant::now();
-            let ids = one.install(|| dense_ids(n, |i| Some(a.value(i).as_bytes())));
-            eprintln!("one thread: {} distinct in {:?}", ids.values.len(), t.elapsed());
-        }
     }
 
     #[test]

@@ -40,38 +40,19 @@ fn check(oracle: &str, spec: EventSpec, max_session: Duration, max_gap: Duration
         assert_eq!(g, w, "{oracle}: session {k}");
     }
     // msticpy's order, except where its "dummy_str" placed missing keys: ours go last
-    let order = |v: &[Value]| -> Vec<String> {
-        let mut ks: Vec<(bool, String, bool, String, String)> = v
-            .iter()
-            .map(|s| {
-                (
-                    s["UserId"].is_null(),
-                    s["UserId"].as_str().unwrap_or("").to_owned(),
-                    s["ClientIP"].is_null(),
-                    s["ClientIP"].as_str().unwrap_or("").to_owned(),
-                    s["time_min"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        ks.sort();
-        ks.into_iter().map(|k| format!("{k:?}")).collect()
+    let sort_key = |s: &Value| {
+        (
+            s["UserId"].is_null(),
+            s["UserId"].as_str().unwrap_or("").to_owned(),
+            s["ClientIP"].is_null(),
+            s["ClientIP"].as_str().unwrap_or("").to_owned(),
+            s["time_min"].as_str().unwrap().to_owned(),
+        )
     };
-    let ours: Vec<String> = got
-        .iter()
-        .map(|s| {
-            format!(
-                "{:?}",
-                (
-                    s["UserId"].is_null(),
-                    s["UserId"].as_str().unwrap_or("").to_owned(),
-                    s["ClientIP"].is_null(),
-                    s["ClientIP"].as_str().unwrap_or("").to_owned(),
-                    s["time_min"].as_str().unwrap().to_owned(),
-                )
-            )
-        })
-        .collect();
-    assert_eq!(ours, order(&got), "{oracle}: rows ordered by user keys (nulls last), then start");
+    let ours: Vec<_> = got.iter().map(sort_key).collect();
+    let mut order = ours.clone();
+    order.sort();
+    assert_eq!(ours, order, "{oracle}: rows ordered by user keys (nulls last), then start");
 }
 
 #[test]
