@@ -1,6 +1,8 @@
 //! Train + rarest window (k = 3) over 100k seeded synthetic sessions (mean
 //! length 10), for each session type: issue #2's speed target.
 //!
+//! Then the same over 1M events with 1k to 1M distinct commands (issue #11).
+//!
 //! `cargo bench -p anomseq-benches --bench model_score`
 
 use anomseq::score::{rarest_windows, WindowOptions};
@@ -27,5 +29,23 @@ fn train_and_score(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, train_and_score);
+/// Train + rarest window over 1M events as the vocabulary grows from 1k to 1M
+/// distinct commands: memory and time follow what was seen, not vocabulary².
+fn huge_vocabulary(c: &mut Criterion) {
+    let mut g = c.benchmark_group("vocab_train_rarest3_1m_events");
+    g.sample_size(10);
+    for distinct in [1_000, 10_000, 100_000, 1_000_000] {
+        let s = anomseq_benches::vocab_sessions(1_000_000, distinct, 42);
+        g.throughput(Throughput::Elements(s.n_events() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(distinct), &s, |b, s| {
+            b.iter(|| {
+                let m = anomseq::train(s);
+                rarest_windows(m.probabilities(), s, &WindowOptions::new(3)).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, train_and_score, huge_vocabulary);
 criterion_main!(benches);

@@ -12,17 +12,7 @@ use std::time::Instant;
 
 use anomseq::io::{sessionize_file, write_sessions, write_table, ReadOptions};
 use anomseq::sessionize::{EventSpec, SessionizeOptions};
-use anomseq_benches::{arrow_size, events};
-
-fn peak_rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0);
-    kib * 1024
-}
+use anomseq_benches::{arrow_size, events, peak_rss_bytes};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

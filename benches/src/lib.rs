@@ -108,6 +108,46 @@ pub fn synthetic_sessions(kind: SessionType, n_sessions: usize, mean_len: usize,
     b.finish().unwrap()
 }
 
+/// `n_events` commands in sessions of mean length 10, over `distinct` command
+/// names that all occur (the first `distinct` events name each once, in a
+/// seeded order; the rest are uniform): a huge vocabulary, as process paths or
+/// command lines make one.
+pub fn vocab_sessions(n_events: usize, distinct: usize, seed: u64) -> Sessions {
+    let mut rng = Rng::new(seed);
+    let mut order: Vec<usize> = (0..distinct).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let mut b = SessionsBuilder::new();
+    let mut in_session = 0;
+    let mut len = 1 + rng.below(19);
+    for i in 0..n_events.max(distinct) {
+        let c = order.get(i).copied().unwrap_or_else(|| rng.below(distinct));
+        b.push_name(&format!("C:\\Windows\\System32\\tool{c}.exe")).unwrap();
+        in_session += 1;
+        if in_session == len {
+            b.end_session().unwrap();
+            in_session = 0;
+            len = 1 + rng.below(19);
+        }
+    }
+    if in_session > 0 {
+        b.end_session().unwrap();
+    }
+    b.finish().unwrap()
+}
+
+/// This process's peak resident memory so far (`VmHWM`), in bytes; 0 where unknown.
+pub fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    kib * 1024
+}
+
 /// `n` log events in time order, as one would export them: `UserId` (Utf8, one of
 /// `users`, 5 % missing), `TimeGenerated` (Timestamp(ns, "UTC"), a few ms apart on
 /// average, many equal) and `Operation` (Utf8, one of 60 names).

@@ -307,22 +307,90 @@ impl Counts {
     }
 
     /// Add `other`'s counts to these, as if its sessions had been counted after ours.
+    ///
+    /// Every sum is checked: a count that would pass `u64::MAX` is an error
+    /// ([`Error::CountOverflow`], naming the table) and leaves `self` unchanged.
     pub fn merge(&mut self, other: &Counts) -> Result<(), Error> {
         if self.session_type != other.session_type {
             return Err(Error::TypeMismatch { left: self.session_type, right: other.session_type });
         }
+        let mut out = self.clone();
+        out.merge_into(other)?;
+        *self = out;
+        Ok(())
+    }
+
+    fn merge_into(&mut self, other: &Counts) -> Result<(), Error> {
+        let n_sessions = self.n_sessions.checked_add(other.n_sessions).ok_or_else(|| Error::CountOverflow {
+            table: "n_sessions",
+            total: (u128::from(self.n_sessions) + u128::from(other.n_sessions)).to_string(),
+        })?;
         let cmap: Vec<u32> = other.vocab.cmds.iter().map(|s| self.vocab.cmds.intern(s)).collect();
         let pmap: Vec<u32> = other.vocab.params.iter().map(|s| self.vocab.params.intern(s)).collect();
         let vmap: Vec<u32> = other.vocab.values.iter().map(|s| self.vocab.values.intern(s)).collect();
         let (nc, np, nv) = (self.vocab.cmds.len(), self.vocab.params.len(), self.vocab.values.len());
         let mut pos = Positions::new(nc.max(np).max(nv));
-        pos.merge(&mut self.raw.seq1, &other.raw.seq1, &cmap);
-        pos.merge2(&mut self.raw.seq2, &other.raw.seq2, &cmap, &cmap);
-        pos.merge(&mut self.raw.param, &other.raw.param, &pmap);
-        pos.merge2(&mut self.raw.cmd_param, &other.raw.cmd_param, &cmap, &pmap);
-        pos.merge(&mut self.raw.value, &other.raw.value, &vmap);
-        pos.merge2(&mut self.raw.param_value, &other.raw.param_value, &pmap, &vmap);
-        self.n_sessions += other.n_sessions;
+        pos.merge(&mut self.raw.seq1, &other.raw.seq1, &cmap, "seq1_counts")?;
+        pos.merge2(&mut self.raw.seq2, &other.raw.seq2, &cmap, &cmap, "seq2_counts")?;
+        pos.merge(&mut self.raw.param, &other.raw.param, &pmap, "param_counts")?;
+        pos.merge2(&mut self.raw.cmd_param, &other.raw.cmd_param, &cmap, &pmap, "cmd_param_counts")?;
+        pos.merge(&mut self.raw.value, &other.raw.value, &vmap, "value_counts")?;
+        pos.merge2(&mut self.raw.param_value, &other.raw.param_value, &pmap, &vmap, "param_value_counts")?;
+        self.n_sessions = n_sessions;
+        Ok(())
+    }
+
+    /// Check that every total that smoothing and normalising take stays at most
+    /// 2^53, so that each `count / total` is exact (a trained model is always
+    /// far below; a corrupt or hostile model file may not be). The totals are
+    /// computed exactly, as smoothing would make them, in 128 bits.
+    pub(crate) fn check_magnitudes(&self) -> Result<(), Error> {
+        use crate::tables::{UNK, UNK_KEY};
+        const MAX: u128 = crate::trans::MAX_TOTAL;
+        let r = &self.raw;
+        let sum = |t: &Table<u64>| t.iter().map(|&(_, c)| u128::from(c)).sum::<u128>();
+        let check = |table: &'static str, total: u128| {
+            if total > MAX {
+                Err(Error::CountOverflow { table, total: total.to_string() })
+            } else {
+                Ok(())
+            }
+        };
+        // the row keys smoothing visits: a table's keys, and `##UNK##`
+        let keys = |t: &Table<u64>, unk: u32| {
+            let mut k: Vec<u32> = t.iter().map(|&(k, _)| k).collect();
+            if !k.contains(&unk) {
+                k.push(unk);
+            }
+            k
+        };
+        // one more per key of each visited row, and one for `##UNK##` where the row lacks it
+        let keyed = |rows: &[u32], pairs: &Table2<u64>, pair: &'static str| {
+            let mut at: AHashMap<u32, &Table<u64>> = pairs.iter().map(|(r, row)| (*r, row)).collect();
+            let mut added = 0u128;
+            for k in rows {
+                let row = at.remove(k).map(Vec::as_slice).unwrap_or(&[]);
+                let grow = row.len() as u128 + u128::from(!row.iter().any(|&(c, _)| c == UNK_KEY));
+                added += grow;
+                check(pair, row.iter().map(|&(_, c)| u128::from(c)).sum::<u128>() + grow)?;
+            }
+            for row in at.values() {
+                check(pair, sum(row))?;
+            }
+            Ok::<u128, Error>(added)
+        };
+        let cmds = keys(&r.seq1, UNK);
+        let targets = cmds.iter().filter(|&&c| c != START).count() as u128;
+        let sources = cmds.iter().filter(|&&c| c != END).count() as u128;
+        check("seq1_counts", sum(&r.seq1) + 2 * targets * sources)?;
+        for (_, row) in &r.seq2 {
+            check("seq2_counts", sum(row) + targets)?;
+        }
+        let added = keyed(&cmds, &r.cmd_param, "cmd_param_counts")?;
+        check("param_counts", sum(&r.param) + added)?;
+        let params = keys(&r.param, UNK_KEY);
+        let added = keyed(&params, &r.param_value, "param_value_counts")?;
+        check("value_counts", sum(&r.value) + added)?;
         Ok(())
     }
 
@@ -377,10 +445,11 @@ impl Positions {
         Positions { pos: vec![NONE; n] }
     }
 
-    fn merge(&mut self, dst: &mut Table<u64>, src: &Table<u64>, map: &[u32]) {
+    fn merge(&mut self, dst: &mut Table<u64>, src: &Table<u64>, map: &[u32], table: &'static str) -> Result<(), Error> {
         for (i, &(k, _)) in dst.iter().enumerate() {
             self.pos[k as usize] = i as u32;
         }
+        let mut result = Ok(());
         for &(k, c) in src {
             let k = map[k as usize];
             match self.pos[k as usize] {
@@ -388,15 +457,30 @@ impl Positions {
                     self.pos[k as usize] = dst.len() as u32;
                     dst.push((k, c));
                 }
-                at => dst[at as usize].1 += c,
+                at => match dst[at as usize].1.checked_add(c) {
+                    Some(sum) => dst[at as usize].1 = sum,
+                    None => {
+                        let total = u128::from(dst[at as usize].1) + u128::from(c);
+                        result = Err(Error::CountOverflow { table, total: total.to_string() });
+                        break;
+                    }
+                },
             }
         }
         for &(k, _) in dst.iter() {
             self.pos[k as usize] = NONE;
         }
+        result
     }
 
-    fn merge2(&mut self, dst: &mut Table2<u64>, src: &Table2<u64>, rows: &[u32], cols: &[u32]) {
+    fn merge2(
+        &mut self,
+        dst: &mut Table2<u64>,
+        src: &Table2<u64>,
+        rows: &[u32],
+        cols: &[u32],
+        table: &'static str,
+    ) -> Result<(), Error> {
         let mut row_pos: AHashMap<u32, usize> = dst.iter().enumerate().map(|(i, (r, _))| (*r, i)).collect();
         for (r, row) in src {
             let r = rows[*r as usize];
@@ -404,8 +488,9 @@ impl Positions {
                 dst.push((r, Vec::new()));
                 dst.len() - 1
             });
-            self.merge(&mut dst[at].1, row, cols);
+            self.merge(&mut dst[at].1, row, cols, table)?;
         }
+        Ok(())
     }
 }
 

@@ -30,6 +30,17 @@ pub enum Error {
     /// A model file is corrupt, truncated, of another format or newer.
     #[error("{0}")]
     ModelFile(String),
+    /// Counts so large that a sum would pass 2^53, past which `count / total`
+    /// is no longer exact (a corrupt or hostile model file, or a merge of such).
+    #[error(
+        "table `{table}` sums to {total}, past 2^53 (9007199254740992): probabilities cannot be computed exactly from counts this large"
+    )]
+    CountOverflow {
+        /// The table (msticpy's name for it).
+        table: &'static str,
+        /// The sum, exactly.
+        total: String,
+    },
     /// Serialised counts are inconsistent.
     #[error("invalid counts: {0}")]
     InvalidCounts(String),

@@ -149,4 +149,38 @@ mod tests {
         let garbage = String::from_utf8(bytes).unwrap().replace("\"n_sessions\": 2", "\"n_sessions\": \"two\"");
         check(garbage.as_bytes(), Err("corrupt model file"));
     }
+
+    const COMMANDS: &[u8] = include_bytes!("../../../fixtures/models/commands.json");
+    const OVERFLOW: &[u8] = include_bytes!("../../../fixtures/models/overflow.json");
+    const HALF: &[u8] = include_bytes!("../../../fixtures/models/half-2pow53.json");
+
+    #[test]
+    fn counts_that_would_overflow_are_errors_naming_the_table() {
+        let m = Model::from_file_bytes(COMMANDS).unwrap();
+        let trained =
+            Model::train(&Sessions::from_cmds(vec![vec![Cmd::new("a"), Cmd::new("b")], vec![Cmd::new("a")]]).unwrap());
+        assert_eq!(m.counts(), trained.counts());
+        check(OVERFLOW, Err("table `seq1_counts` sums to 18446744073709551652, past 2^53 (9007199254740992)"));
+        let half = Model::from_file_bytes(HALF).unwrap();
+        let e = half.merge(&half).unwrap_err();
+        assert!(e.to_string().starts_with("table `seq1_counts` sums to 9007199254741034, past 2^53"), "{e}");
+        // counts given directly: the sum itself would wrap
+        let big = |n: u64| {
+            crate::Counts::from_str_tables(
+                anomseq_core::SessionType::Commands,
+                1,
+                &[("##START##".into(), 1), ("a".into(), n)],
+                &[],
+                &[],
+                &[],
+                &[],
+                &[],
+            )
+        };
+        let mut c = big(u64::MAX - 1);
+        let before = c.clone();
+        let e = c.merge(&big(2)).unwrap_err();
+        assert_eq!(e.to_string(), format!("table `seq1_counts` sums to {}, past 2^53 (9007199254740992): probabilities cannot be computed exactly from counts this large", u128::from(u64::MAX) + 1));
+        assert_eq!(c, before, "a failed merge leaves the counts as they were");
+    }
 }

@@ -34,6 +34,7 @@ mod model;
 mod probs;
 mod smooth;
 mod tables;
+mod trans;
 
 pub use counts::Counts;
 pub use error::Error;

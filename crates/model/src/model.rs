@@ -2,15 +2,19 @@ use anomseq_core::{SessionType, Sessions};
 use serde::{Deserialize, Serialize};
 
 use crate::probs::modellable_params;
-use crate::smooth::{laplace_smooth, probabilities};
+use crate::smooth::{laplace_smooth, probabilities, smooth_except_transitions};
 use crate::tables::{named, named2, CountTables, ProbTables, StrTable, StrTable2};
+use crate::trans::Transitions;
 use crate::{Counts, Error, Probabilities};
 
 /// A trained first-order Markov model of sessions (msticpy's `Model` after `train()`).
 ///
 /// It holds the raw [`Counts`] (the only trained state: everything else is
-/// recomputed from them), the Laplace-smoothed counts, the probability tables
-/// and their dense form ([`Probabilities`]) that scoring reads.
+/// recomputed from them) and the look-up form of the probabilities
+/// ([`Probabilities`]) that scoring reads. Its memory grows with what was
+/// counted, never with the vocabulary squared: the smoothed transition table,
+/// which has a cell for every pair of commands, is never built (see
+/// [`Model::smoothed_tables`] for msticpy's dense tables, made on request).
 ///
 /// ```
 /// use anomseq_core::{Cmd, Sessions};
@@ -31,8 +35,6 @@ pub struct Model {
     counts: Counts,
     modellable: Option<Vec<String>>,
     modellable_ids: Vec<u32>,
-    smoothed: CountTables,
-    tables: ProbTables,
     probs: Probabilities,
 }
 
@@ -69,19 +71,25 @@ impl Model {
     }
 
     /// Rebuild a model from raw counts (as loaded from a model file, or merged).
+    ///
+    /// Fails on counts whose sums would pass 2^53 ([`Error::CountOverflow`]):
+    /// past it, msticpy's integer ratios are no longer exact in `f64`.
     pub fn from_counts(counts: Counts, modellable: Option<Vec<String>>) -> Result<Model, Error> {
+        counts.check_magnitudes()?;
         let kind = counts.session_type;
         let v = &counts.vocab;
-        let (nc, np, nv) = (v.cmds.len(), v.params.len(), v.values.len());
-        let smoothed = laplace_smooth(kind, &counts.raw, nc, np, nv);
+        let (nc, np) = (v.cmds.len(), v.params.len());
+        // everything but the transitions, whose n² smoothed cells are computed on look-up
+        let smoothed = smooth_except_transitions(kind, &counts.raw, nc, np);
         let tables = probabilities(kind, &smoothed, nc);
+        let trans = Transitions::from_counts(&counts.raw.seq1, &counts.raw.seq2, &v.cmds)?;
         let modellable_ids = match (&modellable, kind) {
             (_, SessionType::Commands | SessionType::Params) => Vec::new(),
             (Some(names), SessionType::Values) => names.iter().filter_map(|n| v.params.get(n)).collect(),
             (None, SessionType::Values) => modellable_params(&counts.raw.param, &counts.raw.param_value),
         };
-        let probs = Probabilities::new(kind, v, &tables, &modellable_ids)?;
-        Ok(Model { counts, modellable, modellable_ids, smoothed, tables, probs })
+        let probs = Probabilities::with_transitions(kind, v, trans, &tables, &modellable_ids)?;
+        Ok(Model { counts, modellable, modellable_ids, probs })
     }
 
     /// Merge two models: the result is the model trained on `self`'s sessions
@@ -122,19 +130,23 @@ impl Model {
         &self.probs
     }
 
-    /// Smoothed counts, keyed by id.
-    pub fn smoothed_tables(&self) -> &CountTables {
-        &self.smoothed
+    /// Smoothed counts, keyed by id, as msticpy holds them: made on request, and
+    /// the transition table has a cell for every pair of commands (n²; scoring
+    /// never needs it).
+    pub fn smoothed_tables(&self) -> CountTables {
+        let v = &self.counts.vocab;
+        laplace_smooth(self.session_type(), &self.counts.raw, v.cmds.len(), v.params.len(), v.values.len())
     }
 
-    /// Probability tables, keyed by id.
-    pub fn prob_tables(&self) -> &ProbTables {
-        &self.tables
+    /// Probability tables, keyed by id, as msticpy holds them: made on request
+    /// (n² transition cells, see [`Model::smoothed_tables`]).
+    pub fn prob_tables(&self) -> ProbTables {
+        probabilities(self.session_type(), &self.smoothed_tables(), self.counts.vocab.cmds.len())
     }
 
-    /// Smoothed counts by name, in msticpy's insertion order.
+    /// Smoothed counts by name, in msticpy's insertion order (made on request, n² transition cells).
     pub fn smoothed_counts(&self) -> NamedCounts {
-        NamedCounts::new(self.session_type(), &self.smoothed, &self.counts.vocab)
+        NamedCounts::new(self.session_type(), &self.smoothed_tables(), &self.counts.vocab)
     }
 
     /// Raw counts by name, in msticpy's insertion order.
@@ -142,10 +154,10 @@ impl Model {
         NamedCounts::new(self.session_type(), &self.counts.raw, &self.counts.vocab)
     }
 
-    /// Probability tables by name, in msticpy's insertion order.
+    /// Probability tables by name, in msticpy's insertion order (made on request, n² transition cells).
     pub fn named_probs(&self) -> NamedProbs {
         let v = &self.counts.vocab;
-        let t = &self.tables;
+        let t = &self.prob_tables();
         let kind = self.session_type();
         NamedProbs {
             prior_probs: named(&t.prior, &v.cmds),

@@ -2,6 +2,7 @@ use ahash::AHashMap;
 use anomseq_core::SessionType;
 
 use crate::tables::{ProbTables, Table, Table2, Vocab, UNK, UNK_KEY};
+use crate::trans::Transitions;
 use crate::Error;
 
 /// Dense, id-indexed probabilities with the `##UNK##` fallback resolved in
@@ -16,7 +17,7 @@ pub struct Probabilities {
     vocab: Vocab,
     n: usize,
     prior: Vec<f64>,
-    trans: Vec<f64>,
+    trans: Transitions,
     param_rows: Vec<Vec<(u32, f64)>>,
     /// Position of each parameter in each command's row (`u8::MAX`: absent), when small enough.
     param_pos: Vec<u8>,
@@ -56,35 +57,50 @@ fn check2(
 }
 
 impl Probabilities {
-    /// Build the dense form of probability tables.
+    /// Build the look-up form of probability tables.
     ///
     /// Fails, like msticpy's `StateMatrix`, when a table or one of its rows lacks `##UNK##`.
     pub fn new(kind: SessionType, vocab: &Vocab, t: &ProbTables, modellable: &[u32]) -> Result<Self, Error> {
-        let n = vocab.cmds.len();
-        if t.prior.is_empty() {
+        let prior = Self::dense_prior(vocab, &t.prior)?;
+        let trans = Transitions::from_table(&t.trans, &vocab.cmds)?;
+        Self::with_parts(kind, vocab, prior, trans, t, modellable)
+    }
+
+    /// The prior row, dense (one entry per command).
+    fn dense_prior(vocab: &Vocab, prior: &Table<f64>) -> Result<Vec<f64>, Error> {
+        if prior.is_empty() {
             return Err(Error::EmptyTable { table: "prior_probs" });
         }
-        let prior_unk = unk_of(&t.prior, UNK).ok_or(Error::MissingUnk { table: "prior_probs", row: None })?;
-        let mut prior = vec![prior_unk; n];
-        for &(k, p) in &t.prior {
-            prior[k as usize] = p;
+        let prior_unk = unk_of(prior, UNK).ok_or(Error::MissingUnk { table: "prior_probs", row: None })?;
+        let mut dense = vec![prior_unk; vocab.cmds.len()];
+        for &(k, p) in prior {
+            dense[k as usize] = p;
         }
+        Ok(dense)
+    }
 
-        let unk_row = check2(&t.trans, (UNK, UNK), "trans_probs", &vocab.cmds)?;
-        let mut row_of = vec![unk_row; n];
-        for (i, (r, _)) in t.trans.iter().enumerate() {
-            row_of[*r as usize] = i;
-        }
-        let mut trans = vec![0.0; n * n];
-        for a in 0..n {
-            let row = &t.trans[row_of[a]].1;
-            let line = &mut trans[a * n..(a + 1) * n];
-            line.fill(unk_of(row, UNK).expect("checked"));
-            for &(b, p) in row {
-                line[b as usize] = p;
-            }
-        }
+    /// Build from probability tables whose transitions come already in look-up
+    /// form (`t.trans` is not read): what a model does, so that no n × n table is ever made.
+    pub(crate) fn with_transitions(
+        kind: SessionType,
+        vocab: &Vocab,
+        trans: Transitions,
+        t: &ProbTables,
+        modellable: &[u32],
+    ) -> Result<Self, Error> {
+        let prior = Self::dense_prior(vocab, &t.prior)?;
+        Self::with_parts(kind, vocab, prior, trans, t, modellable)
+    }
 
+    fn with_parts(
+        kind: SessionType,
+        vocab: &Vocab,
+        prior: Vec<f64>,
+        trans: Transitions,
+        t: &ProbTables,
+        modellable: &[u32],
+    ) -> Result<Self, Error> {
+        let n = vocab.cmds.len();
         let mut param_rows = Vec::new();
         let mut is_modellable = vec![false; vocab.params.len()];
         let mut value_rows = Vec::new();
@@ -98,7 +114,8 @@ impl Probabilities {
         }
         let np = vocab.params.len();
         let mut param_pos = Vec::new();
-        if kind.has_params() && n.saturating_mul(np) <= 1 << 24 && param_rows.iter().all(|r| r.len() < 255) {
+        // positions take a byte per (command, parameter): tabulated up to 4 MiB
+        if kind.has_params() && n.saturating_mul(np) <= 1 << 22 && param_rows.iter().all(|r| r.len() < 255) {
             param_pos = vec![u8::MAX; n * np];
             for (a, row) in param_rows.iter().enumerate() {
                 for (j, &(param, _)) in row.iter().enumerate() {
@@ -118,7 +135,8 @@ impl Probabilities {
             }
             let nv = vocab.values.len();
             let n_modellable = is_modellable.iter().filter(|&&m| m).count();
-            let dense = nv.saturating_mul(n_modellable) <= 1 << 24;
+            // dense rows up to 8 MiB in all; beyond, hashed rows hold only what was seen
+            let dense = nv.saturating_mul(n_modellable) <= 1 << 20;
             value_rows = (0..np)
                 .map(|p| {
                     is_modellable[p].then(|| {
@@ -189,13 +207,18 @@ impl Probabilities {
     /// Transition probability `prev → next`.
     #[inline]
     pub fn trans(&self, prev: u32, next: u32) -> f64 {
-        self.trans[prev as usize * self.n + next as usize]
+        self.trans.get(prev, next)
     }
 
-    /// The transition row of `prev`, indexed by next command id.
-    #[inline]
-    pub fn trans_row(&self, prev: u32) -> &[f64] {
-        &self.trans[prev as usize * self.n..(prev as usize + 1) * self.n]
+    /// Is the transition table held densely (small vocabularies), rather than as
+    /// the counted pairs plus a fill value per row?
+    pub fn dense_transitions(&self) -> bool {
+        self.trans.is_dense()
+    }
+
+    /// Bytes of heap the transition probabilities take.
+    pub fn transition_bytes(&self) -> usize {
+        self.trans.heap_bytes()
     }
 
     /// Parameter presence probabilities given a command, in the model's order.

@@ -20,6 +20,10 @@ fn bump(table: &mut Table<u64>, key: u32, by: u64) {
 /// Laplace (add-one) smoothing with `##UNK##`, spec §4 (msticpy's `laplace_smooth_*`).
 ///
 /// `n_cmds`, `n_params` and `n_values` are the sizes of the id spaces.
+///
+/// The smoothed transition table has a cell for every pair of known commands
+/// (n², as msticpy's): a [`Model`](crate::Model) never builds it, but computes
+/// the same probabilities from the raw counts on look-up.
 pub fn laplace_smooth(
     kind: SessionType,
     raw: &CountTables,
@@ -27,8 +31,22 @@ pub fn laplace_smooth(
     n_params: usize,
     n_values: usize,
 ) -> CountTables {
-    let (seq1, seq2) = smooth_cmds(&raw.seq1, &raw.seq2, n_cmds);
-    let mut out = CountTables { seq1, seq2, ..Default::default() };
+    let mut out = smooth_except_transitions(kind, raw, n_cmds, n_params);
+    out.seq2 = smooth_cmds(&raw.seq1, &raw.seq2, n_cmds).1;
+    let _ = n_values;
+    out
+}
+
+/// [`laplace_smooth`] of everything but the transition counts (`seq2` is left
+/// empty): what grows with the counts seen, never with the vocabulary squared.
+pub(crate) fn smooth_except_transitions(
+    kind: SessionType,
+    raw: &CountTables,
+    n_cmds: usize,
+    n_params: usize,
+) -> CountTables {
+    let seq1 = smooth_seq1(&raw.seq1, n_cmds);
+    let mut out = CountTables { seq1, ..Default::default() };
     if kind.has_params() {
         let mut cmds: Vec<u32> = raw.seq1.iter().map(|&(k, _)| k).collect();
         if !cmds.contains(&UNK) {
@@ -47,25 +65,33 @@ pub fn laplace_smooth(
             out.param_value = param_value;
         }
     }
-    let _ = n_values;
     out
 }
 
 /// Smooth command counts: every pair (a, b) of known commands plus `##UNK##`, with
 /// a ≠ `##END##` and b ≠ `##START##`, adds one to the pair and to each single count.
 pub fn smooth_cmds(seq1: &Table<u64>, seq2: &Table2<u64>, n_cmds: usize) -> (Table<u64>, Table2<u64>) {
+    (smooth_seq1(seq1, n_cmds), smooth_seq2(seq1, seq2, n_cmds))
+}
+
+/// The commands smoothing knows: those counted, then `##UNK##` if absent.
+fn known_cmds(seq1: &Table<u64>) -> Vec<u32> {
     let mut cmds: Vec<u32> = seq1.iter().map(|&(k, _)| k).collect();
     if !cmds.contains(&UNK) {
         cmds.push(UNK);
     }
+    cmds
+}
+
+/// The single-command half of [`smooth_cmds`].
+fn smooth_seq1(seq1: &Table<u64>, n_cmds: usize) -> Table<u64> {
+    let cmds = known_cmds(seq1);
     let mut in_c = vec![false; n_cmds.max(3)];
     for &c in &cmds {
         in_c[c as usize] = true;
     }
-    let targets: Vec<u32> = cmds.iter().copied().filter(|&b| b != START).collect();
     let n_sources = cmds.iter().filter(|&&a| a != END).count() as u64;
-    let n_targets = targets.len() as u64;
-
+    let n_targets = cmds.iter().filter(|&&b| b != START).count() as u64;
     let mut seq1_s = seq1.clone();
     if find(&seq1_s, UNK).is_none() {
         seq1_s.push((UNK, 0));
@@ -75,13 +101,20 @@ pub fn smooth_cmds(seq1: &Table<u64>, seq2: &Table2<u64>, n_cmds: usize) -> (Tab
             *c += if *k != END { n_targets } else { 0 } + if *k != START { n_sources } else { 0 };
         }
     }
+    seq1_s
+}
 
+/// The transition half of [`smooth_cmds`]: n² cells.
+fn smooth_seq2(seq1: &Table<u64>, seq2: &Table2<u64>, n_cmds: usize) -> Table2<u64> {
+    let cmds = known_cmds(seq1);
+    let targets: Vec<u32> = cmds.iter().copied().filter(|&b| b != START).collect();
     let mut seq2_s = seq2.clone();
-    let mut row_at = vec![usize::MAX; in_c.len()];
+    let n = n_cmds.max(3);
+    let mut row_at = vec![usize::MAX; n];
     for (i, (r, _)) in seq2_s.iter().enumerate() {
         row_at[*r as usize] = i;
     }
-    let mut col_at = vec![usize::MAX; in_c.len()];
+    let mut col_at = vec![usize::MAX; n];
     for &a in cmds.iter().filter(|&&a| a != END) {
         if row_at[a as usize] == usize::MAX {
             row_at[a as usize] = seq2_s.len();
@@ -101,7 +134,7 @@ pub fn smooth_cmds(seq1: &Table<u64>, seq2: &Table2<u64>, n_cmds: usize) -> (Tab
             col_at[b as usize] = usize::MAX;
         }
     }
-    (seq1_s, seq2_s)
+    seq2_s
 }
 
 /// Smooth a keyed count table (parameters given commands, or values given
