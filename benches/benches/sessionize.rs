@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("parquet_to_parquet", n), &input, |b, input| {
             b.iter(|| {
                 let out = sessionize_file(input, None, &opts, &spec, &ReadOptions::default()).expect("sessionize");
-                write_sessions(&output, None, &out.table).expect("write sessions")
+                write_sessions(&output, None, &out.table, &Default::default()).expect("write sessions")
             })
         });
     }

@@ -29,7 +29,7 @@ fn main() {
             let spec = EventSpec::commands("Operation");
             let out =
                 sessionize_file(Path::new(&args[2]), None, &opts, &spec, &ReadOptions::default()).expect("sessionize");
-            write_sessions(Path::new(&args[3]), None, &out.table).expect("write sessions");
+            write_sessions(Path::new(&args[3]), None, &out.table, &Default::default()).expect("write sessions");
             println!(
                 "sessions={} elapsed_s={:.3} peak_rss_bytes={}",
                 out.sessions.len(),

@@ -102,7 +102,7 @@ fn library(parquet: &Path, sessions_dir: Option<&Path>) -> Result<()> {
         if let Some(dir) = sessions_dir {
             let path = dir.join(format!("sessions-{events}-{kind}.ndjson"));
             if !path.exists() {
-                anomseq_io::write_sessions(&path, Some(Format::Ndjson), &s.table)?;
+                anomseq_io::write_sessions(&path, Some(Format::Ndjson), &s.table, &Default::default())?;
             }
         }
     }

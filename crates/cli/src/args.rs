@@ -19,12 +19,17 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// Worker threads (default: one per core).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(usize))]
+    /// Worker threads (default: one per core; at most 4 per core).
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
     pub(crate) threads: Option<usize>,
     /// No progress bars and no summary line.
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
+    /// Write CSV cells exactly as they are, for programs that read them back. By
+    /// default a text cell starting with =, +, -, @, a tab or a carriage return gets
+    /// a leading ' so that a spreadsheet shows it as text and never runs it.
+    #[arg(long, global = true)]
+    pub(crate) raw_csv: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +215,14 @@ pub(crate) struct ScoreArgs {
     /// Scored sessions file to write (format from the extension).
     #[arg(short, long)]
     pub(crate) output: PathBuf,
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least 1 thread".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{s}` is not a number of threads ({e})")),
+    }
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

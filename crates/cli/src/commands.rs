@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anomseq::score::{self, WindowOptions};
 use anomseq::{Model, ModelOptions, Sessions};
-use anomseq_io::{Format, ReadOptions, SessionsTable};
+use anomseq_io::{Format, ReadOptions, SessionsTable, WriteOptions};
 use anomseq_sessionize::{EpochUnit, EventSpec, OnBadRow, SessionizeOptions};
 use anyhow::{bail, Context, Result};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch};
@@ -20,15 +20,16 @@ const DEMO_CSV: &[u8] = include_bytes!("../../../fixtures/exchange/demo_exchange
 
 pub(crate) fn run(cli: Cli) -> Result<()> {
     let progress = Progress::new(cli.global.quiet);
+    let write = if cli.global.raw_csv { WriteOptions::default().raw_csv() } else { WriteOptions::default() };
     match cli.command {
-        Command::Demo { out } => demo(&out, &progress),
-        Command::Sessionize(args) => sessionize(&args, &progress),
+        Command::Demo { out } => demo(&out, &progress, &write),
+        Command::Sessionize(args) => sessionize(&args, &progress, &write),
         Command::Train { sessions, input, modellable_params, output } => {
             train(&sessions, &input, modellable_params, &output, &progress)
         }
-        Command::Score(args) => score(&args, &progress),
+        Command::Score(args) => score(&args, &progress, &write),
         Command::Plot(args) => plot(&args, &progress),
-        Command::Run(args) => run_all(&args, &progress),
+        Command::Run(args) => run_all(&args, &progress, &write),
     }
 }
 
@@ -72,8 +73,18 @@ fn write_report(
     write_atomically(path, html.as_bytes())
 }
 
-fn run_all(a: &RunArgs, progress: &Progress) -> Result<()> {
+/// Refuse outputs that would overwrite an input or each other, before reading anything.
+fn check_outputs(inputs: &[(&Path, &str)], outputs: &[(Option<&Path>, &str)]) -> Result<()> {
+    let outputs: Vec<(&Path, &str)> = outputs.iter().filter_map(|&(p, what)| p.map(|p| (p, what))).collect();
+    Ok(anomseq_io::check_outputs(inputs, &outputs)?)
+}
+
+fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     let sa = &a.sessionize;
+    check_outputs(
+        &[(&sa.input, "the input")],
+        &[(Some(&sa.output), "-o"), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows")],
+    )?;
     if sa.stream {
         bail!("--stream is for `anomseq sessionize`: `run` needs every session to score and report");
     }
@@ -82,7 +93,7 @@ fn run_all(a: &RunArgs, progress: &Progress) -> Result<()> {
         anomseq_io::sessionize_file(&sa.input, sa.format, &opts, &spec, &ReadOptions::default())
     })?;
     if let Some(side) = &sa.skip_bad_rows {
-        anomseq_io::write_bad_rows(side, None, &s.bad_rows)?;
+        anomseq_io::write_bad_rows(side, None, &s.bad_rows, write)?;
     }
     if s.sessions.is_empty() {
         bail!("{}: no sessions (the file has no rows)", sa.input.display());
@@ -109,6 +120,7 @@ fn run_all(a: &RunArgs, progress: &Progress) -> Result<()> {
 }
 
 fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
+    check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o")])?;
     let table =
         progress.stage("reading scores", || anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default()))?;
     let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
@@ -184,26 +196,30 @@ fn sessionize_options(a: &SessionizeArgs) -> (SessionizeOptions, EventSpec) {
     (opts, event_spec(a))
 }
 
-fn sessionize(a: &SessionizeArgs, progress: &Progress) -> Result<()> {
+fn sessionize(a: &SessionizeArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     if a.values && a.params_col.is_none() && a.param_cols.is_none() {
         bail!("--values needs parameters: give --params-col or --param-cols");
     }
+    check_outputs(
+        &[(&a.input, "the input")],
+        &[(Some(&a.output), "-o"), (a.skip_bad_rows.as_deref(), "--skip-bad-rows")],
+    )?;
     let (opts, spec) = sessionize_options(a);
     let read = ReadOptions::default();
     let (rows, sessions, bad) = if a.stream {
         let s = progress.stage("sessionizing (streaming)", || {
-            anomseq_io::sessionize_stream(&a.input, a.format, &opts, &spec, &read, &a.output, None)
+            anomseq_io::sessionize_stream(&a.input, a.format, &opts, &spec, &read, &a.output, None, write)
         })?;
         (s.rows, s.sessions, s.bad_rows)
     } else {
         let s = progress.stage("reading and sessionizing", || {
             anomseq_io::sessionize_file(&a.input, a.format, &opts, &spec, &read)
         })?;
-        progress.stage("writing sessions", || anomseq_io::write_sessions(&a.output, None, &s.table))?;
+        progress.stage("writing sessions", || anomseq_io::write_sessions(&a.output, None, &s.table, write))?;
         (s.n_rows, s.sessions.len(), s.bad_rows)
     };
     if let Some(side) = &a.skip_bad_rows {
-        anomseq_io::write_bad_rows(side, None, &bad)?;
+        anomseq_io::write_bad_rows(side, None, &bad, write)?;
         if !bad.is_empty() {
             eprintln!("anomseq: {} bad rows skipped, listed with their reasons in {}", bad.len(), side.display());
         }
@@ -235,19 +251,9 @@ fn read_sessions(path: &Path, input: &SessionsInput, progress: &Progress) -> Res
     Ok(progress.stage("reading sessions", || anomseq_io::read_sessions(path, input.format, &col))?)
 }
 
-/// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
+/// Write `bytes` to `path` atomically (an exclusive temporary file beside it, then a rename).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+    Ok(anomseq_io::write_atomically(path, bytes)?)
 }
 
 fn load_model(path: &Path) -> Result<Model> {
@@ -262,6 +268,7 @@ fn train(
     output: &Path,
     progress: &Progress,
 ) -> Result<()> {
+    check_outputs(&[(path, "the input")], &[(Some(output), "-o")])?;
     let st = read_sessions(path, input, progress)?;
     let options = match modellable {
         Some(p) => ModelOptions::with_modellable_params(p),
@@ -304,7 +311,12 @@ fn append_columns(table: &RecordBatch, extra: Vec<(String, ArrayRef)>) -> Result
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
 }
 
-fn score(a: &ScoreArgs, progress: &Progress) -> Result<()> {
+fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
+    let mut inputs = vec![(a.sessions.as_path(), "the input")];
+    if let Some(m) = &a.model {
+        inputs.push((m.as_path(), "the model"));
+    }
+    check_outputs(&inputs, &[(Some(&a.output), "-o")])?;
     let st = read_sessions(&a.sessions, &a.input, progress)?;
     let model = match &a.model {
         Some(path) => {
@@ -352,7 +364,7 @@ fn score(a: &ScoreArgs, progress: &Progress) -> Result<()> {
     }
     let table = if extra.is_empty() { st.table.clone() } else { append_columns(&st.table, extra)? };
     progress
-        .stage("writing scores", || anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k))?;
+        .stage("writing scores", || anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k, write))?;
     if let Some(n) = a.top {
         match &profile {
             None => print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n)),
@@ -376,7 +388,7 @@ fn score(a: &ScoreArgs, progress: &Progress) -> Result<()> {
     Ok(())
 }
 
-fn demo(out: &PathBuf, progress: &Progress) -> Result<()> {
+fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create the folder", out.display()))?;
     let scratch = tempfile::tempdir()?;
     let csv = scratch.path().join("demo_exchange_data.csv");
@@ -397,7 +409,7 @@ fn demo(out: &PathBuf, progress: &Progress) -> Result<()> {
     );
     print!("{}", rarest_table(&s.table, "Operation_list", &s.sessions, &windows, 10));
     let scored = out.join("anomseq-demo-scored.parquet");
-    anomseq_io::write_scored(&scored, None, &s.table, &s.sessions, &windows, k)?;
+    anomseq_io::write_scored(&scored, None, &s.table, &s.sessions, &windows, k, write)?;
     let html = out.join("anomseq-demo.html");
     let users = ["UserId".to_owned(), "ClientIP".to_owned()];
     let parameters = vec![

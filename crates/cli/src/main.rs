@@ -16,7 +16,13 @@ fn main() -> ExitCode {
     // a malformed input file is an error message, not a panic report
     anomseq::io::quiet_decoder_panics();
     let cli = args::Cli::parse();
-    if let Some(n) = cli.global.threads {
+    if let Some(asked) = cli.global.threads {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let most = max_threads(cores);
+        let n = asked.min(most);
+        if n < asked {
+            eprintln!("anomseq: --threads {asked} is more than {most} (4 per core on {cores} cores): using {most}");
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
             eprintln!("error: cannot start {n} threads: {e}");
             return ExitCode::from(1);
@@ -25,8 +31,48 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             ExitCode::from(1)
         }
+    }
+}
+
+/// The most worker threads worth starting: more only adds start-up time and memory.
+fn max_threads(cores: usize) -> usize {
+    (4 * cores).max(8)
+}
+
+/// An error and its causes on one line, each said once: a cause whose text the
+/// message already holds (libraries often print their source) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn causes_are_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        let e = anyhow::Error::new(anomseq::io::Error::Io { path: "x.csv".into(), source: io });
+        assert_eq!(super::message(&e), "x.csv: No such file or directory (os error 2)");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(super::message(&e), "outer: inner");
+    }
+
+    #[test]
+    fn threads_are_capped() {
+        assert_eq!(super::max_threads(2), 8);
+        assert_eq!(super::max_threads(16), 64);
     }
 }

@@ -64,6 +64,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// An output would overwrite an input or another output.
+    #[error("{}: refusing to write over {what}", path.display())]
+    SamePath {
+        /// The output.
+        path: PathBuf,
+        /// What it would overwrite.
+        what: String,
+    },
     /// Arguments that do not fit together.
     #[error("{0}")]
     Invalid(String),

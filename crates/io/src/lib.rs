@@ -22,7 +22,7 @@
 //! ([`quiet_decoder_panics`] keeps the caught panics from printing).
 //!
 //! ```
-//! use anomseq_io::{read_sessions, sessionize_file, write_sessions, Format, ReadOptions};
+//! use anomseq_io::{read_sessions, sessionize_file, write_sessions, Format, ReadOptions, WriteOptions};
 //! use anomseq_sessionize::{EventSpec, SessionizeOptions};
 //!
 //! let dir = tempfile::tempdir()?;
@@ -31,24 +31,28 @@
 //! let opts = SessionizeOptions::new(["user"], "time");
 //! let out = sessionize_file(&csv, None, &opts, &EventSpec::commands("op"), &ReadOptions::default())?;
 //! let parquet = dir.path().join("sessions.parquet");
-//! write_sessions(&parquet, None, &out.table)?;
+//! write_sessions(&parquet, None, &out.table, &WriteOptions::default())?;
 //! let back = read_sessions(&parquet, Some(Format::Parquet), "op_list")?;
 //! assert_eq!(back.sessions, out.sessions);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 
+mod atomic;
 mod error;
 mod format;
+mod paths;
 mod read;
 mod sessions;
 mod write;
 
+pub use atomic::{write_atomically, AtomicFile};
 pub use error::Error;
 pub use format::Format;
+pub use paths::check_outputs;
 pub use read::{open, quiet_decoder_panics, read_table, BatchReader, ReadOptions};
 pub use sessions::{
     read_sessions, sessionize_file, sessionize_stream, write_bad_rows, write_scored, write_sessions, SessionsTable,
     StreamSummary,
 };
-pub use write::{write_batches, write_table, BatchWriter};
+pub use write::{spreadsheet_safe, write_batches, write_table, write_table_with, BatchWriter, WriteOptions};

@@ -13,7 +13,7 @@ use arrow::array::{ArrayRef, Float64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 
 use crate::error::{read, sess, write};
-use crate::{open, read_table, BatchWriter, Error, Format, ReadOptions};
+use crate::{open, read_table, BatchWriter, Error, Format, ReadOptions, WriteOptions};
 
 /// The columns a sessionize run reads (user keys, time, event columns).
 fn needed(opts: &SessionizeOptions, spec: &EventSpec, read: &ReadOptions) -> ReadOptions {
@@ -93,10 +93,11 @@ pub fn sessionize_stream(
     read_opts: &ReadOptions,
     output: &Path,
     out_format: Option<Format>,
+    write_opts: &WriteOptions,
 ) -> Result<StreamSummary, Error> {
     let r = open(input, format, &needed(opts, spec, read_opts))?;
     let mut s = StreamSessionizer::new(r.schema(), opts.clone(), spec.clone()).map_err(sess(input))?;
-    let mut w = BatchWriter::create(output, out_format, s.output_schema())?;
+    let mut w = BatchWriter::create_with(output, out_format, s.output_schema(), write_opts)?;
     for b in r {
         if let Some(out) = s.push(&b?).map_err(sess(input))? {
             w.write(&out)?;
@@ -111,8 +112,13 @@ pub fn sessionize_stream(
 }
 
 /// Write a sessions table (e.g. [`Sessionized::table`]) atomically.
-pub fn write_sessions(path: &Path, format: Option<Format>, table: &RecordBatch) -> Result<usize, Error> {
-    crate::write_table(path, format, table)
+pub fn write_sessions(
+    path: &Path,
+    format: Option<Format>,
+    table: &RecordBatch,
+    options: &WriteOptions,
+) -> Result<usize, Error> {
+    crate::write_table_with(path, format, table, options)
 }
 
 /// A file of sessions read back: every column as read, and the sessions of one column.
@@ -166,6 +172,7 @@ pub fn write_scored(
     sessions: &Sessions,
     windows: &[RarestWindow],
     k: usize,
+    options: &WriteOptions,
 ) -> Result<usize, Error> {
     if table.num_rows() != sessions.len() || windows.len() != sessions.len() {
         return Err(Error::Invalid(format!(
@@ -187,11 +194,16 @@ pub fn write_scored(
     cols.push(Arc::new(lik));
     cols.push(win);
     let out = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| write(path)(&e))?;
-    crate::write_table(path, format, &out)
+    crate::write_table_with(path, format, &out, options)
 }
 
 /// Write skipped rows with their reasons (columns `row`, `column`, `value`, `reason`).
-pub fn write_bad_rows(path: &Path, format: Option<Format>, rows: &[BadRow]) -> Result<usize, Error> {
+pub fn write_bad_rows(
+    path: &Path,
+    format: Option<Format>,
+    rows: &[BadRow],
+    options: &WriteOptions,
+) -> Result<usize, Error> {
     use arrow::array::{StringArray, UInt64Array};
     let schema = Arc::new(Schema::new(vec![
         Field::new("row", DataType::UInt64, false),
@@ -206,5 +218,5 @@ pub fn write_bad_rows(path: &Path, format: Option<Format>, rows: &[BadRow]) -> R
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.reason.as_str()))),
     ];
     let batch = RecordBatch::try_new(schema, cols).map_err(|e| read(path)(&e))?;
-    crate::write_table(path, format, &batch)
+    crate::write_table_with(path, format, &batch, options)
 }

@@ -15,7 +15,7 @@ use parquet::file::properties::WriterProperties;
 use serde_json::{json, Value};
 
 use crate::error::{io, write};
-use crate::{Error, Format};
+use crate::{AtomicFile, Error, Format};
 
 enum Sink {
     Csv(arrow::csv::Writer<BufWriter<File>>),
@@ -25,21 +25,23 @@ enum Sink {
     Ndjson(arrow::json::LineDelimitedWriter<BufWriter<File>>),
 }
 
-/// Writes record batches to a file atomically: into a temporary file in the
-/// same folder, renamed over the destination by [`finish`](BatchWriter::finish).
-/// Dropped without `finish` (an error on the way), it removes the temporary
-/// file and leaves the destination untouched.
+/// Writes record batches to a file atomically ([`AtomicFile`]): into an
+/// exclusive temporary file in the same folder, renamed over the destination by
+/// [`finish`](BatchWriter::finish). Dropped without `finish` (an error on the
+/// way), it removes the temporary file and leaves the destination untouched.
 ///
 /// CSV cannot hold lists or structs: such columns are written as JSON text
 /// (an event list in the oracle encoding, e.g. `["a","b"]` or
 /// `[{"name":"a","params":{"k":"v"}}]`).
 pub struct BatchWriter {
     path: PathBuf,
-    tmp: PathBuf,
+    out: Option<AtomicFile>,
     format: Format,
     schema: SchemaRef,
     sink: Option<Sink>,
     rows: usize,
+    /// Neutralise formula-like CSV cells.
+    safe: bool,
 }
 
 impl fmt::Debug for BatchWriter {
@@ -75,17 +77,76 @@ fn text_schema(schema: &Schema, nested: bool) -> SchemaRef {
     ))
 }
 
+/// How to write files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// CSV only: text cells that a spreadsheet would read as a formula (starting
+    /// with `=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`
+    /// ([`spreadsheet_safe`]), since analysts open these exports in spreadsheets.
+    /// On by default; turn it off for programs that read the CSV back.
+    pub spreadsheet_safe: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { spreadsheet_safe: true }
+    }
+}
+
+impl WriteOptions {
+    /// Write CSV cells exactly as they are (no formula neutralising).
+    pub fn raw_csv(mut self) -> Self {
+        self.spreadsheet_safe = false;
+        self
+    }
+}
+
+/// A text cell a spreadsheet would read as a formula (starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return) gets a leading `'`, so it is shown as
+/// text and never evaluated. Other cells are returned as they are.
+///
+/// The change is visible to programs that read the file back: CSV exports apply
+/// it unless [`WriteOptions::raw_csv`].
+///
+/// ```
+/// use anomseq_io::spreadsheet_safe;
+/// assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(spreadsheet_safe("-2+3"), "'-2+3");
+/// assert_eq!(spreadsheet_safe("Set-User"), "Set-User");
+/// ```
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
 impl BatchWriter {
     /// Start writing batches of `schema` to `path`; the format is `format` or the extension's.
     pub fn create(path: &Path, format: Option<Format>, schema: SchemaRef) -> Result<Self, Error> {
+        Self::create_with(path, format, schema, &WriteOptions::default())
+    }
+
+    /// [`BatchWriter::create`] with options.
+    pub fn create_with(
+        path: &Path,
+        format: Option<Format>,
+        schema: SchemaRef,
+        options: &WriteOptions,
+    ) -> Result<Self, Error> {
         let format = Format::resolve(format, path)?;
-        let name = path.file_name().ok_or_else(|| Error::Write {
+        let mut out = AtomicFile::create(path)?;
+        let file = out.take();
+        let mut w = BatchWriter {
             path: path.to_owned(),
-            message: "the destination has no file name".into(),
-        })?;
-        let tmp = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-        let file = File::create(&tmp).map_err(io(&tmp))?;
-        let mut w = BatchWriter { path: path.to_owned(), tmp, format, schema: schema.clone(), sink: None, rows: 0 };
+            out: Some(out),
+            format,
+            schema: schema.clone(),
+            sink: None,
+            rows: 0,
+            safe: options.spreadsheet_safe,
+        };
         let e = |x: &dyn fmt::Display| Error::Write { path: path.to_owned(), message: x.to_string() };
         let sink = match format {
             Format::Csv => Sink::Csv(
@@ -123,7 +184,11 @@ impl BatchWriter {
         let path = self.path.clone();
         let e = write(&path);
         match self.sink.as_mut() {
-            Some(Sink::Csv(w)) => w.write(&to_text_batch(batch, true).map_err(|x| e(&x))?).map_err(|x| e(&x))?,
+            Some(Sink::Csv(w)) => {
+                let text = to_text_batch(batch, true).map_err(|x| e(&x))?;
+                let text = if self.safe { neutralise(&text).map_err(|x| e(&x))? } else { text };
+                w.write(&text).map_err(|x| e(&x))?
+            }
             Some(Sink::Parquet(w)) => w.write(batch).map_err(|x| e(&x))?,
             Some(Sink::ArrowFile(w)) => w.write(batch).map_err(|x| e(&x))?,
             Some(Sink::ArrowStream(w)) => w.write(batch).map_err(|x| e(&x))?,
@@ -163,18 +228,8 @@ impl BatchWriter {
             }
             None => return Err(e(&"the writer is already finished")),
         };
-        file.sync_all().map_err(io(&path))?;
-        drop(file);
-        std::fs::rename(&self.tmp, &self.path).map_err(io(&path))?;
+        self.out.take().ok_or_else(|| e(&"the writer is already finished"))?.commit_file(file)?;
         Ok(self.rows)
-    }
-}
-
-impl Drop for BatchWriter {
-    fn drop(&mut self) {
-        if self.tmp.exists() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
     }
 }
 
@@ -192,7 +247,54 @@ where
 
 /// Write one table to `path` atomically.
 pub fn write_table(path: &Path, format: Option<Format>, table: &RecordBatch) -> Result<usize, Error> {
-    write_batches(path, format, table.schema(), [Ok(table.clone())])
+    write_table_with(path, format, table, &WriteOptions::default())
+}
+
+/// [`write_table`] with options.
+pub fn write_table_with(
+    path: &Path,
+    format: Option<Format>,
+    table: &RecordBatch,
+    options: &WriteOptions,
+) -> Result<usize, Error> {
+    let mut w = BatchWriter::create_with(path, format, table.schema(), options)?;
+    w.write(table)?;
+    w.finish()
+}
+
+/// Text columns with every formula-like cell made [`spreadsheet_safe`].
+fn neutralise(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let needs = |c: &ArrayRef| {
+        matches!(c.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..))
+    };
+    if !batch.columns().iter().any(needs) {
+        return Ok(batch.clone());
+    }
+    let mut fields: Vec<Field> = Vec::with_capacity(batch.num_columns());
+    let mut cols: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        let text = match c.data_type() {
+            DataType::Utf8 => Some(c.clone()),
+            DataType::LargeUtf8 | DataType::Utf8View => Some(arrow::compute::cast(c, &DataType::Utf8)?),
+            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+                Some(arrow::compute::cast(c, &DataType::Utf8)?)
+            }
+            _ => None,
+        };
+        match text {
+            Some(t) => {
+                let s = t.as_string::<i32>();
+                let safe: arrow::array::StringArray = s.iter().map(|v| v.map(spreadsheet_safe)).collect();
+                fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+                cols.push(Arc::new(safe));
+            }
+            None => {
+                fields.push(f.as_ref().clone());
+                cols.push(c.clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
 }
 
 fn to_text_batch(batch: &RecordBatch, nested: bool) -> Result<RecordBatch, arrow::error::ArrowError> {

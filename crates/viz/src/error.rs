@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 
 use arrow_schema::DataType;
 
@@ -63,14 +62,9 @@ pub enum Error {
     /// An Arrow kernel failed.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
-    /// Writing a file failed.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// Writing a page failed (nothing was left at the destination).
+    #[error(transparent)]
+    Write(anomseq_io::Error),
     /// Scoring the sessions failed.
     #[error("scoring: {0}")]
     Score(#[from] anomseq_score::Error),

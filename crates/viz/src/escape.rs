@@ -60,27 +60,6 @@ pub fn json_for_script(json: &str) -> String {
     out
 }
 
-/// Neutralise a CSV cell for spreadsheets: a cell that starts with `=`, `+`, `-`
-/// or `@` (or a tab or carriage return, which some spreadsheets skip before
-/// reading a formula) gets a leading `'`, so it is shown as text and never
-/// evaluated as a formula. Other cells are returned as they are.
-///
-/// Only for exports asked to be spreadsheet-safe: the change is visible to
-/// programs that read the file back.
-///
-/// ```
-/// use anomseq_viz::spreadsheet_safe;
-/// assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-/// assert_eq!(spreadsheet_safe("-2+3"), "'-2+3");
-/// assert_eq!(spreadsheet_safe("Set-User"), "Set-User");
-/// ```
-pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
-}
-
 /// The CSP source expression that allows one inline script: `'sha256-…'`.
 pub(crate) fn script_hash(script: &str) -> String {
     let digest = Sha256::digest(script.as_bytes());

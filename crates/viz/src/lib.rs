@@ -61,7 +61,8 @@ mod timeline;
 mod window;
 
 pub use error::Error;
-pub use escape::{escape_html, json_for_script, spreadsheet_safe};
+pub use anomseq_io::spreadsheet_safe;
+pub use escape::{escape_html, json_for_script};
 pub use report::{RareSession, Report, ReportOptions};
 pub use scored::{scored_column_names, scored_sessions_batch};
 pub use timeline::{visualise_scored_sessions, Point, Timeline, TimelineOptions, TimelineSummary};

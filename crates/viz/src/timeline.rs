@@ -368,8 +368,9 @@ pub(crate) fn format_score(score: f64) -> String {
     }
 }
 
+/// Write a page atomically, with the permissions of any new file (see [`anomseq_io::AtomicFile`]).
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_owned(), source })
+    anomseq_io::write_atomically(path, bytes).map_err(Error::Write)
 }
 
 /// The scored sessions on an interactive timeline (msticpy's `visualise_scored_sessions`):

@@ -103,7 +103,7 @@ fn skipped_rows_are_counted_and_written() {
     let rows: Vec<(usize, &str)> = out.bad_rows.iter().map(|b| (b.row, b.column.as_str())).collect();
     assert_eq!(rows, vec![(2, "time"), (3, "op")]);
     let side = dir.path().join("bad.csv");
-    write_bad_rows(&side, None, &out.bad_rows).unwrap();
+    write_bad_rows(&side, None, &out.bad_rows, &Default::default()).unwrap();
     let text = std::fs::read_to_string(&side).unwrap();
     assert!(text.starts_with("row,column,value,reason\n2,time,soon,expected an RFC 3339"), "{text}");
     assert!(text.contains("3,op,null,missing event name"), "{text}");

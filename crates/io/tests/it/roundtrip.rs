@@ -29,7 +29,7 @@ fn sessions_round_trip_in_every_format() {
         let list = spec.list_column();
         for (format, ext) in FORMATS {
             let path = dir.path().join(format!("s.{ext}"));
-            assert_eq!(write_sessions(&path, None, &out.table).unwrap(), 400);
+            assert_eq!(write_sessions(&path, None, &out.table, &Default::default()).unwrap(), 400);
             let back = read_sessions(&path, Some(format), &list).unwrap();
             assert_eq!(back.sessions, out.sessions, "{list} via {format}");
             let users = back.table.column_by_name("UserId").unwrap();
@@ -99,13 +99,13 @@ fn scored_sessions_match_the_oracle() {
     std::fs::copy(exchange(), &csv).unwrap();
     let out = sessionize_file(&csv, None, &exchange_opts(), spec, &ReadOptions::default()).unwrap();
     let sessions_path = dir.path().join("sessions.parquet");
-    write_sessions(&sessions_path, None, &out.table).unwrap();
+    write_sessions(&sessions_path, None, &out.table, &Default::default()).unwrap();
     let back = read_sessions(&sessions_path, None, "Operation_list").unwrap();
     let model = Model::train(&back.sessions);
     let windows = rarest_windows(model.probabilities(), &back.sessions, &WindowOptions::new(3)).unwrap();
     for (format, ext) in FORMATS.iter().rev().copied() {
         let path = dir.path().join(format!("scored.{ext}"));
-        write_scored(&path, Some(format), &back.table, &back.sessions, &windows, 3).unwrap();
+        write_scored(&path, Some(format), &back.table, &back.sessions, &windows, 3, &Default::default()).unwrap();
         let t = read_table(&path, None, &ReadOptions::default()).unwrap();
         let lik = t.column_by_name("rarest_window3_likelihood").unwrap();
         let lik = arrow::compute::cast(lik, &arrow::datatypes::DataType::Float64).unwrap();

@@ -26,7 +26,7 @@ fn stream_equals_batch_on_time_ordered_files() {
         let batch = sessionize_file(&input, None, &exchange_opts(), &spec, &ReadOptions::default()).unwrap();
         let out = dir.path().join("stream.ndjson");
         let read = ReadOptions { batch_size: 100, ..ReadOptions::default() };
-        let summary = sessionize_stream(&input, None, &exchange_opts(), &spec, &read, &out, None).unwrap();
+        let summary = sessionize_stream(&input, None, &exchange_opts(), &spec, &read, &out, None, &Default::default()).unwrap();
         assert_eq!(summary.rows, 1334);
         assert_eq!(summary.sessions, batch.sessions.len());
         let back = read_sessions(&out, None, &spec.list_column()).unwrap();
@@ -39,7 +39,7 @@ fn failed_stream_leaves_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.parquet");
     // the demo CSV is not in time order
-    let err = sessionize_stream(&exchange(), None, &exchange_opts(), &specs()[0], &ReadOptions::default(), &out, None)
+    let err = sessionize_stream(&exchange(), None, &exchange_opts(), &specs()[0], &ReadOptions::default(), &out, None, &Default::default())
         .unwrap_err()
         .to_string();
     assert!(err.contains("demo_exchange_data.csv: row "), "{err}");

@@ -1,0 +1,134 @@
+//! Output files written atomically: an exclusive, unpredictable temporary file beside the destination, then a rename.
+
+use std::fs::File;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// A file being written: bytes go to a temporary file in the destination's
+/// folder, created exclusively (`O_CREAT | O_EXCL`, so a planted file or symlink
+/// is never opened, let alone followed) under a random name, with the
+/// permissions any new file gets (`0666` less the umask: `0644` by default).
+/// [`AtomicFile::commit`] renames it over the destination — a symlink planted
+/// there is replaced, not followed. Dropped without a commit, it removes the
+/// temporary file and leaves the destination untouched.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("out.txt");
+/// let mut f = anomseq_io::AtomicFile::create(&path)?;
+/// std::io::Write::write_all(f.file(), b"hello")?;
+/// assert!(!path.exists());
+/// f.commit()?;
+/// assert_eq!(std::fs::read(&path)?, b"hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<File>,
+}
+
+/// The folder a path's file lives in (`.` for a bare name).
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+fn random_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // std's RandomState is seeded from the operating system's randomness
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.finish()
+}
+
+impl AtomicFile {
+    /// Start writing `path`.
+    ///
+    /// Errors name the destination: a missing folder names the folder, never the temporary file.
+    pub fn create(path: &Path) -> Result<Self, Error> {
+        let bad = |message: String| Error::Write { path: path.to_owned(), message };
+        let name = path.file_name().ok_or_else(|| bad("the destination has no file name".into()))?;
+        let dir = folder_of(path);
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(bad(format!("`{}` is not a folder", dir.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(bad(format!("the folder `{}` does not exist", dir.display())))
+            }
+            Err(e) => return Err(bad(format!("cannot use the folder `{}`: {e}", dir.display()))),
+        }
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(bad("the destination is a folder".into()));
+        }
+        let mut last = None;
+        for _ in 0..16 {
+            let tmp = dir.join(format!(".{}.{:016x}.tmp", name.to_string_lossy(), random_suffix()));
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
+            match options.open(&tmp) {
+                Ok(file) => return Ok(AtomicFile { path: path.to_owned(), tmp, file: Some(file) }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(bad(e.to_string())),
+            }
+        }
+        Err(bad(format!("no free temporary name in `{}` ({})", dir.display(), last.map(|e| e.to_string()).unwrap_or_default())))
+    }
+
+    /// The temporary file, to write to.
+    pub fn file(&mut self) -> &mut File {
+        self.file.as_mut().expect("an uncommitted AtomicFile holds its file")
+    }
+
+    /// Take the file out (to hand to a writer that owns it); give it back to [`AtomicFile::commit_file`].
+    pub(crate) fn take(&mut self) -> File {
+        self.file.take().expect("an uncommitted AtomicFile holds its file")
+    }
+
+    /// Flush the file to disk and move it into place.
+    pub fn commit(mut self) -> Result<(), Error> {
+        let file = self.take();
+        self.commit_file(file)
+    }
+
+    /// [`AtomicFile::commit`] with the file given back after [`AtomicFile::take`].
+    pub(crate) fn commit_file(mut self, file: File) -> Result<(), Error> {
+        let io = |e: std::io::Error| Error::Write { path: self.path.clone(), message: e.to_string() };
+        file.sync_all().map_err(io)?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.path).map_err(io)?;
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Write `bytes` to `path` atomically (see [`AtomicFile`]).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut f = AtomicFile::create(path)?;
+    f.file().write_all(bytes).map_err(|e| Error::Write { path: path.to_owned(), message: e.to_string() })?;
+    f.commit()
+}
