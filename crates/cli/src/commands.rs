@@ -363,8 +363,9 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         profile = Some(p);
     }
     let table = if extra.is_empty() { st.table.clone() } else { append_columns(&st.table, extra)? };
-    progress
-        .stage("writing scores", || anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k, write))?;
+    progress.stage("writing scores", || {
+        anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k, write)
+    })?;
     if let Some(n) = a.top {
         match &profile {
             None => print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n)),

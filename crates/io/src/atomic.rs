@@ -83,7 +83,11 @@ impl AtomicFile {
                 Err(e) => return Err(bad(e.to_string())),
             }
         }
-        Err(bad(format!("no free temporary name in `{}` ({})", dir.display(), last.map(|e| e.to_string()).unwrap_or_default())))
+        Err(bad(format!(
+            "no free temporary name in `{}` ({})",
+            dir.display(),
+            last.map(|e| e.to_string()).unwrap_or_default()
+        )))
     }
 
     /// The temporary file, to write to.

@@ -1,4 +1,3 @@
-
 use arrow_schema::DataType;
 
 /// Everything that can go wrong while building a timeline or a report.

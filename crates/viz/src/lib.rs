@@ -60,8 +60,8 @@ mod table;
 mod timeline;
 mod window;
 
-pub use error::Error;
 pub use anomseq_io::spreadsheet_safe;
+pub use error::Error;
 pub use escape::{escape_html, json_for_script};
 pub use report::{RareSession, Report, ReportOptions};
 pub use scored::{scored_column_names, scored_sessions_batch};

@@ -1,4 +1,5 @@
 //! The `anomseq` binary, driven over the fixtures.
 
 mod cli;
+mod hardening;
 mod readme;

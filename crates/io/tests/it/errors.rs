@@ -152,3 +152,29 @@ fn malformed_files_found_by_fuzzing() {
         assert!(e.contains(&path.display().to_string()), "{name}: {e}");
     }
 }
+
+#[test]
+fn temporary_files_are_exclusive_and_unpredictable() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    // the name the writer once used, planted as a symlink
+    let planted = dir.path().join(format!(".out.csv.{}.tmp", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let out = dir.path().join("out.csv");
+    let batch = arrow::array::RecordBatch::try_from_iter([(
+        "a",
+        std::sync::Arc::new(arrow::array::StringArray::from(vec!["x"])) as arrow::array::ArrayRef,
+    )])
+    .unwrap();
+    anomseq_io::write_table(&out, None, &batch).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(std::fs::symlink_metadata(&planted).unwrap().file_type().is_symlink());
+    // an unfinished file leaves nothing behind, and the destination as it was
+    let mut f = anomseq_io::AtomicFile::create(&out).unwrap();
+    std::io::Write::write_all(f.file(), b"half").unwrap();
+    drop(f);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "a\nx\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}

@@ -26,7 +26,8 @@ fn stream_equals_batch_on_time_ordered_files() {
         let batch = sessionize_file(&input, None, &exchange_opts(), &spec, &ReadOptions::default()).unwrap();
         let out = dir.path().join("stream.ndjson");
         let read = ReadOptions { batch_size: 100, ..ReadOptions::default() };
-        let summary = sessionize_stream(&input, None, &exchange_opts(), &spec, &read, &out, None, &Default::default()).unwrap();
+        let summary =
+            sessionize_stream(&input, None, &exchange_opts(), &spec, &read, &out, None, &Default::default()).unwrap();
         assert_eq!(summary.rows, 1334);
         assert_eq!(summary.sessions, batch.sessions.len());
         let back = read_sessions(&out, None, &spec.list_column()).unwrap();
@@ -39,9 +40,18 @@ fn failed_stream_leaves_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.parquet");
     // the demo CSV is not in time order
-    let err = sessionize_stream(&exchange(), None, &exchange_opts(), &specs()[0], &ReadOptions::default(), &out, None, &Default::default())
-        .unwrap_err()
-        .to_string();
+    let err = sessionize_stream(
+        &exchange(),
+        None,
+        &exchange_opts(),
+        &specs()[0],
+        &ReadOptions::default(),
+        &out,
+        None,
+        &Default::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("demo_exchange_data.csv: row "), "{err}");
     assert!(err.contains("input is not in time order"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no output, no temporary file");

@@ -1,0 +1,165 @@
+//! Hostile and careless use: planted symlinks, outputs over inputs, permissions, errors said once.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::cli::{anomseq, fixture};
+
+const SESSIONIZE: &[&str] = &[
+    "sessionize",
+    "ev.csv",
+    "--user-cols",
+    "UserId,ClientIP",
+    "--time-col",
+    "TimeGenerated",
+    "--event-col",
+    "Operation",
+];
+
+/// A folder holding the Exchange demo events as `ev.csv`.
+fn with_events() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("exchange/demo_exchange_data.csv"), dir.path().join("ev.csv")).unwrap();
+    dir
+}
+
+fn args<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(more).copied().collect()
+}
+
+/// Run, expecting exit 1 and `needle` said exactly once in stderr.
+fn fails_once(dir: &Path, argv: &[&str], needle: &str) -> String {
+    let (code, _, err) = anomseq(dir, argv);
+    assert_eq!(code, 1, "anomseq {argv:?}: {err}");
+    assert_eq!(err.matches(needle).count(), 1, "anomseq {argv:?}: {needle:?} not said once: {err}");
+    err
+}
+
+#[test]
+fn outputs_never_overwrite_inputs_or_each_other() {
+    let dir = with_events();
+    let before = std::fs::read(dir.path().join("ev.csv")).unwrap();
+    for (more, needle) in [
+        (&["-o", "./ev.csv"][..], "refusing to write over the input `ev.csv` (given as -o)"),
+        (&["-o", "s.parquet", "--skip-bad-rows", "ev.csv"][..], "refusing to write over the input `ev.csv`"),
+        (&["-o", "s.parquet", "--skip-bad-rows", "./s.parquet"][..], "given again as --skip-bad-rows"),
+    ] {
+        fails_once(dir.path(), &args(SESSIONIZE, more), needle);
+    }
+    // through a symlink and a hard link to the input
+    std::os::unix::fs::symlink("ev.csv", dir.path().join("link.csv")).unwrap();
+    std::fs::hard_link(dir.path().join("ev.csv"), dir.path().join("hard.csv")).unwrap();
+    for out in ["link.csv", "hard.csv"] {
+        fails_once(dir.path(), &args(SESSIONIZE, &["-o", out]), "refusing to write over the input");
+    }
+    assert_eq!(std::fs::read(dir.path().join("ev.csv")).unwrap(), before, "the input is intact");
+    assert!(!dir.path().join("s.parquet").exists());
+
+    // train, score and plot refuse too
+    let (code, _, err) = anomseq(dir.path(), &args(SESSIONIZE, &["-o", "s.parquet", "-q"]));
+    assert_eq!(code, 0, "{err}");
+    fails_once(dir.path(), &["train", "s.parquet", "-o", "s.parquet"], "refusing to write over the input");
+    fails_once(dir.path(), &["score", "s.parquet", "-o", "./s.parquet"], "refusing to write over the input");
+    assert_eq!(anomseq(dir.path(), &["-q", "train", "s.parquet", "-o", "m.json"]).0, 0);
+    fails_once(dir.path(), &["score", "s.parquet", "--model", "m.json", "-o", "m.json"], "over the model `m.json`");
+}
+
+#[test]
+fn a_planted_symlink_at_the_destination_is_replaced_not_followed() {
+    let dir = with_events();
+    std::fs::write(dir.path().join("victim"), b"precious").unwrap();
+    for out in ["s.parquet", "m.json", "r.html"] {
+        std::os::unix::fs::symlink("victim", dir.path().join(out)).unwrap();
+    }
+    let run = |argv: &[&str]| {
+        let (code, _, err) = anomseq(dir.path(), argv);
+        assert_eq!(code, 0, "anomseq {argv:?}: {err}");
+    };
+    run(&args(SESSIONIZE, &["-q", "-o", "s.parquet"]));
+    run(&["-q", "train", "s.parquet", "-o", "m.json"]);
+    let mut report = args(SESSIONIZE, &["-q", "-o", "r.html"]);
+    report[0] = "run";
+    run(&report);
+    assert_eq!(std::fs::read(dir.path().join("victim")).unwrap(), b"precious");
+    for out in ["s.parquet", "m.json", "r.html"] {
+        let m = std::fs::symlink_metadata(dir.path().join(out)).unwrap();
+        assert!(m.file_type().is_file(), "{out} is a file of its own now");
+    }
+    // no temporary file is left behind
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn every_output_gets_the_permissions_of_any_new_file() {
+    let dir = with_events();
+    let bin = env!("CARGO_BIN_EXE_anomseq");
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let script = format!(
+            "umask {umask} && {bin} -q sessionize ev.csv --user-cols UserId --time-col TimeGenerated --event-col Operation -o s{umask}.parquet \
+             && {bin} -q sessionize ev.csv --user-cols UserId --time-col TimeGenerated --event-col Operation -o s{umask}.csv \
+             && {bin} -q train s{umask}.parquet -o m{umask}.json \
+             && {bin} -q score s{umask}.parquet -o sc{umask}.arrow \
+             && {bin} -q run ev.csv --user-cols UserId --time-col TimeGenerated --event-col Operation -o r{umask}.html"
+        );
+        let out = std::process::Command::new("sh").arg("-c").arg(&script).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        for f in ["s{}.parquet", "s{}.csv", "m{}.json", "sc{}.arrow", "r{}.html"] {
+            let f = f.replace("{}", umask);
+            let got = std::fs::metadata(dir.path().join(&f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(got, mode, "{f} under umask {umask}: {got:o}");
+        }
+    }
+}
+
+#[test]
+fn errors_are_said_once_and_name_what_is_wrong() {
+    let dir = with_events();
+    let e = fails_once(dir.path(), &args(SESSIONIZE, &["-o", "no/such/folder/s.parquet"]), "does not exist");
+    assert!(e.contains("the folder `no/such/folder` does not exist") && !e.contains(".tmp"), "{e}");
+    let mut missing = args(SESSIONIZE, &["-o", "s.parquet"]);
+    missing[1] = "missing.csv";
+    fails_once(dir.path(), &missing, "No such file or directory");
+    let (code, _, err) =
+        anomseq(dir.path(), &args(&["--threads", "100000"], &args(SESSIONIZE, &["-q", "-o", "s.parquet"])));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--threads 100000 is more than"), "{err}");
+    assert_eq!(anomseq(dir.path(), &["--threads", "0", "demo"]).0, 2, "0 threads is a usage error");
+}
+
+#[test]
+fn a_model_file_with_counts_past_2_pow_53_is_an_error_naming_the_table() {
+    let dir = with_events();
+    std::fs::copy(fixture("models/overflow.json"), dir.path().join("overflow.json")).unwrap();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    fails_once(
+        dir.path(),
+        &["score", "s.parquet", "--model", "overflow.json", "-o", "sc.parquet"],
+        "table `seq1_counts` sums to 18446744073709551652, past 2^53",
+    );
+    assert!(!dir.path().join("sc.parquet").exists());
+}
+
+#[test]
+fn csv_exports_are_spreadsheet_safe_unless_asked_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ev.csv"),
+        "user,time,op\n=HYPERLINK(\"http://x\"),2020-01-01T00:00:00Z,+cmd\n@SUM(A1),2020-01-01T00:00:01Z,-x\nalice,2020-01-01T00:00:02Z,Set-User\n",
+    )
+    .unwrap();
+    let base = ["sessionize", "ev.csv", "--user-cols", "user", "--time-col", "time", "--event-col", "op", "-q"];
+    assert_eq!(anomseq(dir.path(), &args(&base, &["-o", "safe.csv"])).0, 0);
+    assert_eq!(anomseq(dir.path(), &args(&base, &["-o", "raw.csv", "--raw-csv"])).0, 0);
+    let safe = std::fs::read_to_string(dir.path().join("safe.csv")).unwrap();
+    let raw = std::fs::read_to_string(dir.path().join("raw.csv")).unwrap();
+    assert!(safe.contains("\"'=HYPERLINK(\"\"http://x\"\")\"") && safe.contains("'@SUM(A1)"), "{safe}");
+    assert!(!safe.lines().any(|l| l.starts_with(['=', '+', '-', '@'])), "{safe}");
+    assert!(raw.contains("\"=HYPERLINK(\"\"http://x\"\")\"") && raw.contains("\n@SUM(A1),"), "{raw}");
+    // the event lists are JSON text: `["+cmd"]` never starts a formula
+    assert!(safe.contains("[\"\"+cmd\"\"]"), "{safe}");
+}
