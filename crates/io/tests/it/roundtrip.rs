@@ -169,3 +169,54 @@ fn events_from_every_format_give_the_same_sessions() {
         }
     }
 }
+
+/// Compressed files as other tools write them (pandas' `to_feather` uses lz4 Arrow IPC;
+/// Spark and pyarrow write gzip, zstd, lz4, brotli or Snappy Parquet), made here.
+#[test]
+fn every_compression_codec_reads() {
+    use arrow::ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
+    use arrow::ipc::CompressionType;
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("exchange/demo_exchange_data.csv");
+    let table = anomseq_io::read_table(&input, None, &ReadOptions::default()).unwrap();
+    let check = |path: &std::path::Path| {
+        let back = anomseq_io::read_table(path, None, &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(back, table, "{}", path.display());
+    };
+    for (name, codec) in [("lz4", CompressionType::LZ4_FRAME), ("zstd", CompressionType::ZSTD)] {
+        let options = IpcWriteOptions::default().try_with_compression(Some(codec)).unwrap();
+        let path = dir.path().join(format!("{name}.arrow"));
+        let mut w = FileWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &table.schema(), options.clone())
+            .unwrap();
+        w.write(&table).unwrap();
+        w.finish().unwrap();
+        check(&path);
+        let path = dir.path().join(format!("{name}.arrows"));
+        let mut w =
+            StreamWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &table.schema(), options).unwrap();
+        w.write(&table).unwrap();
+        w.finish().unwrap();
+        check(&path);
+    }
+    for (name, codec) in [
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("zstd", Compression::ZSTD(ZstdLevel::default())),
+        ("lz4", Compression::LZ4_RAW),
+        ("lz4-hadoop", Compression::LZ4),
+        ("brotli", Compression::BROTLI(BrotliLevel::default())),
+        ("snappy", Compression::SNAPPY),
+        ("none", Compression::UNCOMPRESSED),
+    ] {
+        let path = dir.path().join(format!("{name}.parquet"));
+        let props = WriterProperties::builder().set_compression(codec).build();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), table.schema(), Some(props)).unwrap();
+        w.write(&table).unwrap();
+        w.close().unwrap();
+        check(&path);
+    }
+}
