@@ -28,7 +28,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    match commands::run(cli) {
+    let result = commands::run(cli);
+    // the temporary copies of standard input and pipes
+    anomseq::io::release_spooled_inputs();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", message(&e));

@@ -27,6 +27,11 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// Standard input (`-`) was given without a format.
+    #[error(
+        "-: standard input has no name to tell its format by; give --format (csv, parquet, arrow, arrows, ndjson)"
+    )]
+    StdinFormat,
     /// A format name is not known.
     #[error("unknown format `{0}`: expected one of csv, parquet, arrow (IPC file), arrows (IPC stream), ndjson")]
     FormatName(String),

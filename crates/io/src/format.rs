@@ -30,6 +30,9 @@ impl Format {
     /// # Ok::<(), anomseq_io::Error>(())
     /// ```
     pub fn from_path(path: &Path) -> Result<Format, Error> {
+        if path.as_os_str() == "-" {
+            return Err(Error::StdinFormat);
+        }
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         Ok(match ext.as_str() {
             "csv" => Format::Csv,
@@ -46,6 +49,17 @@ impl Format {
         match format {
             Some(f) => Ok(f),
             None => Format::from_path(path),
+        }
+    }
+
+    /// The format's name in prose (`Parquet`, `an Arrow IPC file`, ...).
+    pub fn long_name(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Parquet => "Parquet",
+            Format::ArrowFile => "an Arrow IPC file",
+            Format::ArrowStream => "an Arrow IPC stream",
+            Format::Ndjson => "NDJSON",
         }
     }
 

@@ -44,6 +44,7 @@ mod format;
 mod paths;
 mod read;
 mod sessions;
+mod source;
 mod write;
 
 pub use atomic::{write_atomically, AtomicFile};
@@ -55,4 +56,5 @@ pub use sessions::{
     read_sessions, sessionize_file, sessionize_stream, write_bad_rows, write_scored, write_sessions, SessionsTable,
     StreamSummary,
 };
+pub use source::release_spooled_inputs;
 pub use write::{spreadsheet_safe, write_batches, write_table, write_table_with, BatchWriter, WriteOptions};

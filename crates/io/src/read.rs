@@ -15,6 +15,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{io, read};
+use crate::source::{check_format, open_input};
 use crate::{Error, Format};
 
 /// How to read a file.
@@ -179,13 +180,14 @@ pub fn open(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<B
     Ok(r)
 }
 
-fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Result<BatchReader, Error> {
-    let format = Format::resolve(format, path)?;
-    let file = File::open(path).map_err(io(path))?;
+fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Result<BatchReader, Error> {
+    let format = Format::resolve(named, path)?;
+    let mut file = open_input(path)?;
     let len = file.metadata().map_err(io(path))?.len();
     if len == 0 {
         return Err(Error::EmptyFile { path: path.to_owned() });
     }
+    check_format(path, &mut file, format, named.is_some())?;
     let p = path.to_owned();
     let err = move |e: &dyn fmt::Display| Error::Read { path: p.clone(), message: e.to_string() };
     let bs = opts.batch_size.max(1);
@@ -237,7 +239,7 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
             check_ipc_file(path, &file, len)?;
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
-            let file = File::open(path).map_err(io(path))?;
+            let file = open_input(path)?;
             // the IPC readers report the whole file's schema even when projecting
             let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
@@ -248,7 +250,7 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
             let r =
                 arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| read(path)(&e))?;
             let idx = projection(path, &r.schema(), &opts.columns)?;
-            let file = File::open(path).map_err(io(path))?;
+            let file = open_input(path)?;
             // the IPC readers report the whole file's schema even when projecting
             let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
             let r = arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
@@ -261,7 +263,7 @@ fn open_unguarded(path: &Path, format: Option<Format>, opts: &ReadOptions) -> Re
             let out = project(&schema, &idx).map_err(|e| read(path)(&e))?;
             let keep: Vec<usize> = idx.unwrap_or_else(|| (0..columns.len()).collect());
             let pos: HashMap<String, usize> = keep.iter().enumerate().map(|(j, &i)| (columns[i].clone(), j)).collect();
-            let file = File::open(path).map_err(io(path))?;
+            let file = open_input(path)?;
             let r = NdjsonReader {
                 path: path.to_owned(),
                 lines: BufReader::with_capacity(1 << 20, file),

@@ -163,3 +163,59 @@ fn csv_exports_are_spreadsheet_safe_unless_asked_raw() {
     // the event lists are JSON text: `["+cmd"]` never starts a formula
     assert!(safe.contains("[\"\"+cmd\"\"]"), "{safe}");
 }
+
+#[test]
+fn standard_input_and_pipes_read_like_files() {
+    let dir = with_events();
+    let file_out = |argv: &[&str], out: &str| {
+        let (code, _, err) = anomseq(dir.path(), &args(argv, &["-q", "-o", out]));
+        assert_eq!(code, 0, "{err}");
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let want = file_out(SESSIONIZE, "file.parquet");
+    let bin = env!("CARGO_BIN_EXE_anomseq");
+    let rest = "--user-cols UserId,ClientIP --time-col TimeGenerated --event-col Operation -q";
+    for (i, script) in [
+        format!("{bin} sessionize - --format csv {rest} -o out0.parquet < ev.csv"),
+        format!("cat ev.csv | {bin} sessionize - --format csv {rest} -o out1.parquet"),
+        format!("cat ev.csv | {bin} sessionize /dev/stdin --format csv {rest} -o out2.parquet"),
+        format!("mkfifo fifo && (cat ev.csv > fifo &) && {bin} sessionize fifo --format csv {rest} -o out3.parquet"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let out = std::process::Command::new("bash").arg("-c").arg(script).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(std::fs::read(dir.path().join(format!("out{i}.parquet"))).unwrap(), want, "{script}");
+    }
+    // a sessions file from standard input, read twice (its schema, then its rows)
+    let script = format!("{bin} -q score - --format parquet -o scored.csv < file.parquet");
+    let out = std::process::Command::new("bash").arg("-c").arg(&script).current_dir(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut no_format = args(SESSIONIZE, &["-o", "x.parquet"]);
+    no_format[1] = "-";
+    fails_once(dir.path(), &no_format, "standard input has no name to tell its format by; give --format");
+}
+
+#[test]
+fn a_file_named_for_another_format_says_what_it_looks_like() {
+    let dir = with_events();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    std::fs::copy(dir.path().join("s.parquet"), dir.path().join("s.csv")).unwrap();
+    std::fs::copy(dir.path().join("s.parquet"), dir.path().join("s.arrows")).unwrap();
+    std::fs::copy(dir.path().join("ev.csv"), dir.path().join("ev.arrow")).unwrap();
+    fails_once(
+        dir.path(),
+        &["score", "s.csv", "-o", "x.parquet"],
+        "s.csv: expected CSV (from its name), but the file looks like a Parquet file (give --format parquet)",
+    );
+    fails_once(dir.path(), &["score", "s.arrows", "-o", "x.parquet"], "expected an Arrow IPC stream (from its name)");
+    fails_once(
+        dir.path(),
+        &["score", "ev.arrow", "-o", "x.parquet"],
+        "expected an Arrow IPC file (from its name), but the file looks like text",
+    );
+    fails_once(dir.path(), &["score", "s.parquet", "--format", "arrow", "-o", "x.parquet"], "as asked with --format");
+    // with the right --format, the misnamed file reads
+    assert_eq!(anomseq(dir.path(), &["-q", "score", "s.csv", "--format", "parquet", "-o", "x.parquet"]).0, 0);
+}

@@ -83,8 +83,12 @@ fn bad_files() {
         "garbage.parquet",
         b"not parquet at all",
         &cmds,
-        Err("garbage.parquet: Parquet error: Invalid Parquet file. Corrupt footer"),
+        Err("garbage.parquet: expected Parquet (from its name), but the file looks like text, not one JSON object \
+             per line (CSV? give --format csv)"),
     );
+    let mut par1 = b"PAR1".to_vec();
+    par1.extend_from_slice(&[0; 12]);
+    check("corrupt.parquet", &par1, &cmds, Err("corrupt.parquet: Parquet error: Invalid Parquet file. Corrupt footer"));
 }
 
 #[test]

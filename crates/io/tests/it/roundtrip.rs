@@ -191,14 +191,15 @@ fn every_compression_codec_reads() {
     for (name, codec) in [("lz4", CompressionType::LZ4_FRAME), ("zstd", CompressionType::ZSTD)] {
         let options = IpcWriteOptions::default().try_with_compression(Some(codec)).unwrap();
         let path = dir.path().join(format!("{name}.arrow"));
-        let mut w = FileWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &table.schema(), options.clone())
-            .unwrap();
+        let mut w =
+            FileWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &table.schema(), options.clone())
+                .unwrap();
         w.write(&table).unwrap();
         w.finish().unwrap();
         check(&path);
         let path = dir.path().join(format!("{name}.arrows"));
-        let mut w =
-            StreamWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &table.schema(), options).unwrap();
+        let mut w = StreamWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &table.schema(), options)
+            .unwrap();
         w.write(&table).unwrap();
         w.finish().unwrap();
         check(&path);
