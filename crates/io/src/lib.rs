@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod atomic;
+mod delimited;
 mod error;
 mod format;
 mod paths;

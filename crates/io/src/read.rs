@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anomseq_sessionize::{BadRow, OnBadRow};
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -14,6 +15,7 @@ use parquet::arrow::ProjectionMask;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::delimited::{read_header, shown, BadLines, CsvRows};
 use crate::error::{io, read};
 use crate::source::{check_format, open_input};
 use crate::{Error, Format};
@@ -33,6 +35,11 @@ pub struct ReadOptions {
     /// Parquet only: read these string columns dictionary-encoded, as Parquet
     /// stores them, so that each distinct value is decoded once, not once per row.
     pub dictionary_columns: Vec<String>,
+    /// CSV and NDJSON: what to do with a row whose structure is broken (a ragged
+    /// CSV row, invalid UTF-8, a line that is not a JSON object). `Fail` stops
+    /// with the file, line and reason; `Skip` leaves it out and reports it in
+    /// [`BatchReader::skipped`].
+    pub on_bad_line: OnBadRow,
 }
 
 impl Default for ReadOptions {
@@ -43,6 +50,7 @@ impl Default for ReadOptions {
             infer_csv_types: false,
             csv_delimiter: b',',
             dictionary_columns: Vec::new(),
+            on_bad_line: OnBadRow::Fail,
         }
     }
 }
@@ -75,6 +83,7 @@ pub struct BatchReader {
     schema: SchemaRef,
     stored: SchemaRef,
     inner: Batches,
+    bad: BadLines,
 }
 
 impl fmt::Debug for BatchReader {
@@ -94,6 +103,17 @@ impl BatchReader {
     /// ([`ReadOptions::dictionary_columns`]).
     pub fn stored_schema(&self) -> SchemaRef {
         self.stored.clone()
+    }
+
+    /// Rows left out so far for their structure ([`ReadOptions::on_bad_line`]),
+    /// in input order, each with its row and line number and reason.
+    pub fn skipped(&self) -> Vec<BadRow> {
+        self.bad.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The shared list behind [`BatchReader::skipped`], to read after the batches are consumed.
+    pub(crate) fn skipped_handle(&self) -> BadLines {
+        self.bad.clone()
     }
 
     /// The file read.
@@ -192,17 +212,34 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
     let err = move |e: &dyn fmt::Display| Error::Read { path: p.clone(), message: e.to_string() };
     let bs = opts.batch_size.max(1);
     let mut stored = None;
+    let bad: BadLines = Default::default();
     let (schema, inner): (SchemaRef, Batches) = match format {
+        Format::Csv if !opts.infer_csv_types => {
+            let names = read_header(path, &file, opts.csv_delimiter)?;
+            file.rewind().map_err(io(path))?;
+            let schema = Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>());
+            let idx = projection(path, &schema, &opts.columns)?;
+            let out = project(&schema, &idx).map_err(|e| read(path)(&e))?;
+            let fields = idx.unwrap_or_else(|| (0..names.len()).collect());
+            let rows = CsvRows::new(
+                path,
+                file,
+                opts.csv_delimiter,
+                &names,
+                fields,
+                out.clone(),
+                bs,
+                opts.on_bad_line,
+                bad.clone(),
+            );
+            (out, Box::new(rows))
+        }
         Format::Csv => {
-            let mut file = file;
+            read_header(path, &file, opts.csv_delimiter)?;
+            file.rewind().map_err(io(path))?;
+            // typed columns: arrow's reader, whose rows cannot be skipped one by one
             let fmt = arrow::csv::reader::Format::default().with_header(true).with_delimiter(opts.csv_delimiter);
-            let max = if opts.infer_csv_types { Some(1000) } else { Some(0) };
-            let (mut schema, _) = fmt.infer_schema(&mut file, max).map_err(|e| read(path)(&e))?;
-            if !opts.infer_csv_types {
-                schema = Schema::new(
-                    schema.fields().iter().map(|f| Field::new(f.name(), DataType::Utf8, true)).collect::<Vec<_>>(),
-                );
-            }
+            let (schema, _) = fmt.infer_schema(&mut file, Some(1000)).map_err(|e| read(path)(&e))?;
             file.rewind().map_err(io(path))?;
             let idx = projection(path, &schema, &opts.columns)?;
             let out = project(&schema, &idx).map_err(|e| read(path)(&e))?;
@@ -257,7 +294,7 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Ndjson => {
-            let columns = ndjson_columns(path, file)?;
+            let columns = ndjson_columns(path, file, opts.on_bad_line)?;
             let schema = Schema::new(columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect::<Vec<_>>());
             let idx = projection(path, &schema, &opts.columns)?;
             let out = project(&schema, &idx).map_err(|e| read(path)(&e))?;
@@ -273,12 +310,15 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
                 batch_size: bs,
                 done: false,
                 buf: Vec::new(),
+                policy: opts.on_bad_line,
+                bad: bad.clone(),
+                row: 0,
             };
             (out, Box::new(r))
         }
     };
     let stored = stored.unwrap_or_else(|| schema.clone());
-    Ok(BatchReader { path: path.to_owned(), format, schema, stored, inner })
+    Ok(BatchReader { path: path.to_owned(), format, schema, stored, inner, bad })
 }
 
 /// Check an Arrow IPC stream's framing before arrow reads it: every message's
@@ -493,37 +533,45 @@ fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     Ok(true)
 }
 
-fn line_text<'a>(path: &Path, line: usize, buf: &'a [u8]) -> Result<&'a str, Error> {
-    std::str::from_utf8(buf).map_err(|e| Error::Line {
-        path: path.to_owned(),
-        line,
-        message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-    })
+/// An NDJSON line as text: `Ok(None)` for a blank line, `Err(reason)` for one that is not valid UTF-8.
+fn ndjson_text(buf: &[u8]) -> Result<Option<&str>, String> {
+    let text = std::str::from_utf8(buf).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    Ok((!text.trim().is_empty()).then_some(text))
 }
 
-/// First pass over an NDJSON file: every line parses; the column names in first-seen order.
-fn ndjson_columns(path: &Path, file: File) -> Result<Vec<String>, Error> {
+/// First pass over an NDJSON file: every line parses (or, skipping, those that do);
+/// the column names in first-seen order.
+fn ndjson_columns(path: &Path, file: File, policy: OnBadRow) -> Result<Vec<String>, Error> {
     let mut r = BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::new();
     let mut line = 0;
+    let mut skipped = 0;
     let mut cols: Vec<String> = Vec::new();
     let mut seen: HashMap<String, ()> = HashMap::new();
     while next_line(&mut r, &mut buf).map_err(io(path))? {
         line += 1;
-        let text = line_text(path, line, &buf)?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let keys: Keys = serde_json::from_str(text).map_err(|e| Error::Line {
-            path: path.to_owned(),
-            line,
-            message: format!("expected a JSON object ({e})"),
-        })?;
-        for k in keys.0 {
-            if seen.insert(k.clone(), ()).is_none() {
-                cols.push(k);
+        let keys = ndjson_text(&buf).and_then(|text| {
+            text.map(|t| serde_json::from_str::<Keys>(t).map_err(|e| format!("expected a JSON object ({e})")))
+                .transpose()
+        });
+        match (keys, policy) {
+            (Ok(None), _) => {}
+            (Ok(Some(keys)), _) => {
+                for k in keys.0 {
+                    if seen.insert(k.clone(), ()).is_none() {
+                        cols.push(k);
+                    }
+                }
             }
+            (Err(message), OnBadRow::Fail) => return Err(Error::Line { path: path.to_owned(), line, message }),
+            (Err(_), OnBadRow::Skip) => skipped += 1,
         }
+    }
+    if cols.is_empty() && skipped > 0 {
+        return Err(Error::Read {
+            path: path.to_owned(),
+            message: format!("no line is a JSON object ({skipped} bad lines)"),
+        });
     }
     if cols.is_empty() {
         return Err(Error::EmptyFile { path: path.to_owned() });
@@ -542,6 +590,10 @@ struct NdjsonReader {
     batch_size: usize,
     done: bool,
     buf: Vec<u8>,
+    policy: OnBadRow,
+    bad: BadLines,
+    /// Rows so far (non-blank lines), bad ones included.
+    row: usize,
 }
 
 impl NdjsonReader {
@@ -557,13 +609,24 @@ impl NdjsonReader {
             }
             self.line += 1;
             let line = self.line;
-            let text = line_text(&self.path, line, &self.buf)?;
-            if text.trim().is_empty() {
-                continue;
-            }
+            let pairs = match ndjson_text(&self.buf) {
+                Ok(None) => continue,
+                Ok(Some(text)) => serde_json::from_str::<anomseq_sessionize::JsonPairs<'_>>(text)
+                    .map_err(|e| format!("expected a JSON object ({e})")),
+                Err(reason) => Err(reason),
+            };
+            self.row += 1;
+            let pairs = match (pairs, self.policy) {
+                (Ok(p), _) => p,
+                (Err(message), OnBadRow::Fail) => return Err(Error::Line { path: self.path.clone(), line, message }),
+                (Err(reason), OnBadRow::Skip) => {
+                    let value = shown(&self.buf);
+                    let row = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
+                    self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+                    continue;
+                }
+            };
             let bad = |message: String| Error::Line { path: self.path.clone(), line, message };
-            let pairs: anomseq_sessionize::JsonPairs<'_> =
-                serde_json::from_str(text).map_err(|e| bad(format!("expected a JSON object ({e})")))?;
             for c in cells.iter_mut() {
                 *c = None;
             }
@@ -575,8 +638,8 @@ impl NdjsonReader {
                 } else if t.starts_with('"') {
                     Some(serde_json::from_str::<String>(t).map_err(|e| bad(e.to_string()))?)
                 } else {
-                    let v: serde_json::Value = serde_json::from_str(t).map_err(|e| bad(e.to_string()))?;
-                    Some(v.to_string())
+                    // numbers exactly as written: two 30-digit ids never merge
+                    Some(anomseq_sessionize::compact_json(t).map_err(bad)?)
                 };
             }
             for (b, c) in builders.iter_mut().zip(&cells) {

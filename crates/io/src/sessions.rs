@@ -15,11 +15,43 @@ use arrow::datatypes::{DataType, Field, Schema};
 use crate::error::{read, sess, write};
 use crate::{open, read_table, BatchWriter, Error, Format, ReadOptions, WriteOptions};
 
-/// The columns a sessionize run reads (user keys, time, event columns).
+/// The columns a sessionize run reads (user keys, time, event columns), with the
+/// run's policy for bad rows also applied to rows whose structure is broken.
 fn needed(opts: &SessionizeOptions, spec: &EventSpec, read: &ReadOptions) -> ReadOptions {
     let mut cols: Vec<String> = opts.input_columns().into_iter().map(str::to_owned).collect();
     cols.extend(spec.input_columns().into_iter().map(str::to_owned));
-    read.clone().with_columns(cols)
+    let mut read = read.clone().with_columns(cols);
+    read.on_bad_line = opts.on_bad_row;
+    read
+}
+
+/// All the bad rows of a run, in input order: the sessionizer's, whose row numbers
+/// count only the rows it was given, renumbered as rows of the file, and the rows the
+/// reader skipped for their structure (`skipped`, numbered as rows of the file).
+fn all_bad_rows(sessionizer: Vec<BadRow>, skipped: Vec<BadRow>) -> Vec<BadRow> {
+    if skipped.is_empty() {
+        return sessionizer;
+    }
+    let gaps: Vec<usize> = skipped.iter().map(|b| b.row).collect();
+    let mut out: Vec<BadRow> = sessionizer
+        .into_iter()
+        .map(|mut b| {
+            // the k-th row given is the k-th row of the file not skipped
+            let mut row = b.row;
+            for &g in &gaps {
+                if g <= row {
+                    row += 1;
+                } else {
+                    break;
+                }
+            }
+            b.row = row;
+            b
+        })
+        .collect();
+    out.extend(skipped);
+    out.sort_by_key(|b| b.row);
+    out
 }
 
 /// Read a file of events (only the columns needed) and sessionize it.
@@ -39,12 +71,16 @@ pub fn sessionize_file(
     let r = open(input, format, &read_opts)?;
     let schema = r.schema();
     let stored = r.stored_schema();
+    let skipped = r.skipped_handle();
     let batches: Vec<RecordBatch> = r.collect::<Result<_, _>>()?;
     // one contiguous batch, the pieces freed before sessionizing: peak memory stays
     // near twice the input only for the copy, not during the sort
     let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
     drop(batches);
     let mut out = sessionize(std::slice::from_ref(&table), opts, spec).map_err(sess(input))?;
+    let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
+    out.n_rows += skipped.len();
+    out.bad_rows = all_bad_rows(std::mem::take(&mut out.bad_rows), skipped);
     if stored != schema {
         out.table = with_types_of(&out.table, &stored).map_err(|e| read(input)(&e))?;
     }
@@ -96,6 +132,7 @@ pub fn sessionize_stream(
     write_opts: &WriteOptions,
 ) -> Result<StreamSummary, Error> {
     let r = open(input, format, &needed(opts, spec, read_opts))?;
+    let skipped = r.skipped_handle();
     let mut s = StreamSessionizer::new(r.schema(), opts.clone(), spec.clone()).map_err(sess(input))?;
     let mut w = BatchWriter::create_with(output, out_format, s.output_schema(), write_opts)?;
     for b in r {
@@ -106,7 +143,12 @@ pub fn sessionize_stream(
     if let Some(out) = s.finish().map_err(sess(input))? {
         w.write(&out)?;
     }
-    let summary = StreamSummary { rows: s.n_rows(), sessions: s.n_sessions(), bad_rows: s.bad_rows().to_vec() };
+    let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
+    let summary = StreamSummary {
+        rows: s.n_rows() + skipped.len(),
+        sessions: s.n_sessions(),
+        bad_rows: all_bad_rows(s.bad_rows().to_vec(), skipped),
+    };
     w.finish()?;
     Ok(summary)
 }
@@ -197,7 +239,8 @@ pub fn write_scored(
     crate::write_table_with(path, format, &out, options)
 }
 
-/// Write skipped rows with their reasons (columns `row`, `column`, `value`, `reason`).
+/// Write skipped rows with their reasons (columns `row`, `line` — null where not
+/// known —, `column`, `value`, `reason`).
 pub fn write_bad_rows(
     path: &Path,
     format: Option<Format>,
@@ -207,12 +250,14 @@ pub fn write_bad_rows(
     use arrow::array::{StringArray, UInt64Array};
     let schema = Arc::new(Schema::new(vec![
         Field::new("row", DataType::UInt64, false),
+        Field::new("line", DataType::UInt64, true),
         Field::new("column", DataType::Utf8, false),
         Field::new("value", DataType::Utf8, false),
         Field::new("reason", DataType::Utf8, false),
     ]));
     let cols: Vec<ArrayRef> = vec![
         Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row as u64))),
+        Arc::new(rows.iter().map(|r| r.line.map(|l| l as u64)).collect::<UInt64Array>()),
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.column.as_str()))),
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.value.as_str()))),
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.reason.as_str()))),

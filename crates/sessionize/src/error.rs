@@ -51,6 +51,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A row's structure is broken (a ragged CSV row, invalid UTF-8, a line that is
+    /// not a JSON object): see [`BadRow`](crate::BadRow) for the skipped-rows form.
+    #[error("line {line} (row {row}): {reason}")]
+    BadLine {
+        /// Row number, from 1.
+        row: usize,
+        /// Line of the file where the row starts, from 1.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The streaming sessionizer got a row earlier than the one before it.
     #[error(
         "row {row}, column `{column}`, value `{value}`: input is not in time order (the previous row has `{previous}`); \
@@ -112,6 +123,10 @@ pub enum Error {
 pub struct BadRow {
     /// Row number, from 1, in input order.
     pub row: usize,
+    /// Line of the file where the row starts, from 1 (the header is line 1 of a
+    /// CSV file), where the reader knows it: rows skipped for their structure.
+    #[serde(default)]
+    pub line: Option<usize>,
     /// The column whose value is bad.
     pub column: String,
     /// The offending value (cut when long).
@@ -123,6 +138,9 @@ pub struct BadRow {
 impl BadRow {
     /// The error this row would have raised without skipping.
     pub fn to_error(&self) -> Error {
+        if let Some(line) = self.line {
+            return Error::BadLine { row: self.row, line, reason: self.reason.clone() };
+        }
         Error::BadValue {
             row: self.row,
             column: self.column.clone(),

@@ -325,8 +325,49 @@ fn value_text(raw: Option<&RawValue>) -> Result<Cow<'_, str>, String> {
         let s: Cow<'_, str> = serde_json::from_str(t).map_err(|e| e.to_string())?;
         return Ok(s);
     }
-    let v: serde_json::Value = serde_json::from_str(t).map_err(|e| e.to_string())?;
-    Ok(Cow::Owned(v.to_string()))
+    compact_json(t).map(Cow::Owned)
+}
+
+/// Valid JSON text without its insignificant white space, every number kept
+/// exactly as written (never through `f64`: two 30-digit ids stay two) and
+/// every string in serde_json's canonical escaping. The text of a non-string
+/// value wherever one becomes a key, a command or a value.
+///
+/// ```
+/// use anomseq_sessionize::compact_json;
+/// assert_eq!(compact_json(" [ 123456789012345678901234567890 , 1.50, \"\\u0041\" ] ").unwrap(),
+///            "[123456789012345678901234567890,1.50,\"A\"]");
+/// assert_eq!(compact_json("{\"a\": {\"b\": true}}").unwrap(), "{\"a\":{\"b\":true}}");
+/// ```
+pub fn compact_json(text: &str) -> Result<String, String> {
+    // the grammar is checked by serde first, so the scan below only separates tokens
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| e.to_string())?;
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'"' => {
+                let start = i;
+                i += 1;
+                while bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                let s: String = serde_json::from_str(&text[start..i]).map_err(|e| e.to_string())?;
+                out.push_str(&serde_json::to_string(&s).map_err(|e| e.to_string())?);
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | b'"') {
+                    i += 1;
+                }
+                out.push_str(&text[start..i]);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Parse the params of one cell. `Ok(false)` when the JSON is `null`.

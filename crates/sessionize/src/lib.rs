@@ -82,7 +82,7 @@ pub use batch::{session_index, sessionize, SessionizeOptions, Sessionized};
 pub use decode::{sessions_from_column, sessions_to_column, windows_to_column};
 pub use duration::Duration;
 pub use error::{BadRow, Error};
-pub use events::{event_list_type, EventSpec, JsonPairs, ParamsSource};
+pub use events::{compact_json, event_list_type, EventSpec, JsonPairs, ParamsSource};
 pub use rows::OnBadRow;
 pub use stream::StreamSessionizer;
 pub use time::{format_timestamp, parse_timestamp, EpochUnit};

@@ -35,7 +35,13 @@ impl RowCheck {
 
     /// Report row `row` (0-based, global) as bad.
     pub(crate) fn reject(&mut self, row: usize, column: &str, value: &str, reason: &str) -> Result<(), Error> {
-        let bad = BadRow { row: row + 1, column: column.to_owned(), value: quote(value), reason: reason.to_owned() };
+        let bad = BadRow {
+            row: row + 1,
+            line: None,
+            column: column.to_owned(),
+            value: quote(value),
+            reason: reason.to_owned(),
+        };
         match self.policy {
             OnBadRow::Fail => Err(bad.to_error()),
             OnBadRow::Skip => {

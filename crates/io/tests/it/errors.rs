@@ -54,7 +54,12 @@ fn bad_files() {
     );
     let mut utf8 = format!("{HEADER}u,2020-01-01T00:00:00Z,A,\n").into_bytes();
     utf8.extend_from_slice(b"u,2020-01-01T00:00:00Z,\xff\xfe,\n");
-    check("utf8.csv", &utf8, &cmds, Err("utf8.csv: Csv error: Encountered invalid UTF-8 data for line 3 and field 3"));
+    check(
+        "utf8.csv",
+        &utf8,
+        &cmds,
+        Err("utf8.csv: line 3: column `op` is not valid UTF-8 (byte 0 of `\u{fffd}\u{fffd}`)"),
+    );
     check(
         "bad.ndjson",
         b"{\"user\":\"u\",\"time\":\"2020-01-01T00:00:00Z\",\"op\":\"A\"}\n{\"user\": \"u\",\n",
@@ -109,8 +114,8 @@ fn skipped_rows_are_counted_and_written() {
     let side = dir.path().join("bad.csv");
     write_bad_rows(&side, None, &out.bad_rows, &Default::default()).unwrap();
     let text = std::fs::read_to_string(&side).unwrap();
-    assert!(text.starts_with("row,column,value,reason\n2,time,soon,expected an RFC 3339"), "{text}");
-    assert!(text.contains("3,op,null,missing event name"), "{text}");
+    assert!(text.starts_with("row,line,column,value,reason\n2,,time,soon,expected an RFC 3339"), "{text}");
+    assert!(text.contains("3,,op,null,missing event name"), "{text}");
     let t = read_table(&side, Some(Format::Csv), &ReadOptions::default()).unwrap();
     assert_eq!(t.num_rows(), 2);
 }
@@ -181,4 +186,96 @@ fn temporary_files_are_exclusive_and_unpredictable() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "a\nx\n");
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
+}
+
+/// Sessionize `content` (file `name`, user/time/op) skipping bad rows: the sessions'
+/// commands and the bad rows as (row, line, reason start); without skipping, the error.
+fn skip_check(name: &str, content: &[u8], commands: &[&str], bad: &[(usize, Option<usize>, &str)], error: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    let spec = EventSpec::commands("op");
+    let opts = SessionizeOptions::new(["user"], "time");
+    let out = sessionize_file(&path, None, &opts.clone().on_bad_row(OnBadRow::Skip), &spec, &ReadOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let got: Vec<String> = (0..out.sessions.len())
+        .flat_map(|s| out.sessions.session_cmds(s).iter().map(|&c| out.sessions.names().resolve(c).to_owned()))
+        .collect();
+    assert_eq!(got, commands, "{name}");
+    assert_eq!(out.n_rows, commands.len() + bad.len(), "{name}: every row counted");
+    assert_eq!(out.bad_rows.len(), bad.len(), "{name}: {:?}", out.bad_rows);
+    for (b, &(row, line, reason)) in out.bad_rows.iter().zip(bad) {
+        assert_eq!((b.row, b.line), (row, line), "{name}: {b:?}");
+        assert!(b.reason.starts_with(reason), "{name}: {b:?} lacks {reason:?}");
+    }
+    let e = sessionize_file(&path, None, &opts, &spec, &ReadOptions::default()).unwrap_err();
+    assert_eq!(e.to_string().replace(&format!("{}/", dir.path().display()), ""), error, "{name}");
+}
+
+#[test]
+fn every_structural_error_is_skippable_and_counted() {
+    let t = |s: u32| format!("2020-01-01T00:00:0{s}Z");
+    // a ragged row (too few and too many fields), with a bad cell after it
+    let csv = format!("user,time,op\nu,{},A\nu,{}\nu,{},B,extra\nu,soon,C\nu,{},D\n", t(0), t(1), t(2), t(3));
+    skip_check(
+        "ragged.csv",
+        csv.as_bytes(),
+        &["A", "D"],
+        &[(2, Some(3), "has 2 fields"), (3, Some(4), "has 4 fields"), (4, None, "expected an RFC 3339")],
+        "ragged.csv: line 3: has 2 fields, the header has 3",
+    );
+    // invalid UTF-8, and a quoted cell over two lines before it (rows are not lines)
+    let mut bytes = format!("user,time,op\nu,{},\"A\nA\"\nu,{},", t(0), t(1)).into_bytes();
+    bytes.extend_from_slice(b"\xff\n");
+    bytes.extend_from_slice(format!("u,{},B\n", t(2)).as_bytes());
+    skip_check(
+        "utf8.csv",
+        &bytes,
+        &["A\nA", "B"],
+        &[(2, Some(4), "column `op` is not valid UTF-8")],
+        "utf8.csv: line 4: column `op` is not valid UTF-8 (byte 0 of `\u{fffd}`)",
+    );
+    // NDJSON: a non-object line, invalid UTF-8, a blank line (not a row), a truncated last line
+    let mut nd = Vec::new();
+    nd.extend_from_slice(format!("{{\"user\":\"u\",\"time\":\"{}\",\"op\":\"A\"}}\n", t(0)).as_bytes());
+    nd.extend_from_slice(b"[1,2]\n");
+    nd.extend_from_slice(b"{\"user\":\"u\",\"op\":\"\xff\"}\n\n");
+    nd.extend_from_slice(format!("{{\"user\":\"u\",\"time\":\"{}\",\"op\":\"B\"}}\n", t(1)).as_bytes());
+    nd.extend_from_slice(format!("{{\"user\":\"u\",\"time\":\"{}\",\"op\":\"C", t(2)).as_bytes());
+    skip_check(
+        "lines.ndjson",
+        &nd,
+        &["A", "B"],
+        &[(2, Some(2), "expected a JSON object"), (3, Some(3), "invalid UTF-8"), (5, Some(6), "expected a JSON object")],
+        "lines.ndjson: line 2: expected a JSON object (invalid type: sequence, expected a JSON object at line 1 column 0)",
+    );
+}
+
+#[test]
+fn numbers_keep_their_exact_text_and_headers_are_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ids.ndjson");
+    // two 30-digit user ids one apart (equal as f64), and a command given as a number
+    std::fs::write(
+        &path,
+        "{\"user\":123456789012345678901234567890,\"time\":\"2020-01-01T00:00:00Z\",\"op\":1.50}\n\
+         {\"user\":123456789012345678901234567891,\"time\":\"2020-01-01T00:00:01Z\",\"op\":\"1.50\"}\n\
+         {\"user\":\"123456789012345678901234567890\",\"time\":\"2020-01-01T00:00:02Z\",\"op\":1.5}\n",
+    )
+    .unwrap();
+    let opts = SessionizeOptions::new(["user"], "time");
+    let out = sessionize_file(&path, None, &opts, &EventSpec::commands("op"), &ReadOptions::default()).unwrap();
+    assert_eq!(out.sessions.len(), 2, "two users: the number and the string of the same digits are one");
+    let names: Vec<String> = out.sessions.names().iter().map(str::to_owned).collect();
+    assert_eq!(names, ["1.50", "1.5"], "1.50 and 1.5 are two commands");
+    let users = read_table(&path, None, &ReadOptions::default()).unwrap();
+    let u = users.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+    assert_eq!(u.value(1), "123456789012345678901234567891");
+
+    check(
+        "dup.csv",
+        b"user,time,op,time\nu,2020-01-01T00:00:00Z,A,x\n",
+        &EventSpec::commands("op"),
+        Err("dup.csv: line 1: column `time` appears twice in the header (columns 2 and 4)"),
+    );
 }

@@ -1,0 +1,191 @@
+//! CSV rows to Arrow string columns, one record at a time: ragged rows and invalid UTF-8 are errors or skipped rows.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anomseq_sessionize::{BadRow, OnBadRow};
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, StringBuilder};
+use arrow::datatypes::SchemaRef;
+
+use crate::Error;
+
+/// Rows skipped for their structure, shared between a reader and its [`BatchReader`](crate::BatchReader).
+pub(crate) type BadLines = Arc<Mutex<Vec<BadRow>>>;
+
+/// Longest text of a skipped row kept in its report.
+const MAX_SHOWN: usize = 160;
+
+/// Text of a bad row for its report: lossy UTF-8, cut to a readable length.
+pub(crate) fn shown(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if text.chars().count() <= MAX_SHOWN {
+        text.into_owned()
+    } else {
+        let mut s: String = text.chars().take(MAX_SHOWN).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// The header of a CSV file: its column names, each valid UTF-8 and given once.
+pub(crate) fn read_header(path: &Path, file: &File, delimiter: u8) -> Result<Vec<String>, Error> {
+    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(file);
+    let bad = |message: String| Error::Line { path: path.to_owned(), line: 1, message };
+    let header = r.byte_headers().map_err(|e| bad(e.to_string()))?.clone();
+    let mut names: Vec<String> = Vec::with_capacity(header.len());
+    for (i, field) in header.iter().enumerate() {
+        let name = std::str::from_utf8(field).map_err(|e| {
+            bad(format!(
+                "the name of column {} is not valid UTF-8 (byte {}): `{}`",
+                i + 1,
+                e.valid_up_to(),
+                shown(field)
+            ))
+        })?;
+        if let Some(first) = names.iter().position(|n| n == name) {
+            return Err(bad(format!(
+                "column `{name}` appears twice in the header (columns {} and {})",
+                first + 1,
+                i + 1
+            )));
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
+}
+
+/// CSV records as batches of string columns (empty cells null), the header skipped.
+pub(crate) struct CsvRows {
+    path: PathBuf,
+    reader: csv::Reader<BufReader<File>>,
+    /// The record field of each output column.
+    fields: Vec<usize>,
+    names: Vec<String>,
+    n_fields: usize,
+    schema: SchemaRef,
+    batch_size: usize,
+    policy: OnBadRow,
+    bad: BadLines,
+    /// Data rows so far, bad ones included.
+    row: usize,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+impl CsvRows {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        path: &Path,
+        file: File,
+        delimiter: u8,
+        names: &[String],
+        fields: Vec<usize>,
+        schema: SchemaRef,
+        batch_size: usize,
+        policy: OnBadRow,
+        bad: BadLines,
+    ) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        CsvRows {
+            path: path.to_owned(),
+            reader,
+            names: fields.iter().map(|&i| names[i].clone()).collect(),
+            fields,
+            n_fields: names.len(),
+            schema,
+            batch_size,
+            policy,
+            bad,
+            row: 0,
+            record: csv::ByteRecord::new(),
+            done: false,
+        }
+    }
+
+    /// What is wrong with the current record's structure, if anything.
+    fn fault(&self) -> Option<String> {
+        if self.record.len() != self.n_fields {
+            return Some(format!("has {} fields, the header has {}", self.record.len(), self.n_fields));
+        }
+        for (j, &i) in self.fields.iter().enumerate() {
+            if let Err(e) = std::str::from_utf8(&self.record[i]) {
+                return Some(format!(
+                    "column `{}` is not valid UTF-8 (byte {} of `{}`)",
+                    self.names[j],
+                    e.valid_up_to(),
+                    shown(&self.record[i])
+                ));
+            }
+        }
+        None
+    }
+
+    fn batch(&mut self) -> Result<Option<RecordBatch>, Error> {
+        let mut builders: Vec<StringBuilder> = self.fields.iter().map(|_| StringBuilder::new()).collect();
+        let mut rows = 0;
+        while rows < self.batch_size {
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| Error::Read { path: self.path.clone(), message: format!("row {}: {e}", self.row + 1) })?;
+            if !more {
+                self.done = true;
+                break;
+            }
+            self.row += 1;
+            if let Some(reason) = self.fault() {
+                let line = self.record.position().map_or(0, |p| p.line() as usize);
+                match self.policy {
+                    OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
+                    OnBadRow::Skip => {
+                        let text: Vec<&[u8]> = self.record.iter().collect();
+                        let value = shown(&text.join(&b","[..]));
+                        let bad = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
+                        self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(bad);
+                        continue;
+                    }
+                }
+            }
+            for (b, &i) in builders.iter_mut().zip(&self.fields) {
+                match &self.record[i] {
+                    b"" => b.append_null(),
+                    // checked by `fault`
+                    cell => b.append_value(std::str::from_utf8(cell).unwrap_or_default()),
+                }
+            }
+            rows += 1;
+        }
+        if rows == 0 {
+            return Ok(None);
+        }
+        let cols: Vec<ArrayRef> = builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.schema.clone(), cols, &options)
+            .map(Some)
+            .map_err(|e| Error::Read { path: self.path.clone(), message: e.to_string() })
+    }
+}
+
+impl Iterator for CsvRows {
+    type Item = Result<RecordBatch, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.batch() {
+            Ok(Some(b)) => Some(Ok(b)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
