@@ -18,6 +18,8 @@ pub fn read_all_ways(data: &[u8], ext: &str) {
     std::fs::write(&path, data).expect("write");
     let read = ReadOptions { batch_size: 3, ..ReadOptions::default() };
     let _ = read_table(&path, None, &read);
+    let skip = ReadOptions { on_bad_line: OnBadRow::Skip, ..read.clone() };
+    let _ = read_table(&path, None, &skip);
     let opts = SessionizeOptions::new(["user"], "time").on_bad_row(OnBadRow::Skip);
     for spec in [EventSpec::commands("op"), EventSpec::json_object("op", "params", true)] {
         let _ = sessionize_file(&path, None, &opts, &spec, &read);
