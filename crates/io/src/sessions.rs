@@ -25,6 +25,33 @@ fn needed(opts: &SessionizeOptions, spec: &EventSpec, read: &ReadOptions) -> Rea
     read
 }
 
+/// The row of the file that is row `given` (from 1) of those the sessionizer was
+/// given, when the rows `gaps` (sorted, from 1) were skipped before it.
+fn file_row(given: usize, gaps: &[usize]) -> usize {
+    let mut row = given;
+    for &g in gaps {
+        if g <= row {
+            row += 1;
+        } else {
+            break;
+        }
+    }
+    row
+}
+
+/// A sessionizer error with its row numbered as a row of the file.
+fn renumbered(e: anomseq_sessionize::Error, skipped: &crate::delimited::BadLines) -> anomseq_sessionize::Error {
+    use anomseq_sessionize::Error as E;
+    let gaps: Vec<usize> = skipped.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|b| b.row).collect();
+    match e {
+        E::BadValue { row, column, value, reason } => E::BadValue { row: file_row(row, &gaps), column, value, reason },
+        E::NotTimeOrdered { row, column, value, previous } => {
+            E::NotTimeOrdered { row: file_row(row, &gaps), column, value, previous }
+        }
+        other => other,
+    }
+}
+
 /// All the bad rows of a run, in input order: the sessionizer's, whose row numbers
 /// count only the rows it was given, renumbered as rows of the file, and the rows the
 /// reader skipped for their structure (`skipped`, numbered as rows of the file).
@@ -36,16 +63,7 @@ fn all_bad_rows(sessionizer: Vec<BadRow>, skipped: Vec<BadRow>) -> Vec<BadRow> {
     let mut out: Vec<BadRow> = sessionizer
         .into_iter()
         .map(|mut b| {
-            // the k-th row given is the k-th row of the file not skipped
-            let mut row = b.row;
-            for &g in &gaps {
-                if g <= row {
-                    row += 1;
-                } else {
-                    break;
-                }
-            }
-            b.row = row;
+            b.row = file_row(b.row, &gaps);
             b
         })
         .collect();
@@ -77,7 +95,8 @@ pub fn sessionize_file(
     // near twice the input only for the copy, not during the sort
     let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
     drop(batches);
-    let mut out = sessionize(std::slice::from_ref(&table), opts, spec).map_err(sess(input))?;
+    let mut out =
+        sessionize(std::slice::from_ref(&table), opts, spec).map_err(|e| sess(input)(renumbered(e, &skipped)))?;
     let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
     out.n_rows += skipped.len();
     out.bad_rows = all_bad_rows(std::mem::take(&mut out.bad_rows), skipped);
@@ -121,6 +140,8 @@ pub struct StreamSummary {
 /// Sessionize a time-ordered file of events into a sessions file, streaming:
 /// memory grows with the open sessions, not with the file. Sessions are written
 /// in closing order. On any error nothing is left at `output`.
+// input, its reading, the sessionizer's options, output and its writing: each is needed
+#[allow(clippy::too_many_arguments)]
 pub fn sessionize_stream(
     input: &Path,
     format: Option<Format>,
@@ -136,11 +157,11 @@ pub fn sessionize_stream(
     let mut s = StreamSessionizer::new(r.schema(), opts.clone(), spec.clone()).map_err(sess(input))?;
     let mut w = BatchWriter::create_with(output, out_format, s.output_schema(), write_opts)?;
     for b in r {
-        if let Some(out) = s.push(&b?).map_err(sess(input))? {
+        if let Some(out) = s.push(&b?).map_err(|e| sess(input)(renumbered(e, &skipped)))? {
             w.write(&out)?;
         }
     }
-    if let Some(out) = s.finish().map_err(sess(input))? {
+    if let Some(out) = s.finish().map_err(|e| sess(input)(renumbered(e, &skipped)))? {
         w.write(&out)?;
     }
     let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));

@@ -115,7 +115,7 @@ pub(crate) fn sniff(file: &mut File) -> std::io::Result<Looks> {
         Looks::Other("bzip2-compressed data (decompress it first)")
     } else if starts(b"PK\x03\x04") {
         Looks::Other("a zip archive (unpack it first)")
-    } else if head.iter().any(|&b| b == 0) {
+    } else if head.contains(&0) {
         Looks::Unknown
     } else {
         match head.iter().copied().find(|b| !b.is_ascii_whitespace()) {

@@ -495,7 +495,7 @@ impl Positions {
 }
 
 /// The serialised form of [`Counts`]: vocabularies by name, tables by id.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 pub(crate) struct CountsRepr {
     session_type: SessionType,
     n_sessions: u64,
@@ -506,19 +506,6 @@ pub(crate) struct CountsRepr {
     /// Values after `##UNK##` (ids 1, 2, ...).
     values: Vec<String>,
     counts: CountTables,
-}
-
-impl From<&Counts> for CountsRepr {
-    fn from(c: &Counts) -> Self {
-        CountsRepr {
-            session_type: c.session_type,
-            n_sessions: c.n_sessions,
-            cmds: c.vocab.cmds.iter().skip(3).map(str::to_owned).collect(),
-            params: c.vocab.params.iter().skip(1).map(str::to_owned).collect(),
-            values: c.vocab.values.iter().skip(1).map(str::to_owned).collect(),
-            counts: c.raw.clone(),
-        }
-    }
 }
 
 impl TryFrom<CountsRepr> for Counts {
@@ -541,9 +528,28 @@ impl TryFrom<CountsRepr> for Counts {
     }
 }
 
+/// [`CountsRepr`] borrowed from the counts: what is written, without a copy of the tables.
+#[derive(Serialize)]
+struct CountsView<'a> {
+    session_type: SessionType,
+    n_sessions: u64,
+    cmds: Vec<&'a str>,
+    params: Vec<&'a str>,
+    values: Vec<&'a str>,
+    counts: &'a CountTables,
+}
+
 impl Serialize for Counts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        CountsRepr::from(self).serialize(serializer)
+        CountsView {
+            session_type: self.session_type,
+            n_sessions: self.n_sessions,
+            cmds: self.vocab.cmds.iter().skip(3).collect(),
+            params: self.vocab.params.iter().skip(1).collect(),
+            values: self.vocab.values.iter().skip(1).collect(),
+            counts: &self.raw,
+        }
+        .serialize(serializer)
     }
 }
 

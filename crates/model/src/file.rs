@@ -40,8 +40,59 @@ struct Header {
     format_version: u32,
 }
 
+/// JSON with each object key on its own, indented line and every array on one line:
+/// readable fields, and tables of millions of counts in a few bytes each (a pretty
+/// printer would spend a line and its indentation on every number).
+#[derive(Default)]
+struct ObjectsOnLines {
+    depth: usize,
+    /// Per open object: has it a key yet?
+    keyed: Vec<bool>,
+}
+
+impl ObjectsOnLines {
+    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for ObjectsOnLines {
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.keyed.push(false);
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.keyed.pop().unwrap_or(false) {
+            self.indent(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if let Some(k) = self.keyed.last_mut() {
+            *k = true;
+        }
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.indent(w)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
+/// A model file; `C` is `&Counts` when written (no copy), `Counts` when read.
 #[derive(Serialize, Deserialize)]
-struct ModelFile {
+struct ModelFile<C> {
     format: String,
     format_version: u32,
     anomseq_version: String,
@@ -51,7 +102,7 @@ struct ModelFile {
     modellable_params: Option<Vec<String>>,
     /// What the model uses (informational; recomputed on load).
     modellable_params_in_use: Vec<String>,
-    counts: Counts,
+    counts: C,
 }
 
 impl Model {
@@ -65,9 +116,11 @@ impl Model {
             tokens: Tokens { start: START_TOKEN.into(), end: END_TOKEN.into(), unk: UNK_TOKEN.into() },
             modellable_params: self.modellable_override().map(<[String]>::to_vec),
             modellable_params_in_use: self.modellable_params(),
-            counts: self.counts().clone(),
+            counts: self.counts(),
         };
-        let mut out = serde_json::to_vec_pretty(&file).expect("a model always serialises");
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, ObjectsOnLines::default());
+        file.serialize(&mut ser).expect("a model always serialises");
         out.push(b'\n');
         out
     }
@@ -88,7 +141,8 @@ impl Model {
                 header.format_version
             )));
         }
-        let file: ModelFile = serde_json::from_slice(bytes).map_err(|e| bad(format!("corrupt model file: {e}")))?;
+        let file: ModelFile<Counts> =
+            serde_json::from_slice(bytes).map_err(|e| bad(format!("corrupt model file: {e}")))?;
         let t = &file.tokens;
         if (t.start.as_str(), t.end.as_str(), t.unk.as_str()) != (START_TOKEN, END_TOKEN, UNK_TOKEN) {
             return Err(bad(format!("unsupported tokens `{}`, `{}`, `{}`", t.start, t.end, t.unk)));
