@@ -131,7 +131,15 @@ fn event_builders() {
         ("user", strs(&[Some("u"), Some("u")])),
         ("time", strs(&[t, t])),
         ("op", strs(&[Some("GetObject"), Some("Run")])),
-        ("req", strs(&[Some(r#"{"bucket":"b","keys":[1,2],"opt":{"x": true},"n":null}"#), Some("null")])),
+        (
+            "req",
+            strs(&[
+                Some(
+                    r#"{"bucket":"b","keys":[1,2],"opt":{"x": true},"n":null,"id":123456789012345678901234567890,"f":[1.50, 1e3]}"#,
+                ),
+                Some("null"),
+            ]),
+        ),
         ("path", strs(&[Some("c:/x.exe"), None])),
         ("ver", strs(&[Some("1.0"), Some("2.0")])),
     ]);
@@ -142,11 +150,12 @@ fn event_builders() {
     };
     assert_eq!(
         cmds(&EventSpec::json_object("op", "req", true)),
-        r#"[{"name":"GetObject","params":{"bucket":"b","keys":"[1,2]","opt":"{\"x\":true}","n":""}},{"name":"Run","params":{}}]"#
+        // numbers keep their exact text (no f64 round trip)
+        r#"[{"name":"GetObject","params":{"bucket":"b","keys":"[1,2]","opt":"{\"x\":true}","n":"","id":"123456789012345678901234567890","f":"[1.50,1e3]"}},{"name":"Run","params":{}}]"#
     );
     assert_eq!(
         cmds(&EventSpec::json_object("op", "req", false)),
-        r#"[{"name":"GetObject","params":["bucket","keys","n","opt"]},{"name":"Run","params":[]}]"#
+        r#"[{"name":"GetObject","params":["bucket","f","id","keys","n","opt"]},{"name":"Run","params":[]}]"#
     );
     assert_eq!(
         cmds(&EventSpec::columns("op", ["path", "ver"], false)),
