@@ -1,6 +1,7 @@
 //! The pages in headless Chromium, with networking off. Without a Chromium
 //! (set `ANOMSEQ_CHROMIUM`, or install Debian's `chromium`) each test prints a
-//! SKIPPED line to stderr and passes.
+//! SKIPPED line to stderr and passes — except in CI (`CI=true`), where a missing
+//! browser fails the test.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,11 @@ macro_rules! chromium_or_skip {
         match chromium() {
             Some(p) => p,
             None => {
+                assert!(
+                    std::env::var("CI").map_or(true, |v| v != "true"),
+                    "CI=true: browser test {} needs Chromium (apt-get install chromium, or set ANOMSEQ_CHROMIUM)",
+                    $test
+                );
                 // straight to the process's stderr: the test harness does not capture it
                 let _ = writeln!(
                     std::io::stderr(),
