@@ -60,6 +60,18 @@ pub(crate) enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Merge saved models into one: the model of all their sessions, bit for bit.
+    #[command(
+        after_help = "Example:\n  anomseq merge monday.json tuesday.json wednesday.json -o week.json\n\nThe result equals training on the sessions of all the models, in the order given."
+    )]
+    Merge {
+        /// Model files (from `anomseq train` or `anomseq merge`), at least two.
+        #[arg(required = true, num_args = 2..)]
+        models: Vec<PathBuf>,
+        /// Model file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Score sessions by the likelihood of their rarest window.
     #[command(
         after_help = "Examples:\n  anomseq score sessions.parquet -o scored.parquet --top 10\n  anomseq score today.parquet --model model.json --window 3 -o scored.csv\n  anomseq score sessions.parquet --mode profile --top 10 -o scored.parquet"

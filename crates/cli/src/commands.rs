@@ -27,6 +27,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
         Command::Train { sessions, input, modellable_params, output } => {
             train(&sessions, &input, modellable_params, &output, &progress)
         }
+        Command::Merge { models, output } => merge(&models, &output, &progress),
         Command::Score(args) => score(&args, &progress, &write),
         Command::Plot(args) => plot(&args, &progress),
         Command::Run(args) => run_all(&args, &progress, &write),
@@ -277,6 +278,50 @@ fn train(
     let model = progress.stage("training", || Model::train_with(&st.sessions, &options));
     write_atomically(output, &model.to_file_bytes())?;
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
+    Ok(())
+}
+
+/// Merge model files: the same session type and options, counts summed in the order given.
+fn merge(paths: &[PathBuf], output: &Path, progress: &Progress) -> Result<()> {
+    let inputs: Vec<(&Path, &str)> = paths.iter().map(|p| (p.as_path(), "the model")).collect();
+    check_outputs(&inputs, &[(Some(output), "-o")])?;
+    let first = &paths[0];
+    let mut model = load_model(first)?;
+    for path in &paths[1..] {
+        let next = load_model(path)?;
+        if next.session_type() != model.session_type() {
+            bail!(
+                "{}: a {} model cannot be merged with the {} model of {}",
+                path.display(),
+                next.session_type(),
+                model.session_type(),
+                first.display()
+            );
+        }
+        if next.modellable_override() != model.modellable_override() {
+            let show = |m: &Model| match m.modellable_override() {
+                Some(p) => format!("--modellable-params {}", p.join(",")),
+                None => "msticpy's heuristic".to_owned(),
+            };
+            bail!(
+                "{}: trained with {}, but {} with {}: models of different options do not merge",
+                path.display(),
+                show(&next),
+                first.display(),
+                show(&model)
+            );
+        }
+        model = progress
+            .stage("merging", || model.merge(&next))
+            .with_context(|| format!("{}: cannot merge", path.display()))?;
+    }
+    write_atomically(output, &model.to_file_bytes())?;
+    progress.summary_line(&format!(
+        "{} models merged: {} sessions, {} commands",
+        paths.len(),
+        model.counts().n_sessions(),
+        model.counts().vocab().cmds.len() - 3
+    ));
     Ok(())
 }
 

@@ -42,6 +42,13 @@ impl Progress {
         })
     }
 
+    /// A closing line of its own (`anomseq: {line}, {seconds} s`), unless quiet.
+    pub(crate) fn summary_line(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("anomseq: {line}, {:.2} s", self.started.elapsed().as_secs_f64());
+        }
+    }
+
     /// The one-line summary of a run.
     pub(crate) fn summary(&self, rows: usize, sessions: usize, skipped: usize) {
         if !self.quiet {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cli::{anomseq, fixture};
 
-const SESSIONIZE: &[&str] = &[
+pub(crate) const SESSIONIZE: &[&str] = &[
     "sessionize",
     "ev.csv",
     "--user-cols",
@@ -17,18 +17,18 @@ const SESSIONIZE: &[&str] = &[
 ];
 
 /// A folder holding the Exchange demo events as `ev.csv`.
-fn with_events() -> tempfile::TempDir {
+pub(crate) fn with_events() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("exchange/demo_exchange_data.csv"), dir.path().join("ev.csv")).unwrap();
     dir
 }
 
-fn args<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn args<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
     base.iter().chain(more).copied().collect()
 }
 
 /// Run, expecting exit 1 and `needle` said exactly once in stderr.
-fn fails_once(dir: &Path, argv: &[&str], needle: &str) -> String {
+pub(crate) fn fails_once(dir: &Path, argv: &[&str], needle: &str) -> String {
     let (code, _, err) = anomseq(dir, argv);
     assert_eq!(code, 1, "anomseq {argv:?}: {err}");
     assert_eq!(err.matches(needle).count(), 1, "anomseq {argv:?}: {needle:?} not said once: {err}");

@@ -2,4 +2,5 @@
 
 mod cli;
 mod hardening;
+mod merge;
 mod readme;
