@@ -454,6 +454,22 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
         s.sessions.len()
     );
     print!("{}", rarest_table(&s.table, "Operation_list", &s.sessions, &windows, 10));
+    // what the table cannot say by itself
+    let keyless = {
+        let nulls = |name: &str| s.table.column_by_name(name).map(|c| c.logical_nulls());
+        match (nulls("UserId"), nulls("ClientIP")) {
+            (Some(Some(u)), Some(Some(c))) => (0..s.table.num_rows()).filter(|&i| u.is_null(i) && c.is_null(i)).count(),
+            _ => 0,
+        }
+    };
+    let unscored = windows.iter().filter(|w| w.range().is_none()).count();
+    println!(
+        "\n(null) is a missing value: {keyless} of the {} sessions come from rows with neither a UserId\n\
+         nor a ClientIP (system and service activity in these logs), grouped by time alone.\n\
+         {unscored} sessions are shorter than the window of {k} (counting the end token) and get no score,\n\
+         as in msticpy.",
+        s.sessions.len()
+    );
     let scored = out.join("anomseq-demo-scored.parquet");
     anomseq_io::write_scored(&scored, None, &s.table, &s.sessions, &windows, k, write)?;
     let html = out.join("anomseq-demo.html");

@@ -76,6 +76,9 @@ fn demo_prints_the_rarest_sessions_and_writes_scores() {
     assert!(lines[header].contains("likelihood") && lines[header].contains("rarest window"));
     assert!(lines[header + 1].starts_with("1 ") && lines[header + 1].ends_with("New-Mailbox → Set-Mailbox"), "{out}");
     assert!(lines[header + 10].starts_with("10 "), "{out}");
+    // the nulls and the unscored sessions are explained
+    assert!(out.contains("(null) is a missing value: 272 of the 400 sessions"), "{out}");
+    assert!(out.contains("246 sessions are shorter than the window of 3"), "{out}");
     let html = std::fs::read_to_string(dir.path().join("demo/anomseq-demo.html")).unwrap();
     assert!(html.contains("New-Mailbox") && html.contains("<html"), "the report names the rarest window");
     let scored = read(&dir.path().join("demo/anomseq-demo-scored.parquet"));
