@@ -74,20 +74,53 @@ fn write_report(
     write_atomically(path, html.as_bytes())
 }
 
-/// Refuse outputs that would overwrite an input or each other, before reading anything.
-fn check_outputs(inputs: &[(&Path, &str)], outputs: &[(Option<&Path>, &str)]) -> Result<()> {
-    let outputs: Vec<(&Path, &str)> = outputs.iter().filter_map(|&(p, what)| p.map(|p| (p, what))).collect();
-    Ok(anomseq_io::check_outputs(inputs, &outputs)?)
+/// A command line that cannot work as given: exit code 2, like clap's own errors.
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// A usage error (exit code 2).
+fn usage(message: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(Usage(message.to_string()))
+}
+
+/// What an output holds: data in a format told by its extension, or a file of its own kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Data,
+    Page,
+}
+
+/// Refuse, before reading anything, outputs that cannot be written (a missing
+/// folder, a device, an unknown data format) or that would overwrite an input or
+/// each other: usage errors, found in no time rather than after the work.
+fn check_outputs(inputs: &[(&Path, &str)], outputs: &[(Option<&Path>, &str, Kind)]) -> Result<()> {
+    let given: Vec<(&Path, &str)> = outputs.iter().filter_map(|&(p, what, _)| p.map(|p| (p, what))).collect();
+    for &(p, _, kind) in outputs {
+        let Some(p) = p else { continue };
+        anomseq_io::check_destination(p).map_err(usage)?;
+        if kind == Kind::Data {
+            Format::resolve(None, p).map_err(usage)?;
+        }
+    }
+    anomseq_io::check_outputs(inputs, &given).map_err(usage)
 }
 
 fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     let sa = &a.sessionize;
     check_outputs(
         &[(&sa.input, "the input")],
-        &[(Some(&sa.output), "-o"), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows")],
+        &[(Some(&sa.output), "-o", Kind::Page), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
     )?;
     if sa.stream {
-        bail!("--stream is for `anomseq sessionize`: `run` needs every session to score and report");
+        return Err(usage("--stream is for `anomseq sessionize`: `run` needs every session to score and report"));
     }
     let (opts, spec) = sessionize_options(sa);
     let s = progress.stage("reading and sessionizing", || {
@@ -121,7 +154,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
 }
 
 fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
-    check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o")])?;
+    check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o", Kind::Page)])?;
     let table =
         progress.stage("reading scores", || anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default()))?;
     let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
@@ -199,11 +232,11 @@ fn sessionize_options(a: &SessionizeArgs) -> (SessionizeOptions, EventSpec) {
 
 fn sessionize(a: &SessionizeArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     if a.values && a.params_col.is_none() && a.param_cols.is_none() {
-        bail!("--values needs parameters: give --params-col or --param-cols");
+        return Err(usage("--values needs parameters: give --params-col or --param-cols"));
     }
     check_outputs(
         &[(&a.input, "the input")],
-        &[(Some(&a.output), "-o"), (a.skip_bad_rows.as_deref(), "--skip-bad-rows")],
+        &[(Some(&a.output), "-o", Kind::Data), (a.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
     )?;
     let (opts, spec) = sessionize_options(a);
     let read = ReadOptions::default();
@@ -269,7 +302,7 @@ fn train(
     output: &Path,
     progress: &Progress,
 ) -> Result<()> {
-    check_outputs(&[(path, "the input")], &[(Some(output), "-o")])?;
+    check_outputs(&[(path, "the input")], &[(Some(output), "-o", Kind::Page)])?;
     let st = read_sessions(path, input, progress)?;
     let options = match modellable {
         Some(p) => ModelOptions::with_modellable_params(p),
@@ -284,7 +317,7 @@ fn train(
 /// Merge model files: the same session type and options, counts summed in the order given.
 fn merge(paths: &[PathBuf], output: &Path, progress: &Progress) -> Result<()> {
     let inputs: Vec<(&Path, &str)> = paths.iter().map(|p| (p.as_path(), "the model")).collect();
-    check_outputs(&inputs, &[(Some(output), "-o")])?;
+    check_outputs(&inputs, &[(Some(output), "-o", Kind::Page)])?;
     let first = &paths[0];
     let mut model = load_model(first)?;
     for path in &paths[1..] {
@@ -361,7 +394,11 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     if let Some(m) = &a.model {
         inputs.push((m.as_path(), "the model"));
     }
-    check_outputs(&inputs, &[(Some(&a.output), "-o")])?;
+    check_outputs(&inputs, &[(Some(&a.output), "-o", Kind::Data)])?;
+    let mode = anomseq::ScoringMode::from_name(&a.mode)?;
+    if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
+        return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
+    }
     let st = read_sessions(&a.sessions, &a.input, progress)?;
     let model = match &a.model {
         Some(path) => {
@@ -386,10 +423,6 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         if st.table.schema().index_of(&name).is_ok() {
             bail!("{}: the input already has a column `{name}`", a.sessions.display());
         }
-    }
-    let mode = anomseq::ScoringMode::from_name(&a.mode)?;
-    if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
-        bail!("--mode profile trains on the sessions it scores: it cannot use --model");
     }
     let mut extra = Vec::new();
     if a.all_scores {

@@ -28,6 +28,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    // interrupted (Ctrl-C, SIGTERM, SIGHUP): no temporary file is left behind
+    let _ = ctrlc::set_handler(|| {
+        anomseq::io::remove_temporary_files();
+        eprintln!("anomseq: interrupted: unfinished outputs removed");
+        std::process::exit(130);
+    });
     let result = commands::run(cli);
     // the temporary copies of standard input and pipes
     anomseq::io::release_spooled_inputs();
@@ -35,7 +41,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", message(&e));
-            ExitCode::from(1)
+            ExitCode::from(if e.downcast_ref::<commands::Usage>().is_some() { 2 } else { 1 })
         }
     }
 }

@@ -40,6 +40,61 @@ pub(crate) fn folder_of(path: &Path) -> &Path {
     }
 }
 
+/// Temporary files being written, so that an interrupted run can remove them.
+static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Remove every temporary file this process is writing, and the copies of
+/// standard input and pipes: for a program interrupted by a signal (the
+/// `anomseq` command line calls it on Ctrl-C, `SIGTERM` and `SIGHUP`), which
+/// then exits without finishing them. The destinations are left as they were.
+pub fn remove_temporary_files() {
+    for tmp in live().drain(..) {
+        let _ = std::fs::remove_file(tmp);
+    }
+    crate::source::release_spooled_inputs();
+}
+
+/// Check, before any work, that `path` can be written as an output: a file name
+/// (not `-`, not a folder), in a folder that exists, not a device or a pipe
+/// (nor a symlink to one). A symlink to a regular file, or a dangling one, is
+/// fine: writing replaces the link, it never follows it.
+pub fn check_destination(path: &Path) -> Result<(), Error> {
+    let bad = |message: String| Error::Write { path: path.to_owned(), message };
+    if path.as_os_str() == "-" {
+        return Err(bad("writing to standard output is not supported: give a file name".into()));
+    }
+    if path.file_name().is_none() {
+        return Err(bad("the destination has no file name".into()));
+    }
+    let dir = folder_of(path);
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(bad(format!("`{}` is not a folder", dir.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(bad(format!("the folder `{}` does not exist", dir.display())))
+        }
+        Err(e) => return Err(bad(format!("cannot use the folder `{}`: {e}", dir.display()))),
+    }
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        // what the name leads to, through a symlink (none for a dangling one)
+        let target = if m.file_type().is_symlink() { std::fs::metadata(path).ok() } else { Some(m) };
+        match target {
+            Some(t) if t.is_dir() => return Err(bad("the destination is a folder".into())),
+            Some(t) if !t.is_file() => {
+                return Err(bad(
+                    "the destination is a device or a pipe, not a file: anomseq writes regular files only".into()
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn random_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -57,19 +112,9 @@ impl AtomicFile {
     /// Errors name the destination: a missing folder names the folder, never the temporary file.
     pub fn create(path: &Path) -> Result<Self, Error> {
         let bad = |message: String| Error::Write { path: path.to_owned(), message };
+        check_destination(path)?;
         let name = path.file_name().ok_or_else(|| bad("the destination has no file name".into()))?;
         let dir = folder_of(path);
-        match std::fs::metadata(dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(bad(format!("`{}` is not a folder", dir.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(bad(format!("the folder `{}` does not exist", dir.display())))
-            }
-            Err(e) => return Err(bad(format!("cannot use the folder `{}`: {e}", dir.display()))),
-        }
-        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            return Err(bad("the destination is a folder".into()));
-        }
         let mut last = None;
         for _ in 0..16 {
             let tmp = dir.join(format!(".{}.{:016x}.tmp", name.to_string_lossy(), random_suffix()));
@@ -78,7 +123,10 @@ impl AtomicFile {
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
             match options.open(&tmp) {
-                Ok(file) => return Ok(AtomicFile { path: path.to_owned(), tmp, file: Some(file) }),
+                Ok(file) => {
+                    live().push(tmp.clone());
+                    return Ok(AtomicFile { path: path.to_owned(), tmp, file: Some(file) });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => return Err(bad(e.to_string())),
             }
@@ -112,6 +160,7 @@ impl AtomicFile {
         file.sync_all().map_err(io)?;
         drop(file);
         std::fs::rename(&self.tmp, &self.path).map_err(io)?;
+        live().retain(|t| *t != self.tmp);
         self.tmp = PathBuf::new();
         Ok(())
     }
@@ -126,6 +175,7 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if !self.tmp.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.tmp);
+            live().retain(|t| *t != self.tmp);
         }
     }
 }

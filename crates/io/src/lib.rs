@@ -48,7 +48,7 @@ mod sessions;
 mod source;
 mod write;
 
-pub use atomic::{write_atomically, AtomicFile};
+pub use atomic::{check_destination, remove_temporary_files, write_atomically, AtomicFile};
 pub use error::Error;
 pub use format::Format;
 pub use paths::check_outputs;

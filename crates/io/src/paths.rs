@@ -32,8 +32,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Refuse, before anything is read, outputs that would overwrite an input or
-/// each other. `inputs` and `outputs` are `(path, what it is)`; `-` (standard
-/// input or output) is never compared.
+/// each other. `inputs` and `outputs` are `(path, what it is)`; an input `-` is
+/// compared as the file standard input reads (`< events.csv`), if any.
 ///
 /// ```
 /// use std::path::Path;
@@ -53,7 +53,8 @@ pub fn check_outputs(inputs: &[(&Path, &str)], outputs: &[(&Path, &str)]) -> Res
             continue;
         }
         for &(input, what) in inputs {
-            if !dash(input) && same_file(out, input) {
+            let input_file = if dash(input) { Path::new("/dev/stdin") } else { input };
+            if same_file(out, input_file) {
                 return Err(Error::SamePath {
                     path: out.to_owned(),
                     what: format!("{what} `{}` (given as {out_what})", input.display()),

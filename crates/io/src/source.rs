@@ -9,8 +9,9 @@ use crate::error::io;
 use crate::{Error, Format};
 
 /// Inputs that cannot be read twice or sought (`-`, pipes, `/dev/stdin`), copied
-/// once into a temporary file: (the name given, the copy).
-static SPOOLS: Mutex<Vec<(PathBuf, tempfile::TempPath)>> = Mutex::new(Vec::new());
+/// once into a temporary file: (the name given, the copy, is the copy complete?).
+/// A copy is listed from its creation, so an interrupted run can remove it.
+static SPOOLS: Mutex<Vec<(PathBuf, tempfile::TempPath, bool)>> = Mutex::new(Vec::new());
 
 /// Is `path` standard input?
 pub(crate) fn is_stdin(path: &Path) -> bool {
@@ -24,8 +25,8 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
 pub(crate) fn open_input(path: &Path) -> Result<File, Error> {
     let spooled = |p: &Path| -> Result<Option<File>, Error> {
         let spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
-        match spools.iter().find(|(name, _)| name == p) {
-            Some((_, tmp)) => Ok(Some(File::open(tmp).map_err(io(p))?)),
+        match spools.iter().find(|(name, _, complete)| name == p && *complete) {
+            Some((_, tmp, _)) => Ok(Some(File::open(tmp).map_err(io(p))?)),
             None => Ok(None),
         }
     };
@@ -41,16 +42,24 @@ pub(crate) fn open_input(path: &Path) -> Result<File, Error> {
             return File::open(path).map_err(io(path));
         }
     }
-    let mut tmp = tempfile::NamedTempFile::new().map_err(io(path))?;
-    if is_stdin(path) {
-        std::io::copy(&mut std::io::stdin().lock(), tmp.as_file_mut()).map_err(io(path))?;
+    let (mut copy, tmp) = tempfile::NamedTempFile::new().map_err(io(path))?.into_parts();
+    let at = tmp.to_path_buf();
+    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).push((path.to_owned(), tmp, false));
+    let copied = if is_stdin(path) {
+        std::io::copy(&mut std::io::stdin().lock(), &mut copy)
     } else {
-        std::io::copy(&mut File::open(path).map_err(io(path))?, tmp.as_file_mut()).map_err(io(path))?;
+        File::open(path).and_then(|mut f| std::io::copy(&mut f, &mut copy))
+    };
+    let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(i) = spools.iter().position(|(_, t, _)| **t == *at) else {
+        return Err(Error::Read { path: path.to_owned(), message: "interrupted while reading".into() });
+    };
+    if let Err(e) = copied {
+        spools.remove(i);
+        return Err(io(path)(e));
     }
-    let tmp = tmp.into_temp_path();
-    let file = File::open(&tmp).map_err(io(path))?;
-    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).push((path.to_owned(), tmp));
-    Ok(file)
+    spools[i].2 = true;
+    File::open(&at).map_err(io(path))
 }
 
 /// Remove the temporary copies of standard input and pipes read so far (the

@@ -253,7 +253,7 @@ fn profile_mode_adds_its_scores_and_refuses_a_saved_model() {
     check_error(
         d,
         &["score", "s.parquet", "--mode", "profile", "--model", "m.json", "-o", "q.parquet"],
-        1,
+        2,
         &["--model"],
     );
     check_error(d, &["score", "s.parquet", "--mode", "magic", "-o", "q.parquet"], 2, &["magic"]);

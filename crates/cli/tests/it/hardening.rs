@@ -27,10 +27,19 @@ pub(crate) fn args<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
     base.iter().chain(more).copied().collect()
 }
 
-/// Run, expecting exit 1 and `needle` said exactly once in stderr.
+/// Run, expecting exit 1 (a data error) and `needle` said exactly once in stderr.
 pub(crate) fn fails_once(dir: &Path, argv: &[&str], needle: &str) -> String {
+    exits_once(dir, argv, 1, needle)
+}
+
+/// Run, expecting exit 2 (a usage error) and `needle` said exactly once in stderr.
+pub(crate) fn refused_once(dir: &Path, argv: &[&str], needle: &str) -> String {
+    exits_once(dir, argv, 2, needle)
+}
+
+fn exits_once(dir: &Path, argv: &[&str], want: i32, needle: &str) -> String {
     let (code, _, err) = anomseq(dir, argv);
-    assert_eq!(code, 1, "anomseq {argv:?}: {err}");
+    assert_eq!(code, want, "anomseq {argv:?}: {err}");
     assert_eq!(err.matches(needle).count(), 1, "anomseq {argv:?}: {needle:?} not said once: {err}");
     err
 }
@@ -44,13 +53,13 @@ fn outputs_never_overwrite_inputs_or_each_other() {
         (&["-o", "s.parquet", "--skip-bad-rows", "ev.csv"][..], "refusing to write over the input `ev.csv`"),
         (&["-o", "s.parquet", "--skip-bad-rows", "./s.parquet"][..], "given again as --skip-bad-rows"),
     ] {
-        fails_once(dir.path(), &args(SESSIONIZE, more), needle);
+        refused_once(dir.path(), &args(SESSIONIZE, more), needle);
     }
     // through a symlink and a hard link to the input
     std::os::unix::fs::symlink("ev.csv", dir.path().join("link.csv")).unwrap();
     std::fs::hard_link(dir.path().join("ev.csv"), dir.path().join("hard.csv")).unwrap();
     for out in ["link.csv", "hard.csv"] {
-        fails_once(dir.path(), &args(SESSIONIZE, &["-o", out]), "refusing to write over the input");
+        refused_once(dir.path(), &args(SESSIONIZE, &["-o", out]), "refusing to write over the input");
     }
     assert_eq!(std::fs::read(dir.path().join("ev.csv")).unwrap(), before, "the input is intact");
     assert!(!dir.path().join("s.parquet").exists());
@@ -58,10 +67,10 @@ fn outputs_never_overwrite_inputs_or_each_other() {
     // train, score and plot refuse too
     let (code, _, err) = anomseq(dir.path(), &args(SESSIONIZE, &["-o", "s.parquet", "-q"]));
     assert_eq!(code, 0, "{err}");
-    fails_once(dir.path(), &["train", "s.parquet", "-o", "s.parquet"], "refusing to write over the input");
-    fails_once(dir.path(), &["score", "s.parquet", "-o", "./s.parquet"], "refusing to write over the input");
+    refused_once(dir.path(), &["train", "s.parquet", "-o", "s.parquet"], "refusing to write over the input");
+    refused_once(dir.path(), &["score", "s.parquet", "-o", "./s.parquet"], "refusing to write over the input");
     assert_eq!(anomseq(dir.path(), &["-q", "train", "s.parquet", "-o", "m.json"]).0, 0);
-    fails_once(dir.path(), &["score", "s.parquet", "--model", "m.json", "-o", "m.json"], "over the model `m.json`");
+    refused_once(dir.path(), &["score", "s.parquet", "--model", "m.json", "-o", "m.json"], "over the model `m.json`");
 }
 
 #[test]
@@ -119,7 +128,7 @@ fn every_output_gets_the_permissions_of_any_new_file() {
 #[test]
 fn errors_are_said_once_and_name_what_is_wrong() {
     let dir = with_events();
-    let e = fails_once(dir.path(), &args(SESSIONIZE, &["-o", "no/such/folder/s.parquet"]), "does not exist");
+    let e = refused_once(dir.path(), &args(SESSIONIZE, &["-o", "no/such/folder/s.parquet"]), "does not exist");
     assert!(e.contains("the folder `no/such/folder` does not exist") && !e.contains(".tmp"), "{e}");
     let mut missing = args(SESSIONIZE, &["-o", "s.parquet"]);
     missing[1] = "missing.csv";
@@ -218,4 +227,60 @@ fn a_file_named_for_another_format_says_what_it_looks_like() {
     fails_once(dir.path(), &["score", "s.parquet", "--format", "arrow", "-o", "x.parquet"], "as asked with --format");
     // with the right --format, the misnamed file reads
     assert_eq!(anomseq(dir.path(), &["-q", "score", "s.csv", "--format", "parquet", "-o", "x.parquet"]).0, 0);
+}
+
+#[test]
+fn devices_pipes_and_standard_output_are_never_replaced() {
+    let dir = with_events();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    // a symlink to a device (as /dev/stdout is), and a named pipe
+    std::os::unix::fs::symlink("/dev/null", dir.path().join("null-link.json")).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(dir.path().join("fifo.json")).status().unwrap().success());
+    for out in ["null-link.json", "fifo.json", "/dev/null"] {
+        refused_once(dir.path(), &["train", "s.parquet", "-o", out], "a device or a pipe, not a file");
+    }
+    assert!(std::fs::symlink_metadata(dir.path().join("null-link.json")).unwrap().file_type().is_symlink());
+    refused_once(dir.path(), &["train", "s.parquet", "-o", "-"], "writing to standard output is not supported");
+    // standard input redirected from the file named as the output
+    let bin = env!("CARGO_BIN_EXE_anomseq");
+    let before = std::fs::read(dir.path().join("ev.csv")).unwrap();
+    let script = format!(
+        "{bin} sessionize - --format csv --user-cols UserId --time-col TimeGenerated --event-col Operation -o ev.csv < ev.csv"
+    );
+    let out = std::process::Command::new("sh").arg("-c").arg(&script).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to write over the input"));
+    assert_eq!(std::fs::read(dir.path().join("ev.csv")).unwrap(), before);
+    // a bad second output stops the run before the first is written
+    refused_once(
+        dir.path(),
+        &args(SESSIONIZE, &["-o", "new.csv", "--skip-bad-rows", "no/such/bad.csv"]),
+        "the folder `no/such` does not exist",
+    );
+    refused_once(dir.path(), &args(SESSIONIZE, &["-o", "new.txt"]), "cannot tell the format from the name");
+    assert!(!dir.path().join("new.csv").exists());
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // a slow producer: the run is copying standard input (into a temporary file in
+    // TMPDIR, here the test's folder) when it is interrupted
+    let bin = env!("CARGO_BIN_EXE_anomseq");
+    let script = format!(
+        "export TMPDIR=$PWD; (echo user,time,op; echo u,2020-01-01T00:00:00Z,A; exec sleep 4) 2>/dev/null | \
+         {bin} sessionize - --format csv --user-cols user --time-col time --event-col op -o s.csv & \
+         pid=$!; sleep 1; ls -a > seen.txt; kill -INT $pid; wait $pid; echo code=$?"
+    );
+    let out = std::process::Command::new("bash").arg("-c").arg(&script).current_dir(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("code=130"), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    let seen = std::fs::read_to_string(dir.path().join("seen.txt")).unwrap();
+    assert!(seen.lines().any(|l| l.starts_with(".tmp")), "the copy of standard input was there: {seen}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "seen.txt")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

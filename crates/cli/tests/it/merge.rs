@@ -1,7 +1,7 @@
 //! `anomseq merge`: saved models combine into the model of all their sessions.
 
 use crate::cli::anomseq;
-use crate::hardening::{args, fails_once, with_events, SESSIONIZE};
+use crate::hardening::{args, fails_once, refused_once, with_events, SESSIONIZE};
 
 #[test]
 fn merged_models_equal_the_model_of_all_their_sessions() {
@@ -51,7 +51,7 @@ fn merged_models_equal_the_model_of_all_their_sessions() {
         "models of different options do not merge",
     );
     assert_eq!(anomseq(dir.path(), &["merge", "m0.json", "-o", "x.json"]).0, 2, "one model is a usage error");
-    fails_once(
+    refused_once(
         dir.path(),
         &["merge", "m0.json", "m1.json", "-o", "m1.json"],
         "refusing to write over the model `m1.json`",
