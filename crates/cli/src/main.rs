@@ -40,7 +40,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", message(&e));
+            // names and values from the data never reach the terminal raw
+            let text = message(&e);
+            let lines: Vec<_> = text.split('\n').map(anomseq::sessionize::printable).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(if e.downcast_ref::<commands::Usage>().is_some() { 2 } else { 1 })
         }
     }

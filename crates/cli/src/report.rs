@@ -57,9 +57,12 @@ fn column_text(col: &ArrayRef) -> Vec<String> {
     }
 }
 
+/// `s` cut to `n` characters, its control characters escaped (strings from the logs
+/// never reach the terminal raw).
 fn cut(s: &str, n: usize) -> String {
+    let s = anomseq_sessionize::printable(s);
     if s.chars().count() <= n {
-        s.to_owned()
+        s.into_owned()
     } else {
         let mut out: String = s.chars().take(n - 1).collect();
         out.push('…');

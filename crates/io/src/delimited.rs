@@ -19,7 +19,8 @@ const MAX_SHOWN: usize = 160;
 
 /// Text of a bad row for its report: lossy UTF-8, cut to a readable length.
 pub(crate) fn shown(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    let lossy = String::from_utf8_lossy(bytes);
+    let text = anomseq_sessionize::printable(&lossy);
     if text.chars().count() <= MAX_SHOWN {
         text.into_owned()
     } else {

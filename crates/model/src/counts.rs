@@ -398,16 +398,36 @@ impl Counts {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let bad = |what: &str| Err(Error::InvalidCounts(what.to_owned()));
         let (nc, np, nv) = (self.vocab.cmds.len(), self.vocab.params.len(), self.vocab.values.len());
-        let t1 = |t: &Table<u64>, n: usize| t.iter().all(|&(k, c)| (k as usize) < n && c > 0);
-        let t2 = |t: &Table2<u64>, n: usize, m: usize| t.iter().all(|(r, row)| (*r as usize) < n && t1(row, m));
-        if !t1(&self.raw.seq1, nc) || !t2(&self.raw.seq2, nc, nc) {
-            return bad("command id out of range or zero count");
-        }
-        if !t1(&self.raw.param, np) || !t2(&self.raw.cmd_param, nc, np) {
-            return bad("parameter id out of range or zero count");
-        }
-        if !t1(&self.raw.value, nv) || !t2(&self.raw.param_value, np, nv) {
-            return bad("value id out of range or zero count");
+        // the first entry that is out of range or zero: "`table`: what"
+        let t1 = |t: &Table<u64>, n: usize, name: &str| -> Result<(), Error> {
+            match t.iter().find(|&&(k, c)| k as usize >= n || c == 0) {
+                Some(&(k, c)) if c == 0 => bad(&format!("`{name}`: id {k} has a count of 0")),
+                Some(&(k, _)) => bad(&format!("`{name}`: id {k} is out of range (the vocabulary has {n})")),
+                None => Ok(()),
+            }
+        };
+        let t2 = |t: &Table2<u64>, n: usize, m: usize, name: &str| -> Result<(), Error> {
+            for (r, row) in t {
+                if *r as usize >= n {
+                    return bad(&format!("`{name}`: row id {r} is out of range (the vocabulary has {n})"));
+                }
+                t1(row, m, name)?;
+            }
+            Ok(())
+        };
+        t1(&self.raw.seq1, nc, "seq1_counts")?;
+        t2(&self.raw.seq2, nc, nc, "seq2_counts")?;
+        t1(&self.raw.param, np, "param_counts")?;
+        t2(&self.raw.cmd_param, nc, np, "cmd_param_counts")?;
+        t1(&self.raw.value, nv, "value_counts")?;
+        t2(&self.raw.param_value, np, nv, "param_value_counts")?;
+        // every session opens with `##START##`
+        let starts = self.raw.seq1.iter().find(|&&(k, _)| k == START).map_or(0, |&(_, c)| c);
+        if starts != self.n_sessions {
+            return bad(&format!(
+                "`n_sessions` is {} but `seq1_counts` counts {starts} `##START##` (one per session)",
+                self.n_sessions
+            ));
         }
         if self.session_type == SessionType::Commands && !(self.raw.param.is_empty() && self.raw.value.is_empty()) {
             return bad("a commands model holds parameter counts");

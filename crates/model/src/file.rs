@@ -141,8 +141,11 @@ impl Model {
                 header.format_version
             )));
         }
-        let file: ModelFile<Counts> =
-            serde_json::from_slice(bytes).map_err(|e| bad(format!("corrupt model file: {e}")))?;
+        let file: ModelFile<Counts> = serde_json::from_slice(bytes).map_err(|e| {
+            let hint =
+                if e.to_string().contains("floating point") { " (counts are whole numbers below 2^64)" } else { "" };
+            bad(format!("corrupt: {e}{hint}"))
+        })?;
         let t = &file.tokens;
         if (t.start.as_str(), t.end.as_str(), t.unk.as_str()) != (START_TOKEN, END_TOKEN, UNK_TOKEN) {
             return Err(bad(format!("unsupported tokens `{}`, `{}`, `{}`", t.start, t.end, t.unk)));
@@ -201,7 +204,13 @@ mod tests {
         );
         check(lying.as_bytes(), Err("disagrees"));
         let garbage = String::from_utf8(bytes).unwrap().replace("\"n_sessions\": 2", "\"n_sessions\": \"two\"");
-        check(garbage.as_bytes(), Err("corrupt model file"));
+        check(garbage.as_bytes(), Err("corrupt: invalid type: string \"two\", expected u64"));
+        let zero = String::from_utf8(m.to_file_bytes()).unwrap().replacen("[3,1]", "[3,0]", 1);
+        check(zero.as_bytes(), Err("invalid counts: `value_counts`: id 3 has a count of 0"));
+        let huge = String::from_utf8(m.to_file_bytes()).unwrap().replacen("[3,1]", "[3,18446744073709551616]", 1);
+        check(huge.as_bytes(), Err("(counts are whole numbers below 2^64)"));
+        let sessions = String::from_utf8(m.to_file_bytes()).unwrap().replace("\"n_sessions\": 2", "\"n_sessions\": 9");
+        check(sessions.as_bytes(), Err("`n_sessions` is 9 but `seq1_counts` counts 2 `##START##`"));
     }
 
     const COMMANDS: &[u8] = include_bytes!("../../../fixtures/models/commands.json");

@@ -81,7 +81,7 @@ mod time;
 pub use batch::{session_index, sessionize, SessionizeOptions, Sessionized};
 pub use decode::{sessions_from_column, sessions_to_column, windows_to_column};
 pub use duration::Duration;
-pub use error::{BadRow, Error};
+pub use error::{printable, BadRow, Error};
 pub use events::{compact_json, event_list_type, EventSpec, JsonPairs, ParamsSource};
 pub use rows::OnBadRow;
 pub use stream::StreamSessionizer;

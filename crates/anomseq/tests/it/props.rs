@@ -163,7 +163,7 @@ fn model_survives_a_serde_round_trip() {
     zero["counts"]["seq1"][1][1] = 0.into();
     let mut twice = v.clone();
     twice["cmds"] = serde_json::json!(["a", "a"]);
-    for (bad, msg) in [(bad_id, "out of range"), (zero, "zero count"), (twice, "appears twice")] {
+    for (bad, msg) in [(bad_id, "out of range"), (zero, "has a count of 0"), (twice, "appears twice")] {
         let err = serde_json::from_value::<anomseq::Counts>(bad).unwrap_err().to_string();
         assert!(err.contains(msg), "{err}");
     }

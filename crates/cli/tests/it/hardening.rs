@@ -284,3 +284,27 @@ fn an_interrupted_run_leaves_no_temporary_file() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn strings_from_the_logs_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let esc = "\u{1b}[31mred\u{1b}]0;pwned\u{7}";
+    std::fs::write(
+        dir.path().join("ev.csv"),
+        format!("user,time,op\n{esc},2020-01-01T00:00:00Z,A{esc}\n{esc},2020-01-01T00:00:01Z,B\u{202e}gpj.exe\n"),
+    )
+    .unwrap();
+    let base = ["sessionize", "ev.csv", "--user-cols", "user", "--time-col", "time", "--event-col", "op", "-q"];
+    assert_eq!(anomseq(dir.path(), &args(&base, &["-o", "s.parquet"])).0, 0);
+    let (code, out, err) = anomseq(dir.path(), &["score", "s.parquet", "--top", "3", "-o", "sc.parquet"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'), "{out:?}");
+    assert!(out.contains("\\u{1b}[31mred"), "{out}");
+    // in an error message: a bad time and a column name
+    std::fs::write(dir.path().join("bad.csv"), format!("user,time,op{esc}\nu,{esc},A\n")).unwrap();
+    let mut bad = args(&base, &["-o", "x.parquet"]);
+    bad[1] = "bad.csv";
+    let (code, _, err) = anomseq(dir.path(), &bad);
+    assert_eq!(code, 1);
+    assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{err:?}");
+}
