@@ -30,6 +30,75 @@ pub(crate) fn shown(bytes: &[u8]) -> String {
     }
 }
 
+/// Line numbers of byte offsets of a file, counted on a handle of its own as a
+/// reader moves forward: a line ends at `\n`, `\r\n` or a lone `\r` (the `csv`
+/// crate's own count is one short after `\r\n` and never moves on a lone `\r`).
+pub(crate) struct Lines {
+    r: BufReader<File>,
+    at: u64,
+    breaks: usize,
+    prev_cr: bool,
+}
+
+impl Lines {
+    pub(crate) fn new(file: File) -> Self {
+        Lines { r: BufReader::with_capacity(1 << 16, file), at: 0, breaks: 0, prev_cr: false }
+    }
+
+    /// The line (from 1) holding byte `byte`; offsets must not go backwards.
+    pub(crate) fn line_of(&mut self, byte: u64) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        while self.at < byte {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min((byte - self.at) as usize);
+            for &b in &buf[..take] {
+                match b {
+                    b'\n' if self.prev_cr => self.prev_cr = false,
+                    b'\n' => self.breaks += 1,
+                    b'\r' => {
+                        self.breaks += 1;
+                        self.prev_cr = true;
+                    }
+                    _ => self.prev_cr = false,
+                }
+            }
+            self.r.consume(take);
+            self.at += take as u64;
+        }
+        Ok(self.breaks + 1)
+    }
+}
+
+/// The lines (from 1) where data rows `rows` (from 1, sorted) of a CSV file start.
+pub(crate) fn csv_lines_of_rows(path: &Path, delimiter: u8, rows: &[usize]) -> Result<Vec<usize>, Error> {
+    let io = |e: std::io::Error| Error::Io { path: path.to_owned(), source: e };
+    let mut lines = Lines::new(crate::source::open_input(path)?);
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, crate::source::open_input(path)?));
+    let mut record = csv::ByteRecord::new();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut row = 0;
+    for &want in rows {
+        while row < want {
+            let more = r
+                .read_byte_record(&mut record)
+                .map_err(|e| Error::Read { path: path.to_owned(), message: e.to_string() })?;
+            if !more {
+                return Ok(out);
+            }
+            row += 1;
+        }
+        out.push(lines.line_of(record.position().map_or(0, |p| p.byte())).map_err(io)?);
+    }
+    Ok(out)
+}
+
 /// The header of a CSV file: its column names, each valid UTF-8 and given once.
 pub(crate) fn read_header(path: &Path, file: &File, delimiter: u8) -> Result<Vec<String>, Error> {
     let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(file);
@@ -73,6 +142,8 @@ pub(crate) struct CsvRows {
     row: usize,
     record: csv::ByteRecord,
     done: bool,
+    /// Line numbers of bad rows (a second handle on the file, opened on the first).
+    lines: Option<Lines>,
 }
 
 impl CsvRows {
@@ -106,13 +177,16 @@ impl CsvRows {
             row: 0,
             record: csv::ByteRecord::new(),
             done: false,
+            lines: None,
         }
     }
 
     /// What is wrong with the current record's structure, if anything.
     fn fault(&self) -> Option<String> {
         if self.record.len() != self.n_fields {
-            return Some(format!("has {} fields, the header has {}", self.record.len(), self.n_fields));
+            let open_quote = self.record.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r'));
+            let hint = if open_quote { " (a quoted cell runs over several lines: is a quote left open?)" } else { "" };
+            return Some(format!("has {} fields, the header has {}{hint}", self.record.len(), self.n_fields));
         }
         for (j, &i) in self.fields.iter().enumerate() {
             if let Err(e) = std::str::from_utf8(&self.record[i]) {
@@ -141,7 +215,12 @@ impl CsvRows {
             }
             self.row += 1;
             if let Some(reason) = self.fault() {
-                let line = self.record.position().map_or(0, |p| p.line() as usize);
+                let byte = self.record.position().map_or(0, |p| p.byte());
+                let lines = match &mut self.lines {
+                    Some(l) => l,
+                    None => self.lines.insert(Lines::new(crate::source::open_input(&self.path)?)),
+                };
+                let line = lines.line_of(byte).map_err(|e| Error::Io { path: self.path.clone(), source: e })?;
                 match self.policy {
                     OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
                     OnBadRow::Skip => {

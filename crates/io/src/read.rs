@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anomseq_sessionize::{BadRow, OnBadRow};
+use anomseq_sessionize::{printable, BadRow, OnBadRow};
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -533,8 +533,42 @@ fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     Ok(true)
 }
 
-/// An NDJSON line as text: `Ok(None)` for a blank line, `Err(reason)` for one that is not valid UTF-8.
-fn ndjson_text(buf: &[u8]) -> Result<Option<&str>, String> {
+/// The lines (from 1) of data rows `rows` (from 1, sorted) of an NDJSON file: rows
+/// are its non-blank lines.
+pub(crate) fn ndjson_lines_of_rows(path: &Path, rows: &[usize]) -> Result<Vec<usize>, Error> {
+    let mut r = BufReader::with_capacity(1 << 20, open_input(path)?);
+    let mut buf = Vec::new();
+    let (mut line, mut row) = (0, 0);
+    let mut out = Vec::with_capacity(rows.len());
+    let mut wanted = rows.iter().copied().peekable();
+    while let Some(&want) = wanted.peek() {
+        if !next_line(&mut r, &mut buf).map_err(io(path))? {
+            break;
+        }
+        line += 1;
+        if matches!(ndjson_text(&buf, line == 1), Ok(None)) {
+            continue;
+        }
+        row += 1;
+        if row == want {
+            out.push(line);
+            wanted.next();
+        }
+    }
+    Ok(out)
+}
+
+/// Why a line is not a JSON object: serde's message, placed by column (the line is the file's).
+fn not_an_object(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+    format!("expected a JSON object ({what} at column {})", e.column())
+}
+
+/// An NDJSON line as text: `Ok(None)` for a blank line, `Err(reason)` for one that
+/// is not valid UTF-8. A byte-order mark before the first line is not text.
+fn ndjson_text(buf: &[u8], first: bool) -> Result<Option<&str>, String> {
+    let buf = if first { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf) } else { buf };
     let text = std::str::from_utf8(buf).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
     Ok((!text.trim().is_empty()).then_some(text))
 }
@@ -550,10 +584,8 @@ fn ndjson_columns(path: &Path, file: File, policy: OnBadRow) -> Result<Vec<Strin
     let mut seen: HashMap<String, ()> = HashMap::new();
     while next_line(&mut r, &mut buf).map_err(io(path))? {
         line += 1;
-        let keys = ndjson_text(&buf).and_then(|text| {
-            text.map(|t| serde_json::from_str::<Keys>(t).map_err(|e| format!("expected a JSON object ({e})")))
-                .transpose()
-        });
+        let keys = ndjson_text(&buf, line == 1)
+            .and_then(|text| text.map(|t| serde_json::from_str::<Keys>(t).map_err(|e| not_an_object(&e))).transpose());
         match (keys, policy) {
             (Ok(None), _) => {}
             (Ok(Some(keys)), _) => {
@@ -609,10 +641,18 @@ impl NdjsonReader {
             }
             self.line += 1;
             let line = self.line;
-            let pairs = match ndjson_text(&self.buf) {
+            let pairs = match ndjson_text(&self.buf, line == 1) {
                 Ok(None) => continue,
                 Ok(Some(text)) => serde_json::from_str::<anomseq_sessionize::JsonPairs<'_>>(text)
-                    .map_err(|e| format!("expected a JSON object ({e})")),
+                    .map_err(|e| not_an_object(&e))
+                    .and_then(|p| {
+                        // a key given twice is as ambiguous as a CSV header given twice
+                        let mut seen = std::collections::HashSet::new();
+                        match p.0.iter().find(|(k, _)| self.pos.contains_key(k) && !seen.insert(k.as_str())) {
+                            Some((k, _)) => Err(format!("key `{}` appears twice in the object", printable(k))),
+                            None => Ok(p),
+                        }
+                    }),
                 Err(reason) => Err(reason),
             };
             self.row += 1;

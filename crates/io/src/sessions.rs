@@ -52,6 +52,24 @@ fn renumbered(e: anomseq_sessionize::Error, skipped: &crate::delimited::BadLines
     }
 }
 
+/// Give each bad row without one the line of the file where it starts (CSV and
+/// NDJSON; a second, sequential read, only when there are such rows).
+fn with_lines(path: &Path, format: Option<Format>, delimiter: u8, bad: &mut [BadRow]) -> Result<(), Error> {
+    let rows: Vec<usize> = bad.iter().filter(|b| b.line.is_none()).map(|b| b.row).collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let lines = match Format::resolve(format, path)? {
+        Format::Csv => crate::delimited::csv_lines_of_rows(path, delimiter, &rows)?,
+        Format::Ndjson => crate::read::ndjson_lines_of_rows(path, &rows)?,
+        _ => return Ok(()),
+    };
+    for (b, line) in bad.iter_mut().filter(|b| b.line.is_none()).zip(lines) {
+        b.line = Some(line);
+    }
+    Ok(())
+}
+
 /// All the bad rows of a run, in input order: the sessionizer's, whose row numbers
 /// count only the rows it was given, renumbered as rows of the file, and the rows the
 /// reader skipped for their structure (`skipped`, numbered as rows of the file).
@@ -100,6 +118,7 @@ pub fn sessionize_file(
     let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
     out.n_rows += skipped.len();
     out.bad_rows = all_bad_rows(std::mem::take(&mut out.bad_rows), skipped);
+    with_lines(input, format, read_opts.csv_delimiter, &mut out.bad_rows)?;
     if stored != schema {
         out.table = with_types_of(&out.table, &stored).map_err(|e| read(input)(&e))?;
     }
@@ -165,11 +184,10 @@ pub fn sessionize_stream(
         w.write(&out)?;
     }
     let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
-    let summary = StreamSummary {
-        rows: s.n_rows() + skipped.len(),
-        sessions: s.n_sessions(),
-        bad_rows: all_bad_rows(s.bad_rows().to_vec(), skipped),
-    };
+    let rows = s.n_rows() + skipped.len();
+    let mut bad_rows = all_bad_rows(s.bad_rows().to_vec(), skipped);
+    with_lines(input, format, read_opts.csv_delimiter, &mut bad_rows)?;
+    let summary = StreamSummary { rows, sessions: s.n_sessions(), bad_rows };
     w.finish()?;
     Ok(summary)
 }

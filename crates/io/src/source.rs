@@ -91,7 +91,7 @@ impl Looks {
             Looks::Other(what) => what.into(),
             Looks::Blank => "blank text".into(),
             Looks::Text => "text, not one JSON object per line (CSV? give --format csv)".into(),
-            Looks::Unknown => "binary data, not UTF-8 text (a UTF-16 export? convert it to UTF-8)".into(),
+            Looks::Unknown => "binary data, not text".into(),
         }
     }
 }
@@ -109,6 +109,8 @@ pub(crate) fn sniff(file: &mut File) -> std::io::Result<Looks> {
     }
     file.seek(SeekFrom::Start(0))?;
     let head = &head[..n];
+    // text may open with a UTF-8 byte-order mark
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let starts = |magic: &[u8]| head.starts_with(magic);
     Ok(if starts(b"PAR1") {
         Looks::Format(Format::Parquet)
@@ -124,7 +126,14 @@ pub(crate) fn sniff(file: &mut File) -> std::io::Result<Looks> {
         Looks::Other("bzip2-compressed data (decompress it first)")
     } else if starts(b"PK\x03\x04") {
         Looks::Other("a zip archive (unpack it first)")
-    } else if head.contains(&0) {
+    } else if starts(&[0xFD, b'7', b'z', b'X', b'Z', 0]) {
+        Looks::Other("xz-compressed data (decompress it first)")
+    } else if starts(&[0xFF, 0xFE])
+        || starts(&[0xFE, 0xFF])
+        || head.iter().filter(|&&b| b == 0).count() * 8 > head.len()
+    {
+        Looks::Other("UTF-16 text (convert it to UTF-8)")
+    } else if head.iter().filter(|&&b| b == 0).count() * 64 > head.len() {
         Looks::Unknown
     } else {
         match head.iter().copied().find(|b| !b.is_ascii_whitespace()) {

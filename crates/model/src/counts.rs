@@ -401,7 +401,7 @@ impl Counts {
         // the first entry that is out of range or zero: "`table`: what"
         let t1 = |t: &Table<u64>, n: usize, name: &str| -> Result<(), Error> {
             match t.iter().find(|&&(k, c)| k as usize >= n || c == 0) {
-                Some(&(k, c)) if c == 0 => bad(&format!("`{name}`: id {k} has a count of 0")),
+                Some(&(k, 0)) => bad(&format!("`{name}`: id {k} has a count of 0")),
                 Some(&(k, _)) => bad(&format!("`{name}`: id {k} is out of range (the vocabulary has {n})")),
                 None => Ok(()),
             }

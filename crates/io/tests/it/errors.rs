@@ -64,7 +64,7 @@ fn bad_files() {
         "bad.ndjson",
         b"{\"user\":\"u\",\"time\":\"2020-01-01T00:00:00Z\",\"op\":\"A\"}\n{\"user\": \"u\",\n",
         &cmds,
-        Err("bad.ndjson: line 2: expected a JSON object (EOF while parsing a value at line 1 column 13)"),
+        Err("bad.ndjson: line 2: expected a JSON object (EOF while parsing a value at column 13)"),
     );
     check(
         "utf8.ndjson",
@@ -114,8 +114,9 @@ fn skipped_rows_are_counted_and_written() {
     let side = dir.path().join("bad.csv");
     write_bad_rows(&side, None, &out.bad_rows, &Default::default()).unwrap();
     let text = std::fs::read_to_string(&side).unwrap();
-    assert!(text.starts_with("row,line,column,value,reason\n2,,time,soon,expected an RFC 3339"), "{text}");
-    assert!(text.contains("3,,op,null,missing event name"), "{text}");
+    // cell-level bad rows get their line too (the header is line 1)
+    assert!(text.starts_with("row,line,column,value,reason\n2,3,time,soon,expected an RFC 3339"), "{text}");
+    assert!(text.contains("3,4,op,null,missing event name"), "{text}");
     let t = read_table(&side, Some(Format::Csv), &ReadOptions::default()).unwrap();
     assert_eq!(t.num_rows(), 2);
 }
@@ -221,7 +222,7 @@ fn every_structural_error_is_skippable_and_counted() {
         "ragged.csv",
         csv.as_bytes(),
         &["A", "D"],
-        &[(2, Some(3), "has 2 fields"), (3, Some(4), "has 4 fields"), (4, None, "expected an RFC 3339")],
+        &[(2, Some(3), "has 2 fields"), (3, Some(4), "has 4 fields"), (4, Some(5), "expected an RFC 3339")],
         "ragged.csv: line 3: has 2 fields, the header has 3",
     );
     // invalid UTF-8, and a quoted cell over two lines before it (rows are not lines)
@@ -246,8 +247,12 @@ fn every_structural_error_is_skippable_and_counted() {
         "lines.ndjson",
         &nd,
         &["A", "B"],
-        &[(2, Some(2), "expected a JSON object"), (3, Some(3), "invalid UTF-8"), (5, Some(6), "expected a JSON object")],
-        "lines.ndjson: line 2: expected a JSON object (invalid type: sequence, expected a JSON object at line 1 column 0)",
+        &[
+            (2, Some(2), "expected a JSON object"),
+            (3, Some(3), "invalid UTF-8"),
+            (5, Some(6), "expected a JSON object"),
+        ],
+        "lines.ndjson: line 2: expected a JSON object (invalid type: sequence, expected a JSON object at column 0)",
     );
 }
 
@@ -277,5 +282,41 @@ fn numbers_keep_their_exact_text_and_headers_are_unique() {
         b"user,time,op,time\nu,2020-01-01T00:00:00Z,A,x\n",
         &EventSpec::commands("op"),
         Err("dup.csv: line 1: column `time` appears twice in the header (columns 2 and 4)"),
+    );
+}
+
+#[test]
+fn line_numbers_count_crlf_and_lone_cr_and_ndjson_is_strict_about_keys() {
+    let t = |s: u32| format!("2020-01-01T00:00:0{s}Z");
+    for (name, eol) in [("crlf.csv", "\r\n"), ("cr.csv", "\r"), ("lf.csv", "\n")] {
+        // a quoted cell over two lines, then a bad time, then a ragged row
+        let csv = [
+            "user,time,op".to_owned(),
+            format!("u,{},\"A{eol}A\"", t(0)),
+            "u,soon,B".to_owned(),
+            format!("u,{}", t(1)),
+            format!("u,{},C", t(2)),
+        ]
+        .join(eol)
+            + eol;
+        let multi = format!("A{eol}A");
+        skip_check(
+            name,
+            csv.as_bytes(),
+            &[multi.as_str(), "C"],
+            &[(2, Some(4), "expected an RFC 3339"), (3, Some(5), "has 2 fields")],
+            &format!("{name}: line 5: has 2 fields, the header has 3"),
+        );
+    }
+    // a byte-order mark is not data; a key given twice is a bad row
+    let mut nd = b"\xEF\xBB\xBF".to_vec();
+    nd.extend_from_slice(format!("{{\"user\":\"u\",\"time\":\"{}\",\"op\":\"A\"}}\n", t(0)).as_bytes());
+    nd.extend_from_slice(format!("{{\"user\":\"u\",\"user\":\"v\",\"time\":\"{}\",\"op\":\"B\"}}\n", t(1)).as_bytes());
+    skip_check(
+        "bom.ndjson",
+        &nd,
+        &["A"],
+        &[(2, Some(2), "key `user` appears twice in the object")],
+        "bom.ndjson: line 2: key `user` appears twice in the object",
     );
 }
