@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// The format cannot be told from the file name.
     #[error(
-        "{}: cannot tell the format from the name; give one of csv, parquet, arrow, arrows, ndjson",
+        "{}: cannot tell the format from the name; name it .csv, .parquet, .arrow, .arrows or .ndjson, or give --format",
         path.display()
     )]
     UnknownFormat {

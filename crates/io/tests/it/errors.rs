@@ -82,7 +82,7 @@ fn bad_files() {
         "x.txt",
         b"a",
         &cmds,
-        Err("x.txt: cannot tell the format from the name; give one of csv, parquet, arrow, arrows, ndjson"),
+        Err("x.txt: cannot tell the format from the name; name it .csv, .parquet, .arrow, .arrows or .ndjson, or give --format"),
     );
     check(
         "garbage.parquet",
