@@ -126,6 +126,42 @@ pub(crate) fn read_header(path: &Path, file: &File, delimiter: u8) -> Result<Vec
     Ok(names)
 }
 
+/// A reader of batches that may fail.
+pub(crate) trait BatchSource {
+    /// The next batch; `Ok(None)` at the end.
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error>;
+}
+
+/// The batches of a [`BatchSource`] as an iterator that ends at the end or after the first error.
+pub(crate) struct Fused<S> {
+    source: S,
+    done: bool,
+}
+
+impl<S> Fused<S> {
+    pub(crate) fn new(source: S) -> Self {
+        Fused { source, done: false }
+    }
+}
+
+impl<S: BatchSource> Iterator for Fused<S> {
+    type Item = Result<RecordBatch, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.source.next_batch() {
+            Ok(Some(b)) => Some(Ok(b)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
 /// CSV records as batches of string columns (empty cells null), the header skipped.
 pub(crate) struct CsvRows {
     path: PathBuf,
@@ -141,7 +177,6 @@ pub(crate) struct CsvRows {
     /// Data rows so far, bad ones included.
     row: usize,
     record: csv::ByteRecord,
-    done: bool,
     /// Line numbers of bad rows (a second handle on the file, opened on the first).
     lines: Option<Lines>,
 }
@@ -176,7 +211,6 @@ impl CsvRows {
             bad,
             row: 0,
             record: csv::ByteRecord::new(),
-            done: false,
             lines: None,
         }
     }
@@ -210,7 +244,6 @@ impl CsvRows {
                 .read_byte_record(&mut self.record)
                 .map_err(|e| Error::Read { path: self.path.clone(), message: format!("row {}: {e}", self.row + 1) })?;
             if !more {
-                self.done = true;
                 break;
             }
             self.row += 1;
@@ -252,20 +285,8 @@ impl CsvRows {
     }
 }
 
-impl Iterator for CsvRows {
-    type Item = Result<RecordBatch, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.batch() {
-            Ok(Some(b)) => Some(Ok(b)),
-            Ok(None) => None,
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+impl BatchSource for CsvRows {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error> {
+        self.batch()
     }
 }

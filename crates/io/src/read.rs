@@ -15,7 +15,7 @@ use parquet::arrow::ProjectionMask;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::delimited::{read_header, shown, BadLines, CsvRows};
+use crate::delimited::{read_header, shown, BadLines, BatchSource, CsvRows, Fused};
 use crate::error::{io, read};
 use crate::source::{check_format, open_input};
 use crate::{Error, Format};
@@ -232,7 +232,7 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
                 opts.on_bad_line,
                 bad.clone(),
             );
-            (out, Box::new(rows))
+            (out, Box::new(Fused::new(rows)))
         }
         Format::Csv => {
             read_header(path, &file, opts.csv_delimiter)?;
@@ -308,13 +308,12 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
                 schema: out.clone(),
                 pos,
                 batch_size: bs,
-                done: false,
                 buf: Vec::new(),
                 policy: opts.on_bad_line,
                 bad: bad.clone(),
                 row: 0,
             };
-            (out, Box::new(r))
+            (out, Box::new(Fused::new(r)))
         }
     };
     let stored = stored.unwrap_or_else(|| schema.clone());
@@ -620,7 +619,6 @@ struct NdjsonReader {
     schema: SchemaRef,
     pos: HashMap<String, usize>,
     batch_size: usize,
-    done: bool,
     buf: Vec<u8>,
     policy: OnBadRow,
     bad: BadLines,
@@ -636,7 +634,6 @@ impl NdjsonReader {
         let mut cells: Vec<Option<String>> = vec![None; n_cols];
         while rows < self.batch_size {
             if !next_line(&mut self.lines, &mut self.buf).map_err(io(&self.path))? {
-                self.done = true;
                 break;
             }
             self.line += 1;
@@ -704,20 +701,8 @@ impl NdjsonReader {
     }
 }
 
-impl Iterator for NdjsonReader {
-    type Item = Result<RecordBatch, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.batch() {
-            Ok(Some(b)) => Some(Ok(b)),
-            Ok(None) => None,
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+impl BatchSource for NdjsonReader {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error> {
+        self.batch()
     }
 }
