@@ -247,32 +247,50 @@ impl CsvRows {
                 break;
             }
             self.row += 1;
-            if let Some(reason) = self.fault() {
-                let byte = self.record.position().map_or(0, |p| p.byte());
-                let lines = match &mut self.lines {
-                    Some(l) => l,
-                    None => self.lines.insert(Lines::new(crate::source::open_input(&self.path)?)),
-                };
-                let line = lines.line_of(byte).map_err(|e| Error::Io { path: self.path.clone(), source: e })?;
-                match self.policy {
-                    OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
-                    OnBadRow::Skip => {
-                        let text: Vec<&[u8]> = self.record.iter().collect();
-                        let value = shown(&text.join(&b","[..]));
-                        let bad = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
-                        self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(bad);
+            if self.record.len() == self.n_fields {
+                // the fast path: every field UTF-8, checked once for the whole record
+                match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
+                    Ok(text) => {
+                        for (b, &i) in builders.iter_mut().zip(&self.fields) {
+                            match &text[i] {
+                                "" => b.append_null(),
+                                cell => b.append_value(cell),
+                            }
+                        }
+                        self.record = text.into_byte_record();
+                        rows += 1;
                         continue;
                     }
+                    Err(e) => self.record = e.into_byte_record(),
                 }
             }
-            for (b, &i) in builders.iter_mut().zip(&self.fields) {
-                match &self.record[i] {
-                    b"" => b.append_null(),
-                    // checked by `fault`
-                    cell => b.append_value(std::str::from_utf8(cell).unwrap_or_default()),
+            let Some(reason) = self.fault() else {
+                // a field that is not UTF-8, but none that is read
+                for (b, &i) in builders.iter_mut().zip(&self.fields) {
+                    match &self.record[i] {
+                        b"" => b.append_null(),
+                        // checked by `fault`
+                        cell => b.append_value(std::str::from_utf8(cell).unwrap_or_default()),
+                    }
+                }
+                rows += 1;
+                continue;
+            };
+            let byte = self.record.position().map_or(0, |p| p.byte());
+            let lines = match &mut self.lines {
+                Some(l) => l,
+                None => self.lines.insert(Lines::new(crate::source::open_input(&self.path)?)),
+            };
+            let line = lines.line_of(byte).map_err(|e| Error::Io { path: self.path.clone(), source: e })?;
+            match self.policy {
+                OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
+                OnBadRow::Skip => {
+                    let text: Vec<&[u8]> = self.record.iter().collect();
+                    let value = shown(&text.join(&b","[..]));
+                    let bad = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
+                    self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(bad);
                 }
             }
-            rows += 1;
         }
         if rows == 0 {
             return Ok(None);
