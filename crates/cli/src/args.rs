@@ -224,9 +224,9 @@ pub(crate) struct ScoreArgs {
     /// given, so not with --model). See docs/quality.md.
     #[arg(long, default_value = "reference", value_parser = ["reference", "profile"])]
     pub(crate) mode: String,
-    /// Scored sessions file to write (format from the extension).
-    #[arg(short, long)]
-    pub(crate) output: PathBuf,
+    /// Scored sessions file to write (format from the extension); optional with --top.
+    #[arg(short, long, required_unless_present = "top")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {

@@ -394,7 +394,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     if let Some(m) = &a.model {
         inputs.push((m.as_path(), "the model"));
     }
-    check_outputs(&inputs, &[(Some(&a.output), "-o", Kind::Data)])?;
+    check_outputs(&inputs, &[(a.output.as_deref(), "-o", Kind::Data)])?;
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
     if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
         return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
@@ -441,9 +441,11 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         profile = Some(p);
     }
     let table = if extra.is_empty() { st.table.clone() } else { append_columns(&st.table, extra)? };
-    progress.stage("writing scores", || {
-        anomseq_io::write_scored(&a.output, None, &table, &st.sessions, &windows, k, write)
-    })?;
+    if let Some(output) = &a.output {
+        progress.stage("writing scores", || {
+            anomseq_io::write_scored(output, None, &table, &st.sessions, &windows, k, write)
+        })?;
+    }
     if let Some(n) = a.top {
         match &profile {
             None => print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n)),

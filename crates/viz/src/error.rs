@@ -42,6 +42,16 @@ pub enum Error {
         /// The offending value.
         value: String,
     },
+    /// A text cell of the score column is not a number.
+    #[error("column {column:?}, row {row}: {value:?} is not a number")]
+    BadScore {
+        /// The score column.
+        column: String,
+        /// The row, counted from 1 over all batches.
+        row: usize,
+        /// The offending value.
+        value: String,
+    },
     /// An option has a value that cannot work.
     #[error("option {option}: {message}")]
     BadOption {

@@ -159,10 +159,34 @@ impl<'a> Table<'a> {
         Ok((millis, texts))
     }
 
-    /// Scores as `f64`; null, NaN and infinities give `None`.
+    /// Scores as `f64`; null, NaN and infinities give `None`. A text column (as a
+    /// CSV export reads back) is parsed, an empty cell being no score.
     pub(crate) fn scores(&self, name: &str) -> Result<Vec<Option<f64>>, Error> {
         let index = self.index(name)?;
         let data_type = self.data_type(index);
+        if matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+            let mut out = Vec::with_capacity(self.num_rows());
+            for array in self.columns(index) {
+                let text = arrow_cast::cast(array.as_ref(), &DataType::Utf8)?;
+                for v in text.as_string::<i32>().iter() {
+                    let score = match v.map(str::trim) {
+                        None | Some("") => None,
+                        Some(t) => match t.parse::<f64>() {
+                            Ok(x) => Some(x).filter(|x| x.is_finite()),
+                            Err(_) => {
+                                return Err(Error::BadScore {
+                                    column: name.to_owned(),
+                                    row: out.len() + 1,
+                                    value: t.to_owned(),
+                                })
+                            }
+                        },
+                    };
+                    out.push(score);
+                }
+            }
+            return Ok(out);
+        }
         if !data_type.is_numeric() {
             return Err(Error::UnsupportedType {
                 name: name.to_owned(),

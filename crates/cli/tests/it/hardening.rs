@@ -308,3 +308,38 @@ fn strings_from_the_logs_never_reach_the_terminal_raw() {
     assert_eq!(code, 1);
     assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{err:?}");
 }
+
+#[test]
+fn scores_written_in_any_format_plot() {
+    let dir = with_events();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    let mut pages = Vec::new();
+    for ext in ["csv", "parquet", "arrow", "arrows", "ndjson"] {
+        let scored = format!("scored.{ext}");
+        let page = format!("t-{ext}.html");
+        let (code, _, err) = anomseq(dir.path(), &["-q", "score", "s.parquet", "-o", &scored]);
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = anomseq(
+            dir.path(),
+            &["plot", &scored, "--time-col", "TimeGenerated_min", "--source-cols", "UserId,ClientIP", "-o", &page],
+        );
+        assert_eq!(code, 0, "plot {scored}: {err}");
+        // the same sessions drawn, whatever the format read back
+        let summary = err.lines().last().unwrap_or_default().split(", 0 rows").next().unwrap_or_default().to_owned();
+        pages.push((ext, summary));
+    }
+    assert!(pages.windows(2).all(|w| w[0].1 == w[1].1), "{pages:?}");
+}
+
+#[test]
+fn top_alone_prints_without_writing() {
+    let dir = with_events();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let (code, out, err) = anomseq(dir.path(), &["-q", "score", "s.parquet", "--top", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("1 ")), "{out}");
+    let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(before.len(), after.len(), "nothing written");
+    assert_eq!(anomseq(dir.path(), &["score", "s.parquet"]).0, 2, "neither -o nor --top: a usage error");
+}
