@@ -1,3 +1,5 @@
+//! What every reader target runs: each reader path on the same bytes.
+
 use anomseq_io::{read_sessions, read_table, sessionize_file, ReadOptions};
 use anomseq_sessionize::{EventSpec, OnBadRow, SessionizeOptions};
 

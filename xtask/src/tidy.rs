@@ -62,6 +62,39 @@ mod tests {
         check_layering().unwrap();
     }
 
+    /// Every `.rs` file below `dir`, sorted.
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() && p.file_name().is_some_and(|n| n != "target") {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn every_source_file_opens_with_a_line_saying_its_job() {
+        let mut files = Vec::new();
+        for dir in ["crates", "xtask", "benches", "fuzz/fuzz_targets"] {
+            rust_files(&root().join(dir), &mut files);
+        }
+        assert!(files.len() > 50, "found only {} files", files.len());
+        let missing: Vec<String> = files
+            .iter()
+            .filter(|f| {
+                let text = std::fs::read_to_string(f).unwrap();
+                // a fuzz target's `#![no_main]` must come first
+                let first = text.lines().find(|l| !l.starts_with("#![")).unwrap_or("");
+                !first.starts_with("//! ")
+            })
+            .map(|f| f.strip_prefix(root()).unwrap_or(f).display().to_string())
+            .collect();
+        assert!(missing.is_empty(), "files without a `//!` line saying their job: {missing:?}");
+    }
+
     #[test]
     fn library_crates_open_with_docs_and_deny_missing_docs() {
         for name in crates() {

@@ -1,3 +1,5 @@
+//! One event: `Cmd` (a command name with optional params) and `Params`, in the oracle's JSON encoding.
+
 use std::fmt;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};

@@ -1,3 +1,5 @@
+//! The error type of anomseq-core.
+
 use crate::SessionType;
 
 /// Everything that can be wrong with a data set of sessions.

@@ -1,3 +1,5 @@
+//! `Sessions`: a validated, column-wise, interned data set, and its builder.
+
 use std::fmt;
 
 use crate::{is_reserved_token, Cmd, Error, Interner, Params};

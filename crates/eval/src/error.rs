@@ -1,3 +1,5 @@
+//! The error type of anomseq-eval.
+
 /// Everything that can go wrong in an evaluation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]

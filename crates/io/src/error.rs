@@ -1,3 +1,5 @@
+//! The error type of anomseq-io: every message names the file.
+
 use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong reading or writing files. Every message names the file.

@@ -1,3 +1,5 @@
+//! File formats, told by extension or named.
+
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;

@@ -1,3 +1,5 @@
+//! Raw counts, the model's only trained state: counted in parallel, merged exactly, serialised by name.
+
 use ahash::AHashMap;
 use anomseq_core::{Interner, SessionType, Sessions};
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,5 @@
+//! The error type of anomseq-model.
+
 /// Everything that can go wrong when building or loading a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]

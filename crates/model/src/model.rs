@@ -1,3 +1,5 @@
+//! `Model`: raw counts plus the look-up probabilities, with msticpy's named tables on request.
+
 use anomseq_core::{SessionType, Sessions};
 use serde::{Deserialize, Serialize};
 

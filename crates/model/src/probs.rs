@@ -1,3 +1,5 @@
+//! `Probabilities`: the look-up form scoring reads, and msticpy's modellable-parameters heuristic.
+
 use ahash::AHashMap;
 use anomseq_core::SessionType;
 

@@ -1,3 +1,5 @@
+//! Laplace smoothing with `##UNK##` (spec §4) and the probability tables (§5), as msticpy computes them.
+
 use anomseq_core::SessionType;
 
 use crate::tables::{

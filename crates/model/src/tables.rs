@@ -1,3 +1,5 @@
+//! Id-keyed tables in insertion order, vocabularies and the token ids.
+
 use anomseq_core::{Interner, END_TOKEN, START_TOKEN, UNK_TOKEN};
 use serde::{Deserialize, Serialize};
 

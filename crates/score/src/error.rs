@@ -1,3 +1,5 @@
+//! The error type of anomseq-score.
+
 use anomseq_core::SessionType;
 
 /// Everything that can go wrong when scoring.

@@ -1,3 +1,5 @@
+//! Durations as users write them (`20m`, `90s`, `1h30m`) for the session limits.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,3 +1,5 @@
+//! The error type of anomseq-sessionize, bad rows, and values made printable.
+
 use arrow::datatypes::DataType;
 
 /// Longest value quoted in an error message; longer ones are cut with `…`.

@@ -1,3 +1,5 @@
+//! What happens to a bad row: fail with its error, or skip it and collect it.
+
 use crate::error::quote;
 use crate::{BadRow, Error};
 

@@ -1,3 +1,5 @@
+//! Time columns to UTC nanoseconds: Arrow timestamps and dates, timestamp strings, epoch numbers.
+
 use std::fmt;
 use std::str::FromStr;
 

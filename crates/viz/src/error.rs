@@ -1,3 +1,5 @@
+//! The error type of anomseq-viz.
+
 use arrow_schema::DataType;
 
 /// Everything that can go wrong while building a timeline or a report.

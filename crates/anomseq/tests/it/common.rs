@@ -1,3 +1,5 @@
+//! Shared helpers of the conformance tests: fixtures, oracle tables, tolerant comparisons.
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

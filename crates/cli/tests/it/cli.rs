@@ -1,3 +1,5 @@
+//! The main subcommands end to end: demo, sessionize, train, score, plot and run, against the library and the oracle.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,1 +1,3 @@
+//! Integration tests of anomseq-eval (one binary).
+
 mod harness;

@@ -1,3 +1,5 @@
+//! Shared helpers of the io tests: fixtures, the Exchange options and event specs.
+
 use std::path::PathBuf;
 
 use anomseq_sessionize::{EventSpec, SessionizeOptions};

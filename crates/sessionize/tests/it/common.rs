@@ -1,3 +1,5 @@
+//! Shared helpers of the sessionize tests: record batches from cells, the oracle's sessions.
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

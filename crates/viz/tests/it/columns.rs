@@ -1,3 +1,5 @@
+//! Column types the pages accept: time, score, window and source columns of every encoding.
+
 use std::sync::Arc;
 
 use anomseq_viz::{visualise_scored_sessions, window_texts, Error, Timeline, TimelineOptions};

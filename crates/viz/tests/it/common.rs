@@ -1,3 +1,5 @@
+//! Shared helpers of the viz tests: batches of scored sessions and the hostile strings.
+
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, MapBuilder, StringBuilder};

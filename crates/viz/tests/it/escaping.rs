@@ -1,3 +1,5 @@
+//! The escaping functions: data strings reach a page or a spreadsheet only as inert text.
+
 use anomseq_viz::{escape_html, json_for_script, spreadsheet_safe};
 use proptest::prelude::*;
 

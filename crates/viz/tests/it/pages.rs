@@ -1,3 +1,5 @@
+//! The timeline and report pages as text: what they hold, offline and deterministic.
+
 use anomseq_viz::{Report, ReportOptions, Timeline, TimelineOptions};
 
 use crate::common::*;

@@ -1,3 +1,5 @@
+//! Scored sessions into Arrow columns and onto a timeline, from a trained model.
+
 use anomseq_core::{Cmd, Sessions};
 use anomseq_model::Model;
 use anomseq_score::{rarest_windows, WindowOptions};
