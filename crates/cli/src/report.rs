@@ -84,8 +84,18 @@ pub(crate) fn rarest_table(
     let mut header: Vec<String> = vec!["rank".into()];
     header.extend(keys.iter().map(|&i| schema.field(i).name().clone()));
     header.extend(["events".into(), "likelihood".into(), "rarest window".into()]);
+    let order = rarest_order(windows);
+    if n == 0 {
+        return "no sessions to show: --top 0 asks for none\n".to_owned();
+    }
+    if order.is_empty() {
+        return format!(
+            "no sessions to show: none of the {} sessions has a rarest window (each is shorter than the window)\n",
+            windows.len()
+        );
+    }
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for (rank, &i) in rarest_order(windows).iter().take(n).enumerate() {
+    for (rank, &i) in order.iter().take(n).enumerate() {
         let mut row = vec![(rank + 1).to_string()];
         for c in &cells {
             row.push(cut(&c[i], 40));
