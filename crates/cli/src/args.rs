@@ -105,7 +105,8 @@ pub(crate) struct PlotArgs {
     /// Rarest-window column (default: `rarest_window{k}` matching the score).
     #[arg(long)]
     pub(crate) window_col: Option<String>,
-    /// Show only sessions whose score is at most this (the rarest).
+    /// Show only sessions at least as rare as this score (at most it for likelihoods;
+    /// at least it for a `*_score` column, where higher is rarer).
     #[arg(long, value_name = "X")]
     pub(crate) upper_bound: Option<f64>,
     /// Columns shown in the tooltip.

@@ -181,16 +181,15 @@ fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
         Some(c) => c.clone(),
         None => score.trim_end_matches("_likelihood").to_owned(),
     };
-    let sources: Vec<&str> = a.source_cols.iter().map(String::as_str).collect();
+    // the improved modes' `{mode}_score` columns: higher is rarer, and may be 0 or negative
+    let higher = !score.starts_with("rarest_window") && score.ends_with("_score");
+    let options = anomseq::viz::TimelineOptions::default()
+        .with_score_upper_bound(a.upper_bound)
+        .with_source_columns(a.source_cols.iter().cloned())
+        .with_higher_is_rarer(higher)
+        .with_log_scale(!higher);
     let timeline = progress.stage("drawing", || {
-        anomseq::visualise_scored_sessions(
-            std::slice::from_ref(&table),
-            &a.time_col,
-            &score,
-            &window,
-            a.upper_bound,
-            &sources,
-        )
+        anomseq::viz::Timeline::new(std::slice::from_ref(&table), &a.time_col, &score, &window, &options)
     });
     let timeline = timeline.with_context(|| format!("{}: cannot draw", a.scored.display()))?;
     write_atomically(&a.output, timeline.to_html().as_bytes())?;

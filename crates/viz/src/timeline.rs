@@ -23,8 +23,13 @@ const TOOLTIP_CHARS: usize = 300;
 pub struct TimelineOptions {
     /// Title of the page and the chart.
     pub title: String,
-    /// Keep only sessions whose score is at most this (the rarest ones).
+    /// Keep only sessions at least as rare as this score: at most it when lower is
+    /// rarer (msticpy's likelihoods), at least it when [`higher_is_rarer`](Self::higher_is_rarer).
     pub score_upper_bound: Option<f64>,
+    /// The score's direction: `false` (the default) for likelihoods, where lower is
+    /// rarer; `true` for scores such as `profile_score`, where higher is rarer. The
+    /// axis says which.
+    pub higher_is_rarer: bool,
     /// Columns whose values the tooltip shows, in this order.
     pub source_columns: Vec<String>,
     /// Score axis on a log scale (the default); sessions whose score is not
@@ -40,6 +45,7 @@ impl Default for TimelineOptions {
         TimelineOptions {
             title: "Scored sessions".to_owned(),
             score_upper_bound: None,
+            higher_is_rarer: false,
             source_columns: Vec::new(),
             log_scale: true,
             webgl: true,
@@ -57,6 +63,12 @@ impl TimelineOptions {
     /// Keep only sessions whose score is at most `bound`.
     pub fn with_score_upper_bound(mut self, bound: Option<f64>) -> Self {
         self.score_upper_bound = bound;
+        self
+    }
+
+    /// Higher scores are rarer (`true`) or lower ones (`false`, the default).
+    pub fn with_higher_is_rarer(mut self, higher_is_rarer: bool) -> Self {
+        self.higher_is_rarer = higher_is_rarer;
         self
     }
 
@@ -111,7 +123,7 @@ pub struct TimelineSummary {
     pub null_score: usize,
     /// Left out: score not positive, on a log axis.
     pub not_positive: usize,
-    /// Left out: score above the upper bound.
+    /// Left out: less rare than the bound (above it, or below it when higher is rarer).
     pub above_bound: usize,
 }
 
@@ -131,7 +143,7 @@ impl TimelineSummary {
         }
         if self.above_bound > 0 {
             let bound = bound.map(|b| format!(" {b:e}")).unwrap_or_default();
-            left.push(format!("{} above the upper bound{bound}", self.above_bound));
+            left.push(format!("{} less rare than the bound{bound}", self.above_bound));
         }
         if !left.is_empty() {
             let _ = write!(out, "; left out: {}", left.join(", "));
@@ -200,7 +212,8 @@ impl Timeline {
                 summary.not_positive += 1;
                 continue;
             }
-            if options.score_upper_bound.is_some_and(|b| score > b) {
+            let less_rare = |b: f64| if options.higher_is_rarer { score < b } else { score > b };
+            if options.score_upper_bound.is_some_and(less_rare) {
                 summary.above_bound += 1;
                 continue;
             }
@@ -286,11 +299,11 @@ impl Timeline {
                     .type_(AxisType::Date)
                     .title(Title::with_text(format!("{} (UTC)", escape_label(&self.time_column)))),
             )
-            .y_axis(
-                Axis::new()
-                    .type_(y_type)
-                    .title(Title::with_text(format!("{} (lower is rarer)", escape_label(&self.score_column)))),
-            )
+            .y_axis(Axis::new().type_(y_type).title(Title::with_text(format!(
+                "{} ({} is rarer)",
+                escape_label(&self.score_column),
+                if self.options.higher_is_rarer { "higher" } else { "lower" }
+            ))))
             .hover_mode(HoverMode::Closest)
             .drag_mode(DragMode::Zoom)
             .show_legend(false)

@@ -124,3 +124,24 @@ fn static_svg() {
     .unwrap();
     assert_eq!(empty.to_svg(300, 200).unwrap().matches("<circle").count(), 0);
 }
+
+#[test]
+fn a_higher_is_rarer_score_keeps_the_high_ones_and_says_so() {
+    let data = batch(vec![
+        ("start", times_ms(&[0, 1000, 2000, 3000])),
+        ("profile_score", scores(&[Some(-1.0), Some(0.5), Some(3.0), Some(7.0)])),
+        ("rarest_window3", commands_column(&[Some(vec!["a"]), Some(vec!["b"]), Some(vec!["c"]), Some(vec!["d"])])),
+    ]);
+    let options =
+        TimelineOptions::default().with_higher_is_rarer(true).with_log_scale(false).with_score_upper_bound(Some(1.0));
+    let t = Timeline::new(std::slice::from_ref(&data), "start", "profile_score", "rarest_window3", &options).unwrap();
+    let shown: Vec<f64> = t.points().iter().map(|p| p.score).collect();
+    assert_eq!(shown, [3.0, 7.0], "the rarest are the highest");
+    assert_eq!(t.summary().describe(Some(1.0)), "2 of 4 sessions shown; left out: 2 less rare than the bound 1e0");
+    assert!(t.to_html().contains("profile_score (higher is rarer)"));
+    // the default direction: lower is rarer
+    let lower = TimelineOptions::default().with_score_upper_bound(Some(1.0));
+    let t = Timeline::new(std::slice::from_ref(&data), "start", "profile_score", "rarest_window3", &lower).unwrap();
+    assert_eq!(t.points().iter().map(|p| p.score).collect::<Vec<_>>(), [0.5], "log axis: -1 left out");
+    assert!(t.to_html().contains("profile_score (lower is rarer)"));
+}
