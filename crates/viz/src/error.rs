@@ -39,7 +39,7 @@ pub enum Error {
     BadTime {
         /// The time column.
         column: String,
-        /// The row, counted from 0 over all batches.
+        /// The row, counted from 1 over all batches.
         row: usize,
         /// The offending value.
         value: String,

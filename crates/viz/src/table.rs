@@ -138,7 +138,7 @@ impl<'a> Table<'a> {
                             Err(_) => {
                                 return Err(Error::BadTime {
                                     column: name.to_owned(),
-                                    row: row0 + i,
+                                    row: row0 + i + 1,
                                     value: text.clone(),
                                 })
                             }

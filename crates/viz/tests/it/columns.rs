@@ -145,7 +145,7 @@ fn errors_name_the_column_and_list_the_others() {
         ("w", strings(&["a", "b"])),
     ]);
     let e = visualise_scored_sessions(&[bad], "t", "s", "w", None, &[]).unwrap_err();
-    assert_eq!(e.to_string(), r#"column "t", row 1: "yesterday" is not a timestamp"#);
+    assert_eq!(e.to_string(), r#"column "t", row 2: "yesterday" is not a timestamp"#);
     let e =
         visualise_scored_sessions(std::slice::from_ref(&b), "start", "lik", "win", Some(f64::NAN), &[]).unwrap_err();
     assert!(matches!(e, Error::BadOption { option: "score_upper_bound", .. }), "{e}");
