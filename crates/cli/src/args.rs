@@ -127,6 +127,12 @@ pub(crate) struct RunArgs {
     /// Rows in the report's table of the rarest sessions.
     #[arg(long, default_value_t = 50)]
     pub(crate) top: usize,
+    /// Score with this saved model (default: train on the same sessions, as msticpy does).
+    #[arg(long)]
+    pub(crate) model: Option<PathBuf>,
+    /// Draw only sessions whose likelihood is at most this (the rarest).
+    #[arg(long, value_name = "X")]
+    pub(crate) upper_bound: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

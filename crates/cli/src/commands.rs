@@ -53,12 +53,13 @@ fn write_report(
     time_col: &str,
     user_cols: &[String],
     k: usize,
-    top: usize,
+    (top, upper_bound): (usize, Option<f64>),
     parameters: Vec<(String, String)>,
 ) -> Result<()> {
     let timeline = anomseq::viz::TimelineOptions::default()
         .with_title("anomseq: rarest sessions")
-        .with_source_columns(user_cols.iter().cloned());
+        .with_source_columns(user_cols.iter().cloned())
+        .with_score_upper_bound(upper_bound);
     let (events, likelihood, window) = anomseq::viz::scored_column_names(k);
     let options = anomseq::viz::ReportOptions::default()
         .with_timeline(timeline)
@@ -115,10 +116,16 @@ fn check_outputs(inputs: &[(&Path, &str)], outputs: &[(Option<&Path>, &str, Kind
 
 fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     let sa = &a.sessionize;
+    let mut inputs = vec![(sa.input.as_path(), "the input")];
+    if let Some(m) = &a.model {
+        inputs.push((m.as_path(), "the model"));
+    }
     check_outputs(
-        &[(&sa.input, "the input")],
+        &inputs,
         &[(Some(&sa.output), "-o", Kind::Page), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
     )?;
+    // a bad model file is found before the events are read
+    let model = a.model.as_deref().map(load_model).transpose()?;
     if sa.stream {
         return Err(usage("--stream is for `anomseq sessionize`: `run` needs every session to score and report"));
     }
@@ -133,8 +140,21 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         bail!("{}: no sessions (the file has no rows)", sa.input.display());
     }
     let k = a.window as usize;
+    if let (Some(m), Some(path)) = (&model, &a.model) {
+        if m.session_type() != s.sessions.session_type() {
+            return Err(usage(format!(
+                "{}: a {} model cannot score the {} sessions of {}",
+                path.display(),
+                m.session_type(),
+                s.sessions.session_type(),
+                sa.input.display()
+            )));
+        }
+    }
+    let model_said = a.model.as_ref().map_or("trained on these sessions".to_owned(), |p| p.display().to_string());
     let parameters = vec![
         ("input".to_owned(), sa.input.display().to_string()),
+        ("model".to_owned(), model_said),
         ("user columns".to_owned(), sa.user_cols.join(", ")),
         ("max session".to_owned(), sa.max_session.to_string()),
         ("max gap".to_owned(), sa.max_gap.to_string()),
@@ -146,8 +166,12 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let list_col = spec.list_column();
     let time_col = format!("{}_min", sa.time_col);
     progress.stage("scoring and reporting", || {
-        let windows = anomseq::score_sessions(&s.sessions, k)?;
-        write_report(&sa.output, &s, &windows, &list_col, &time_col, &sa.user_cols, k, a.top, parameters)
+        let windows = match &model {
+            Some(m) => score::rarest_windows(m.probabilities(), &s.sessions, &WindowOptions::new(k))?,
+            None => anomseq::score_sessions(&s.sessions, k)?,
+        };
+        let shown = (a.top, a.upper_bound);
+        write_report(&sa.output, &s, &windows, &list_col, &time_col, &sa.user_cols, k, shown, parameters)
     })?;
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
     Ok(())
@@ -515,7 +539,7 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
         ("window".to_owned(), k.to_string()),
     ];
     progress.stage("reporting", || {
-        write_report(&html, &s, &windows, "Operation_list", "TimeGenerated_min", &users, k, 50, parameters)
+        write_report(&html, &s, &windows, "Operation_list", "TimeGenerated_min", &users, k, (50, None), parameters)
     })?;
     println!("\nwrote {} and {}", scored.display(), html.display());
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());

@@ -343,3 +343,28 @@ fn top_alone_prints_without_writing() {
     assert_eq!(before.len(), after.len(), "nothing written");
     assert_eq!(anomseq(dir.path(), &["score", "s.parquet"]).0, 2, "neither -o nor --top: a usage error");
 }
+
+#[test]
+fn run_scores_with_a_saved_model_and_a_bound() {
+    let dir = with_events();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    assert_eq!(anomseq(dir.path(), &["-q", "train", "s.parquet", "-o", "m.json"]).0, 0);
+    let mut run = args(SESSIONIZE, &["-q", "--model", "m.json", "--upper-bound", "1e-4", "-o", "r.html"]);
+    run[0] = "run";
+    let (code, _, err) = anomseq(dir.path(), &run);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("m.json") && html.contains("less rare than the bound"),
+        "the page records the model and the bound"
+    );
+    // a model of another session type is refused before the report is written
+    let mut values = args(SESSIONIZE, &["-q", "--params-col", "Parameters", "--values", "-o", "v.parquet"]);
+    values[0] = "sessionize";
+    assert_eq!(anomseq(dir.path(), &values).0, 0);
+    assert_eq!(anomseq(dir.path(), &["-q", "train", "v.parquet", "-o", "v.json"]).0, 0);
+    let mut wrong = args(SESSIONIZE, &["--model", "v.json", "-o", "w.html"]);
+    wrong[0] = "run";
+    refused_once(dir.path(), &wrong, "model cannot score the commands sessions");
+    assert!(!dir.path().join("w.html").exists());
+}
