@@ -30,8 +30,8 @@ fn main() -> ExitCode {
     }
     // interrupted (Ctrl-C, SIGTERM, SIGHUP): no temporary file is left behind
     let _ = ctrlc::set_handler(|| {
+        // first, so that nothing new is started while it is removed
         anomseq::io::remove_temporary_files();
-        eprintln!("anomseq: interrupted: unfinished outputs removed");
         std::process::exit(130);
     });
     let result = commands::run(cli);

@@ -43,6 +43,14 @@ pub(crate) fn folder_of(path: &Path) -> &Path {
 /// Temporary files being written, so that an interrupted run can remove them.
 static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// Set by [`remove_temporary_files`]: no temporary file is created after it.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Has [`remove_temporary_files`] run?
+pub(crate) fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -52,6 +60,7 @@ fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// `anomseq` command line calls it on Ctrl-C, `SIGTERM` and `SIGHUP`), which
 /// then exits without finishing them. The destinations are left as they were.
 pub fn remove_temporary_files() {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
     for tmp in live().drain(..) {
         let _ = std::fs::remove_file(tmp);
     }
@@ -116,19 +125,32 @@ impl AtomicFile {
         let name = path.file_name().ok_or_else(|| bad("the destination has no file name".into()))?;
         let dir = folder_of(path);
         let mut last = None;
+        // a long name is cut, so that the temporary name is never too long where the name fits
+        let name: String = name.to_string_lossy().chars().take(64).collect();
         for _ in 0..16 {
-            let tmp = dir.join(format!(".{}.{:016x}.tmp", name.to_string_lossy(), random_suffix()));
+            let tmp = dir.join(format!(".{name}.{:016x}.tmp", random_suffix()));
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
-            match options.open(&tmp) {
-                Ok(file) => {
-                    live().push(tmp.clone());
-                    return Ok(AtomicFile { path: path.to_owned(), tmp, file: Some(file) });
+            // listed before it exists, so that an interruption never misses it
+            {
+                let mut l = live();
+                if interrupted() {
+                    return Err(bad("interrupted".into()));
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(bad(e.to_string())),
+                l.push(tmp.clone());
+            }
+            match options.open(&tmp) {
+                Ok(file) => return Ok(AtomicFile { path: path.to_owned(), tmp, file: Some(file) }),
+                Err(e) => {
+                    live().retain(|t| *t != tmp);
+                    if e.kind() == std::io::ErrorKind::AlreadyExists {
+                        last = Some(e);
+                    } else {
+                        return Err(bad(e.to_string()));
+                    }
+                }
             }
         }
         Err(bad(format!(

@@ -45,8 +45,30 @@ impl Lines {
         Lines { r: BufReader::with_capacity(1 << 16, file), at: 0, breaks: 0, prev_cr: false }
     }
 
-    /// The line (from 1) holding byte `byte`; offsets must not go backwards.
+    /// The line (from 1) where a record at byte `byte` starts: the `csv` crate places a
+    /// record before the line ends (blank lines) it skips, so those are passed over
+    /// first. Offsets must not go backwards.
     pub(crate) fn line_of(&mut self, byte: u64) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        self.count_to(byte)?;
+        loop {
+            let buf = self.r.fill_buf()?;
+            let ends = buf.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+            if ends == 0 {
+                break;
+            }
+            let more = ends == buf.len();
+            let at = self.at + ends as u64;
+            self.count_to(at)?;
+            if !more {
+                break;
+            }
+        }
+        Ok(self.breaks + 1)
+    }
+
+    /// Count the line breaks up to byte `byte`.
+    fn count_to(&mut self, byte: u64) -> std::io::Result<()> {
         use std::io::BufRead;
         while self.at < byte {
             let buf = self.r.fill_buf()?;
@@ -68,7 +90,7 @@ impl Lines {
             self.r.consume(take);
             self.at += take as u64;
         }
-        Ok(self.breaks + 1)
+        Ok(())
     }
 }
 

@@ -663,21 +663,47 @@ impl NdjsonReader {
                     continue;
                 }
             };
-            let bad = |message: String| Error::Line { path: self.path.clone(), line, message };
             for c in cells.iter_mut() {
                 *c = None;
             }
+            // a value whose text cannot be decoded (a lone surrogate `\ud800`) makes the row bad
+            let mut fault = None;
             for (k, raw) in pairs.0 {
                 let Some(&j) = self.pos.get(&k) else { continue };
                 let t = raw.get().trim();
                 cells[j] = if t == "null" {
                     None
                 } else if t.starts_with('"') {
-                    Some(serde_json::from_str::<String>(t).map_err(|e| bad(e.to_string()))?)
+                    match serde_json::from_str::<String>(t) {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            let text = e.to_string();
+                            let what = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+                            fault = Some(format!("key `{}`: {what}", printable(&k)));
+                            break;
+                        }
+                    }
                 } else {
                     // numbers exactly as written: two 30-digit ids never merge
-                    Some(anomseq_sessionize::compact_json(t).map_err(bad)?)
+                    match anomseq_sessionize::compact_json(t) {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            fault = Some(format!("key `{}`: {e}", printable(&k)));
+                            break;
+                        }
+                    }
                 };
+            }
+            if let Some(reason) = fault {
+                match self.policy {
+                    OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
+                    OnBadRow::Skip => {
+                        let value = shown(&self.buf);
+                        let row = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
+                        self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+                        continue;
+                    }
+                }
             }
             for (b, c) in builders.iter_mut().zip(&cells) {
                 b.append_option(c.as_deref());

@@ -25,28 +25,36 @@ fn needed(opts: &SessionizeOptions, spec: &EventSpec, read: &ReadOptions) -> Rea
     read
 }
 
-/// The row of the file that is row `given` (from 1) of those the sessionizer was
-/// given, when the rows `gaps` (sorted, from 1) were skipped before it.
-fn file_row(given: usize, gaps: &[usize]) -> usize {
-    let mut row = given;
-    for &g in gaps {
-        if g <= row {
-            row += 1;
-        } else {
-            break;
-        }
+/// The rows of a file the reader skipped, to number the rows the sessionizer was given
+/// as rows of the file.
+struct Gaps {
+    /// For the j-th skipped row (sorted, from 1), its row less j: the number of rows
+    /// given before it, plus one. Non-decreasing, so it can be searched.
+    given_before: Vec<usize>,
+}
+
+impl Gaps {
+    fn new(skipped: impl IntoIterator<Item = usize>) -> Self {
+        let mut rows: Vec<usize> = skipped.into_iter().collect();
+        rows.sort_unstable();
+        Gaps { given_before: rows.iter().enumerate().map(|(j, &g)| g - j).collect() }
     }
-    row
+
+    /// The row of the file that is row `given` (from 1) of those the sessionizer was
+    /// given: `given` plus the number of skipped rows before it.
+    fn file_row(&self, given: usize) -> usize {
+        given + self.given_before.partition_point(|&g| g <= given)
+    }
 }
 
 /// A sessionizer error with its row numbered as a row of the file.
 fn renumbered(e: anomseq_sessionize::Error, skipped: &crate::delimited::BadLines) -> anomseq_sessionize::Error {
     use anomseq_sessionize::Error as E;
-    let gaps: Vec<usize> = skipped.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|b| b.row).collect();
+    let gaps = Gaps::new(skipped.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|b| b.row));
     match e {
-        E::BadValue { row, column, value, reason } => E::BadValue { row: file_row(row, &gaps), column, value, reason },
+        E::BadValue { row, column, value, reason } => E::BadValue { row: gaps.file_row(row), column, value, reason },
         E::NotTimeOrdered { row, column, value, previous } => {
-            E::NotTimeOrdered { row: file_row(row, &gaps), column, value, previous }
+            E::NotTimeOrdered { row: gaps.file_row(row), column, value, previous }
         }
         other => other,
     }
@@ -74,18 +82,16 @@ fn with_lines(path: &Path, format: Option<Format>, delimiter: u8, bad: &mut [Bad
 /// count only the rows it was given, renumbered as rows of the file, and the rows the
 /// reader skipped for their structure (`skipped`, numbered as rows of the file).
 fn all_bad_rows(sessionizer: Vec<BadRow>, skipped: Vec<BadRow>) -> Vec<BadRow> {
-    if skipped.is_empty() {
-        return sessionizer;
-    }
-    let gaps: Vec<usize> = skipped.iter().map(|b| b.row).collect();
+    let gaps = Gaps::new(skipped.iter().map(|b| b.row));
     let mut out: Vec<BadRow> = sessionizer
         .into_iter()
         .map(|mut b| {
-            b.row = file_row(b.row, &gaps);
+            b.row = gaps.file_row(b.row);
             b
         })
         .collect();
     out.extend(skipped);
+    // the sessionizer finds bad times before bad names: the file's order is the rows'
     out.sort_by_key(|b| b.row);
     out
 }

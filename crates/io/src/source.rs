@@ -44,7 +44,14 @@ pub(crate) fn open_input(path: &Path) -> Result<File, Error> {
     }
     let (mut copy, tmp) = tempfile::NamedTempFile::new().map_err(io(path))?.into_parts();
     let at = tmp.to_path_buf();
-    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).push((path.to_owned(), tmp, false));
+    {
+        let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+        if crate::atomic::interrupted() {
+            // dropped here: the copy is removed
+            return Err(Error::Read { path: path.to_owned(), message: "interrupted".into() });
+        }
+        spools.push((path.to_owned(), tmp, false));
+    }
     let copied = if is_stdin(path) {
         std::io::copy(&mut std::io::stdin().lock(), &mut copy)
     } else {

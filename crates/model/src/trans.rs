@@ -189,6 +189,9 @@ struct Builder {
     rows: Vec<Row>,
     cols: Vec<u32>,
     probs: Vec<f64>,
+    /// The first `##UNK##` row: what a command without a row reads (a table given
+    /// twice the `##UNK##` row keeps its last one for `##UNK##` itself, as a dense fill does).
+    first_unk: Option<u32>,
 }
 
 impl Builder {
@@ -198,6 +201,7 @@ impl Builder {
             rows: Vec::new(),
             cols: Vec::with_capacity(nnz),
             probs: Vec::with_capacity(nnz),
+            first_unk: None,
         }
     }
 
@@ -213,12 +217,15 @@ impl Builder {
             self.probs.push(p);
         }
         self.row_of[a as usize] = self.rows.len() as u32;
+        if a == UNK && self.first_unk.is_none() {
+            self.first_unk = Some(self.rows.len() as u32);
+        }
         self.rows.push(Row { start, end: self.cols.len(), fill, unk });
     }
 
     fn finish(self, is_target: Vec<bool>, dense_max: usize) -> Transitions {
-        let Builder { mut row_of, rows, cols, probs } = self;
-        let unk_row = row_of[UNK as usize];
+        let Builder { mut row_of, rows, cols, probs, first_unk } = self;
+        let unk_row = first_unk.unwrap_or(row_of[UNK as usize]);
         for r in row_of.iter_mut().filter(|r| **r == u32::MAX) {
             *r = unk_row;
         }
@@ -325,5 +332,17 @@ mod tests {
         // row total: 1 counted + 20_002 targets (all but `##START##`); p0 → p1 seen once, p0 → p2 never
         assert_eq!(p.trans(a, b), 2.0 / 20_003.0);
         assert_eq!(p.trans(a, p.cmd_id("p2")), 1.0 / 20_003.0);
+    }
+
+    #[test]
+    fn a_table_giving_the_unk_row_twice_reads_as_the_dense_fill_did() {
+        let mut v = Vocab::default();
+        let (a, b) = (v.cmds.intern("a"), v.cmds.intern("b"));
+        let table = vec![(2, vec![(2, 0.1)]), (a, vec![(2, 0.2)]), (2, vec![(2, 0.3)])];
+        let t = Transitions::from_table(&table, &v.cmds).unwrap();
+        // a command without a row reads the first `##UNK##` row; `##UNK##` itself its last
+        assert_eq!(t.get(b, a), 0.1);
+        assert_eq!(t.get(2, a), 0.3);
+        assert_eq!(t.get(a, b), 0.2);
     }
 }

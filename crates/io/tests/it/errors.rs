@@ -320,3 +320,38 @@ fn line_numbers_count_crlf_and_lone_cr_and_ndjson_is_strict_about_keys() {
         "bom.ndjson: line 2: key `user` appears twice in the object",
     );
 }
+
+#[test]
+fn bad_rows_come_in_file_order_with_their_lines() {
+    let t = |s: u32| format!("2020-01-01T00:00:0{s}Z");
+    // a missing name before a bad time: the sessionizer finds the time first
+    skip_check(
+        "order.csv",
+        format!("user,time,op\nu,{},\nu,bogus,B\nu,{},C\n", t(0), t(1)).as_bytes(),
+        &["C"],
+        &[(1, Some(2), "missing event name"), (2, Some(3), "expected an RFC 3339")],
+        "order.csv: row 2, column `time`, value `bogus`: expected an RFC 3339 / ISO 8601 date and time such as \
+         `2020-04-18T04:50:30Z`",
+    );
+    // blank lines before a bad row
+    skip_check(
+        "blank.csv",
+        format!("user,time,op\nu,{},A\n\n\nu,{}\n\r\n\r\nu,{},B,x\n", t(0), t(1), t(2)).as_bytes(),
+        &["A"],
+        &[(2, Some(5), "has 2 fields"), (3, Some(8), "has 4 fields")],
+        "blank.csv: line 5: has 2 fields, the header has 3",
+    );
+    // NDJSON: a string that cannot be decoded (a lone surrogate) is a bad row, not the end of the run
+    let nd = format!(
+        "{{\"user\":\"u\",\"time\":\"{}\",\"op\":\"\\ud800\"}}\n{{\"user\":\"u\",\"time\":\"{}\",\"op\":\"A\"}}\n",
+        t(0),
+        t(1)
+    );
+    skip_check(
+        "surrogate.ndjson",
+        nd.as_bytes(),
+        &["A"],
+        &[(1, Some(1), "key `op`: unexpected end of hex escape")],
+        "surrogate.ndjson: line 1: key `op`: unexpected end of hex escape",
+    );
+}
