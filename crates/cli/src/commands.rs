@@ -278,7 +278,8 @@ fn sessionize(a: &SessionizeArgs, progress: &Progress, write: &WriteOptions) -> 
     if let Some(side) = &a.skip_bad_rows {
         anomseq_io::write_bad_rows(side, None, &bad, write)?;
         if !bad.is_empty() {
-            eprintln!("anomseq: {} bad rows skipped, listed with their reasons in {}", bad.len(), side.display());
+            let n = crate::progress::count(bad.len(), "bad row");
+            eprintln!("anomseq: {n} skipped, listed with their reasons in {}", side.display());
         }
     }
     progress.summary(rows, sessions, bad.len());

@@ -6,6 +6,15 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// `n` things, in the singular for one: `1 row`, `2 rows`.
+pub(crate) fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// Shows a spinner for each stage that runs longer than a second (only when
 /// stderr is a terminal and not `--quiet`), and a summary at the end.
 pub(crate) struct Progress {
@@ -53,7 +62,10 @@ impl Progress {
     pub(crate) fn summary(&self, rows: usize, sessions: usize, skipped: usize) {
         if !self.quiet {
             eprintln!(
-                "anomseq: {rows} rows read, {sessions} sessions, {skipped} rows skipped, {:.2} s",
+                "anomseq: {} read, {}, {} skipped, {:.2} s",
+                count(rows, "row"),
+                count(sessions, "session"),
+                count(skipped, "row"),
                 self.started.elapsed().as_secs_f64()
             );
         }

@@ -221,7 +221,7 @@ fn errors_have_their_documented_messages_and_exit_codes() {
     skip.extend(["--skip-bad-rows", "bad-rows.csv"]);
     let (code, _, err) = anomseq(d, &skip);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("1 rows skipped"), "{err}");
+    assert!(err.contains("1 row skipped"), "{err}");
     let side = std::fs::read_to_string(d.join("bad-rows.csv")).unwrap();
     assert!(side.contains("not-a-time"), "{side}");
     // usage errors exit 2
