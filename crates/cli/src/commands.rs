@@ -155,6 +155,16 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let parameters = vec![
         ("input".to_owned(), sa.input.display().to_string()),
         ("model".to_owned(), model_said),
+        ("session type".to_owned(), s.sessions.session_type().to_string()),
+        (
+            "parameters".to_owned(),
+            match (&sa.params_col, &sa.param_cols) {
+                (Some(c), _) => format!("column {c} ({})", format!("{:?}", sa.params_format).to_lowercase()),
+                (None, Some(cols)) => format!("columns {}", cols.join(", ")),
+                (None, None) => "none".to_owned(),
+            },
+        ),
+        ("values".to_owned(), if sa.values { "modelled" } else { "not modelled" }.to_owned()),
         ("user columns".to_owned(), sa.user_cols.join(", ")),
         ("max session".to_owned(), sa.max_session.to_string()),
         ("max gap".to_owned(), sa.max_gap.to_string()),
