@@ -231,9 +231,13 @@ pub(crate) struct ScoreArgs {
     /// given, so not with --model). See docs/quality.md.
     #[arg(long, default_value = "reference", value_parser = ["reference", "profile"])]
     pub(crate) mode: String,
-    /// Scored sessions file to write (format from the extension); optional with --top.
+    /// Scored sessions file to write (format from the extension, or --output-format);
+    /// `-` writes to standard output; optional with --top.
     #[arg(short, long, required_unless_present = "top")]
     pub(crate) output: Option<PathBuf>,
+    /// Format of -o (csv, parquet, arrow, arrows, ndjson): needed with `-o -`.
+    #[arg(long, value_parser = parse_format)]
+    pub(crate) output_format: Option<Format>,
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {

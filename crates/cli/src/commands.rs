@@ -428,7 +428,16 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     if let Some(m) = &a.model {
         inputs.push((m.as_path(), "the model"));
     }
-    check_outputs(&inputs, &[(a.output.as_deref(), "-o", Kind::Data)])?;
+    let to_stdout = a.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if to_stdout && a.output_format.is_none() {
+        return Err(usage("-o - (standard output) needs --output-format (csv, parquet, arrow, arrows, ndjson)"));
+    }
+    if to_stdout && a.top.is_some() {
+        return Err(usage("--top prints to standard output too: with -o -, leave it out"));
+    }
+    let file_out = a.output.as_deref().filter(|_| !to_stdout);
+    let kind = if a.output_format.is_some() { Kind::Page } else { Kind::Data };
+    check_outputs(&inputs, &[(file_out, "-o", kind)])?;
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
     if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
         return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
@@ -475,10 +484,23 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         profile = Some(p);
     }
     let table = if extra.is_empty() { st.table.clone() } else { append_columns(&st.table, extra)? };
-    if let Some(output) = &a.output {
+    if let Some(output) = file_out {
         progress.stage("writing scores", || {
-            anomseq_io::write_scored(output, None, &table, &st.sessions, &windows, k, write)
+            anomseq_io::write_scored(output, a.output_format, &table, &st.sessions, &windows, k, write)
         })?;
+    } else if to_stdout {
+        // written whole to a private file first (Parquet needs to seek), then copied out
+        let dir = tempfile::tempdir()?;
+        let tmp = dir.path().join("scores");
+        anomseq_io::write_scored(&tmp, a.output_format, &table, &st.sessions, &windows, k, write)?;
+        let mut out = std::io::stdout().lock();
+        let copied =
+            std::io::copy(&mut std::fs::File::open(&tmp)?, &mut out).and_then(|_| std::io::Write::flush(&mut out));
+        match copied {
+            // the reader stopped early (`| head`): not an error of ours
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.context("standard output: cannot write")?,
+        }
     }
     if let Some(n) = a.top {
         match &profile {

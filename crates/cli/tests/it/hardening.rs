@@ -368,3 +368,32 @@ fn run_scores_with_a_saved_model_and_a_bound() {
     refused_once(dir.path(), &wrong, "model cannot score the commands sessions");
     assert!(!dir.path().join("w.html").exists());
 }
+
+#[test]
+fn scores_go_to_standard_output_with_a_format() {
+    let dir = with_events();
+    assert_eq!(anomseq(dir.path(), &args(SESSIONIZE, &["-q", "-o", "s.parquet"])).0, 0);
+    assert_eq!(anomseq(dir.path(), &["-q", "score", "s.parquet", "-o", "file.csv"]).0, 0);
+    let (code, out, err) = anomseq(dir.path(), &["-q", "score", "s.parquet", "-o", "-", "--output-format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, std::fs::read_to_string(dir.path().join("file.csv")).unwrap(), "the same bytes as the file");
+    // a binary format through a pipe, read back from standard input
+    let bin = env!("CARGO_BIN_EXE_anomseq");
+    let script = format!(
+        "{bin} -q score s.parquet -o - --output-format parquet | {bin} -q plot - --format parquet --time-col TimeGenerated_min -o t.html"
+    );
+    let run = std::process::Command::new("sh").arg("-c").arg(&script).current_dir(dir.path()).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    refused_once(dir.path(), &["score", "s.parquet", "-o", "-"], "-o - (standard output) needs --output-format");
+    refused_once(
+        dir.path(),
+        &["score", "s.parquet", "-o", "-", "--output-format", "csv", "--top", "3"],
+        "--top prints to standard output too",
+    );
+    // --output-format also names the format of a file whose extension says nothing
+    assert_eq!(
+        anomseq(dir.path(), &["-q", "score", "s.parquet", "-o", "scores.out", "--output-format", "ndjson"]).0,
+        0
+    );
+    assert!(std::fs::read_to_string(dir.path().join("scores.out")).unwrap().starts_with("{\"UserId\""));
+}
