@@ -116,9 +116,12 @@ impl Report {
         }
         let timeline = Timeline::new(data, time_column, score_column, window_column, &options.timeline)?;
         let mut order: Vec<usize> = (0..timeline.points().len()).collect();
+        // rarest first, in the score's direction; ties by row
+        let higher = options.timeline.higher_is_rarer;
         order.sort_by(|&a, &b| {
             let (pa, pb) = (&timeline.points()[a], &timeline.points()[b]);
-            pa.score.total_cmp(&pb.score).then(pa.row.cmp(&pb.row))
+            let by_score = if higher { pb.score.total_cmp(&pa.score) } else { pa.score.total_cmp(&pb.score) };
+            by_score.then(pa.row.cmp(&pb.row))
         });
         order.truncate(options.top_n);
         let keys: Vec<Vec<String>> = options.key_columns.iter().map(|c| table.texts(c)).collect::<Result<_, _>>()?;

@@ -145,3 +145,20 @@ fn a_higher_is_rarer_score_keeps_the_high_ones_and_says_so() {
     assert_eq!(t.points().iter().map(|p| p.score).collect::<Vec<_>>(), [0.5], "log axis: -1 left out");
     assert!(t.to_html().contains("profile_score (lower is rarer)"));
 }
+
+#[test]
+fn the_report_lists_the_rarest_first_in_the_score_direction() {
+    let data = batch(vec![
+        ("start", times_ms(&[0, 1000, 2000])),
+        ("profile_score", scores(&[Some(2.0), Some(9.0), Some(5.0)])),
+        ("rarest_window3", commands_column(&[Some(vec!["a"]), Some(vec!["b"]), Some(vec!["c"])])),
+    ]);
+    let rarest = |higher: bool| {
+        let timeline = TimelineOptions::default().with_higher_is_rarer(higher).with_log_scale(false);
+        let options = ReportOptions::default().with_timeline(timeline).with_top_n(2);
+        let r = Report::new(std::slice::from_ref(&data), "start", "profile_score", "rarest_window3", &options).unwrap();
+        r.rarest().iter().map(|s| s.score).collect::<Vec<f64>>()
+    };
+    assert_eq!(rarest(true), [9.0, 5.0]);
+    assert_eq!(rarest(false), [2.0, 5.0]);
+}
