@@ -92,11 +92,13 @@ fn usage(message: impl std::fmt::Display) -> anyhow::Error {
     anyhow::Error::new(Usage(message.to_string()))
 }
 
-/// What an output holds: data in a format told by its extension, or a file of its own kind.
+/// What an output holds, for its checks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// Data whose format the extension tells (so it must).
     Data,
-    Page,
+    /// A model file, a page, or data whose format is named: any file name will do.
+    Other,
 }
 
 /// Refuse, before reading anything, outputs that cannot be written (a missing
@@ -122,7 +124,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     }
     check_outputs(
         &inputs,
-        &[(Some(&sa.output), "-o", Kind::Page), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
+        &[(Some(&sa.output), "-o", Kind::Other), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
     )?;
     // a bad model file is found before the events are read
     let model = a.model.as_deref().map(load_model).transpose()?;
@@ -188,7 +190,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
 }
 
 fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
-    check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o", Kind::Page)])?;
+    check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o", Kind::Other)])?;
     let table =
         progress.stage("reading scores", || anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default()))?;
     let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
@@ -336,7 +338,7 @@ fn train(
     output: &Path,
     progress: &Progress,
 ) -> Result<()> {
-    check_outputs(&[(path, "the input")], &[(Some(output), "-o", Kind::Page)])?;
+    check_outputs(&[(path, "the input")], &[(Some(output), "-o", Kind::Other)])?;
     let st = read_sessions(path, input, progress)?;
     let options = match modellable {
         Some(p) => ModelOptions::with_modellable_params(p),
@@ -351,7 +353,7 @@ fn train(
 /// Merge model files: the same session type and options, counts summed in the order given.
 fn merge(paths: &[PathBuf], output: &Path, progress: &Progress) -> Result<()> {
     let inputs: Vec<(&Path, &str)> = paths.iter().map(|p| (p.as_path(), "the model")).collect();
-    check_outputs(&inputs, &[(Some(output), "-o", Kind::Page)])?;
+    check_outputs(&inputs, &[(Some(output), "-o", Kind::Other)])?;
     let first = &paths[0];
     let mut model = load_model(first)?;
     for path in &paths[1..] {
@@ -436,7 +438,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         return Err(usage("--top prints to standard output too: with -o -, leave it out"));
     }
     let file_out = a.output.as_deref().filter(|_| !to_stdout);
-    let kind = if a.output_format.is_some() { Kind::Page } else { Kind::Data };
+    let kind = if a.output_format.is_some() { Kind::Other } else { Kind::Data };
     check_outputs(&inputs, &[(file_out, "-o", kind)])?;
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
     if mode == anomseq::ScoringMode::Profile && a.model.is_some() {

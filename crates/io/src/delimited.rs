@@ -98,11 +98,7 @@ impl Lines {
 pub(crate) fn csv_lines_of_rows(path: &Path, delimiter: u8, rows: &[usize]) -> Result<Vec<usize>, Error> {
     let io = |e: std::io::Error| Error::Io { path: path.to_owned(), source: e };
     let mut lines = Lines::new(crate::source::open_input(path)?);
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, crate::source::open_input(path)?));
+    let mut r = csv_reader(BufReader::with_capacity(1 << 20, crate::source::open_input(path)?), delimiter);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::with_capacity(rows.len());
     let mut row = 0;
@@ -121,9 +117,36 @@ pub(crate) fn csv_lines_of_rows(path: &Path, delimiter: u8, rows: &[usize]) -> R
     Ok(out)
 }
 
+/// The one CSV reader set-up: a header row, rows of any length (checked by the caller).
+fn csv_reader<R: std::io::Read>(input: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(input)
+}
+
+/// A row whose structure is broken: with `Fail`, the error that stops the read (file,
+/// line, reason); with `Skip`, recorded in `bad` (row, line, its text, reason) and `Ok`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn broken_row(
+    policy: OnBadRow,
+    bad: &BadLines,
+    path: &Path,
+    row: usize,
+    line: usize,
+    text: &[u8],
+    reason: String,
+) -> Result<(), Error> {
+    match policy {
+        OnBadRow::Fail => Err(Error::Line { path: path.to_owned(), line, message: reason }),
+        OnBadRow::Skip => {
+            let b = BadRow { row, line: Some(line), column: String::new(), value: shown(text), reason };
+            bad.lock().unwrap_or_else(|e| e.into_inner()).push(b);
+            Ok(())
+        }
+    }
+}
+
 /// The header of a CSV file: its column names, each valid UTF-8 and given once.
 pub(crate) fn read_header(path: &Path, file: &File, delimiter: u8) -> Result<Vec<String>, Error> {
-    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(file);
+    let mut r = csv_reader(file, delimiter);
     let bad = |message: String| Error::Line { path: path.to_owned(), line: 1, message };
     let header = r.byte_headers().map_err(|e| bad(e.to_string()))?.clone();
     let mut names: Vec<String> = Vec::with_capacity(header.len());
@@ -216,11 +239,7 @@ impl CsvRows {
         policy: OnBadRow,
         bad: BadLines,
     ) -> Self {
-        let reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
+        let reader = csv_reader(BufReader::with_capacity(1 << 20, file), delimiter);
         CsvRows {
             path: path.to_owned(),
             reader,
@@ -304,15 +323,8 @@ impl CsvRows {
                 None => self.lines.insert(Lines::new(crate::source::open_input(&self.path)?)),
             };
             let line = lines.line_of(byte).map_err(|e| Error::Io { path: self.path.clone(), source: e })?;
-            match self.policy {
-                OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
-                OnBadRow::Skip => {
-                    let text: Vec<&[u8]> = self.record.iter().collect();
-                    let value = shown(&text.join(&b","[..]));
-                    let bad = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
-                    self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(bad);
-                }
-            }
+            let text: Vec<&[u8]> = self.record.iter().collect();
+            broken_row(self.policy, &self.bad, &self.path, self.row, line, &text.join(&b","[..]), reason)?;
         }
         if rows == 0 {
             return Ok(None);

@@ -15,7 +15,7 @@ use parquet::arrow::ProjectionMask;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::delimited::{read_header, shown, BadLines, BatchSource, CsvRows, Fused};
+use crate::delimited::{broken_row, read_header, BadLines, BatchSource, CsvRows, Fused};
 use crate::error::{io, read};
 use crate::source::{check_format, open_input};
 use crate::{Error, Format};
@@ -557,11 +557,15 @@ pub(crate) fn ndjson_lines_of_rows(path: &Path, rows: &[usize]) -> Result<Vec<us
     Ok(out)
 }
 
+/// serde's message without its "at line L column C" (serde counts lines of one line).
+fn serde_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    text.rfind(" at line ").map_or(text.clone(), |i| text[..i].to_owned())
+}
+
 /// Why a line is not a JSON object: serde's message, placed by column (the line is the file's).
 fn not_an_object(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let what = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
-    format!("expected a JSON object ({what} at column {})", e.column())
+    format!("expected a JSON object ({} at column {})", serde_reason(e), e.column())
 }
 
 /// An NDJSON line as text: `Ok(None)` for a blank line, `Err(reason)` for one that
@@ -632,6 +636,7 @@ impl NdjsonReader {
         let mut builders: Vec<StringBuilder> = (0..n_cols).map(|_| StringBuilder::new()).collect();
         let mut rows = 0;
         let mut cells: Vec<Option<String>> = vec![None; n_cols];
+        let mut given = vec![false; n_cols];
         while rows < self.batch_size {
             if !next_line(&mut self.lines, &mut self.buf).map_err(io(&self.path))? {
                 break;
@@ -640,36 +645,30 @@ impl NdjsonReader {
             let line = self.line;
             let pairs = match ndjson_text(&self.buf, line == 1) {
                 Ok(None) => continue,
-                Ok(Some(text)) => serde_json::from_str::<anomseq_sessionize::JsonPairs<'_>>(text)
-                    .map_err(|e| not_an_object(&e))
-                    .and_then(|p| {
-                        // a key given twice is as ambiguous as a CSV header given twice
-                        let mut seen = std::collections::HashSet::new();
-                        match p.0.iter().find(|(k, _)| self.pos.contains_key(k) && !seen.insert(k.as_str())) {
-                            Some((k, _)) => Err(format!("key `{}` appears twice in the object", printable(k))),
-                            None => Ok(p),
-                        }
-                    }),
+                Ok(Some(text)) => {
+                    serde_json::from_str::<anomseq_sessionize::JsonPairs<'_>>(text).map_err(|e| not_an_object(&e))
+                }
                 Err(reason) => Err(reason),
             };
             self.row += 1;
-            let pairs = match (pairs, self.policy) {
-                (Ok(p), _) => p,
-                (Err(message), OnBadRow::Fail) => return Err(Error::Line { path: self.path.clone(), line, message }),
-                (Err(reason), OnBadRow::Skip) => {
-                    let value = shown(&self.buf);
-                    let row = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
-                    self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+            let pairs = match pairs {
+                Ok(p) => p,
+                Err(reason) => {
+                    broken_row(self.policy, &self.bad, &self.path, self.row, line, &self.buf, reason)?;
                     continue;
                 }
             };
-            for c in cells.iter_mut() {
-                *c = None;
-            }
-            // a value whose text cannot be decoded (a lone surrogate `\ud800`) makes the row bad
+            cells.fill(None);
+            given.fill(false);
+            // a key given twice (as ambiguous as a CSV header given twice) or a value whose
+            // text cannot be decoded (a lone surrogate `\ud800`) makes the row bad
             let mut fault = None;
             for (k, raw) in pairs.0 {
                 let Some(&j) = self.pos.get(&k) else { continue };
+                if std::mem::replace(&mut given[j], true) {
+                    fault = Some(format!("key `{}` appears twice in the object", printable(&k)));
+                    break;
+                }
                 let t = raw.get().trim();
                 cells[j] = if t == "null" {
                     None
@@ -677,9 +676,7 @@ impl NdjsonReader {
                     match serde_json::from_str::<String>(t) {
                         Ok(s) => Some(s),
                         Err(e) => {
-                            let text = e.to_string();
-                            let what = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
-                            fault = Some(format!("key `{}`: {what}", printable(&k)));
+                            fault = Some(format!("key `{}`: {}", printable(&k), serde_reason(&e)));
                             break;
                         }
                     }
@@ -695,15 +692,8 @@ impl NdjsonReader {
                 };
             }
             if let Some(reason) = fault {
-                match self.policy {
-                    OnBadRow::Fail => return Err(Error::Line { path: self.path.clone(), line, message: reason }),
-                    OnBadRow::Skip => {
-                        let value = shown(&self.buf);
-                        let row = BadRow { row: self.row, line: Some(line), column: String::new(), value, reason };
-                        self.bad.lock().unwrap_or_else(|e| e.into_inner()).push(row);
-                        continue;
-                    }
-                }
+                broken_row(self.policy, &self.bad, &self.path, self.row, line, &self.buf, reason)?;
+                continue;
             }
             for (b, c) in builders.iter_mut().zip(&cells) {
                 b.append_option(c.as_deref());
