@@ -23,6 +23,9 @@
 //! guide under the same names: [`train`], [`compute_scores`],
 //! [`compute_likelihoods_of_sessions`], [`compute_geomean_lik_of_sessions`],
 //! [`compute_rarest_windows`], [`compute_setof_params_cond_cmd`] and [`score_sessions`];
+//! [`score_data`] is the pipeline's typed scoring step ([`Scored`]: scores with their
+//! [`Direction`], rarest windows, per-token factors, [`Unseen`] items, [`Explanation`]s),
+//! which the CLI and the Python package call too;
 //! with the `viz` feature also `visualise_scored_sessions`, `score_and_visualise_sessions`
 //! and `score_and_report_sessions`.
 //!
@@ -86,10 +89,11 @@ pub use anomseq_viz as viz;
 #[cfg(feature = "viz")]
 pub use arrow_array;
 
-pub use anomseq_core::{Cmd, Params, SessionType, Sessions, SessionsBuilder};
+pub use anomseq_core::{Cmd, Direction, Params, SessionType, Sessions, SessionsBuilder};
 pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities};
 pub use anomseq_score::{
-    profile_scores, ProfileModel, ProfileOptions, ProfileScore, RarestWindow, ScoringMode, SetOfParams, WindowOptions,
+    profile_scores, Explanation, ProfileModel, ProfileOptions, ProfileScore, RarestWindow, ScoreOptions, Scored,
+    ScoringMode, SetOfParams, Step, Unseen, WindowOptions,
 };
 
 /// Train a model on sessions (msticpy's `Model(sessions).train()`).
@@ -160,10 +164,35 @@ pub fn compute_scores(model: &Model, sessions: &Sessions, use_start_end_tokens: 
 /// Train on the sessions and return each one's rarest window of `window_length`,
 /// tokens on (msticpy's `anomalous.score_sessions`: its columns
 /// `rarest_window{k}_likelihood` and `rarest_window{k}` are each window's
-/// `likelihood` and events).
+/// `likelihood` and events). [`score_data`] gives the whole [`Scored`] result.
 pub fn score_sessions(sessions: &Sessions, window_length: usize) -> Result<Vec<RarestWindow>, score::Error> {
     let model = train(sessions);
     compute_rarest_windows(&model, sessions, window_length, true, false)
+}
+
+/// The pipeline's scoring step: every session scored under `model` as `options`
+/// say, with its rarest window, the factor of each of its tokens and what of it
+/// the model never saw ([`Scored`]; explain one session with [`Scored::explain`]).
+///
+/// ```
+/// use anomseq::{score_data, Cmd, ScoreOptions, Sessions};
+///
+/// let sessions = Sessions::from_cmds(vec![
+///     vec![Cmd::new("Set-User"), Cmd::new("Set-User")],
+///     vec![Cmd::new("Set-Mailbox"), Cmd::new("Set-User"), Cmd::new("Set-User")],
+/// ])?;
+/// let model = anomseq::train(&sessions);
+/// let scored = score_data(&model, &sessions, &ScoreOptions::new(3))?;
+/// let rarest = scored.rarest_first()[0];
+/// assert_eq!(rarest, 1); // the only session that starts with Set-Mailbox
+/// let why = scored.explain(model.probabilities(), &sessions, rarest).unwrap();
+/// assert_eq!(why.steps[0].index, scored.windows()[1].start.unwrap());
+/// let product: f64 = why.steps.iter().map(|s| s.factor).chain(why.end).product();
+/// assert!((product - why.likelihood).abs() <= 1e-12 * why.likelihood);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn score_data(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, score::Error> {
+    score::score(model.probabilities(), sessions, options)
 }
 
 /// The scored sessions on an interactive timeline (msticpy's `visualise_scored_sessions`):
@@ -219,9 +248,15 @@ pub fn score_and_visualise_sessions(
     likelihood_upper_bound: Option<f64>,
     source_columns: &[&str],
 ) -> Result<viz::Timeline, viz::Error> {
-    let scored = scored_batch(sessions, other, window_length)?;
-    let (_, likelihood, window) = viz::scored_column_names(window_length);
-    viz::visualise_scored_sessions(&[scored], time_column, &likelihood, &window, likelihood_upper_bound, source_columns)
+    let (_, _, batch) = scored_batch(sessions, other, window_length)?;
+    viz::visualise_scored_sessions(
+        &[batch],
+        time_column,
+        &core::rarest_window_likelihood(window_length),
+        &core::rarest_window(window_length),
+        likelihood_upper_bound,
+        source_columns,
+    )
 }
 
 /// Score the sessions and build the report page of `anomseq run` / `anomseq demo`:
@@ -236,21 +271,26 @@ pub fn score_and_report_sessions(
     time_column: &str,
     options: &viz::ReportOptions,
 ) -> Result<viz::Report, viz::Error> {
-    let scored = scored_batch(sessions, other, window_length)?;
-    let (events, likelihood, window) = viz::scored_column_names(window_length);
-    let options = options.clone().with_events_column(events);
-    viz::Report::new(&[scored], time_column, &likelihood, &window, &options)
+    let (model, scored, batch) = scored_batch(sessions, other, window_length)?;
+    let options = options.clone().with_events_column(core::SESSION_LENGTH);
+    let report =
+        viz::Report::new(&[batch], time_column, scored.score_name(), &core::rarest_window(window_length), &options)?;
+    Ok(report.with_explanations(|row| scored.explain(model.probabilities(), sessions, row)))
 }
 
+/// Train on `sessions`, score them (the reference mode, tokens on) and put the
+/// scored columns beside `other`.
 #[cfg(feature = "viz")]
 fn scored_batch(
     sessions: &Sessions,
     other: &arrow_array::RecordBatch,
     window_length: usize,
-) -> Result<arrow_array::RecordBatch, viz::Error> {
+) -> Result<(Model, Scored, arrow_array::RecordBatch), viz::Error> {
     if sessions.len() != other.num_rows() {
         return Err(viz::Error::LengthMismatch { sessions: sessions.len(), rows: other.num_rows() });
     }
-    let rarest = score_sessions(sessions, window_length)?;
-    viz::scored_sessions_batch(sessions, &rarest, window_length, other)
+    let model = train(sessions);
+    let scored = score_data(&model, sessions, &ScoreOptions::new(window_length))?;
+    let batch = viz::scored_sessions_batch(sessions, &scored, other)?;
+    Ok((model, scored, batch))
 }

@@ -112,6 +112,8 @@ pub(crate) struct PlotArgs {
     /// Columns shown in the tooltip.
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub(crate) source_cols: Vec<String>,
+    #[command(flatten)]
+    pub(crate) chart: ChartArgs,
     /// HTML file to write.
     #[arg(short, long)]
     pub(crate) output: PathBuf,
@@ -130,9 +132,30 @@ pub(crate) struct RunArgs {
     /// Score with this saved model (default: train on the same sessions, as msticpy does).
     #[arg(long)]
     pub(crate) model: Option<PathBuf>,
-    /// Draw only sessions whose likelihood is at most this (the rarest).
+    /// Draw only sessions at least as rare as this score (at most it for the
+    /// likelihood; at least it with `--mode profile`, where higher is rarer).
     #[arg(long, value_name = "X")]
     pub(crate) upper_bound: Option<f64>,
+    /// `reference` (msticpy's rarest-window likelihood) or `profile` (the improved
+    /// score, higher = rarer; trains on the sessions given, so not with --model).
+    #[arg(long, default_value = "reference", value_parser = ["reference", "profile"])]
+    pub(crate) mode: String,
+    /// Also write the HTML report here (when -o names a data file).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) chart: ChartArgs,
+}
+
+/// How the timeline draws many sessions.
+#[derive(Debug, Args)]
+pub(crate) struct ChartArgs {
+    /// Colour the timeline's points by this column's values.
+    #[arg(long, value_name = "COLUMN")]
+    pub(crate) colour_by: Option<String>,
+    /// Draw at most this many sessions as points, the rarest; the others as a band with counts.
+    #[arg(long, value_name = "N", default_value_t = anomseq::viz::DEFAULT_MAX_POINTS)]
+    pub(crate) max_points: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -186,7 +209,8 @@ pub(crate) struct SessionizeArgs {
     /// Skip bad rows, writing them with their reasons to this file (else a bad row is an error).
     #[arg(long, value_name = "FILE")]
     pub(crate) skip_bad_rows: Option<PathBuf>,
-    /// Output file: the sessions (format from the extension); for `run`, the HTML report.
+    /// Output file: the sessions (format from the extension); for `run`, the HTML
+    /// report when it ends in `.html`, else the scored sessions (any data format).
     #[arg(short, long)]
     pub(crate) output: PathBuf,
 }

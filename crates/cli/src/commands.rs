@@ -1,19 +1,18 @@
 //! What each subcommand does.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use anomseq::score::{self, WindowOptions};
+use anomseq::core::{ColumnKind, Direction};
+use anomseq::score::{self, ScoreOptions, Scored, WindowOptions};
 use anomseq::{Model, ModelOptions, Sessions};
 use anomseq_io::{Format, ReadOptions, SessionsTable, WriteOptions};
 use anomseq_sessionize::{EpochUnit, EventSpec, OnBadRow, SessionizeOptions};
 use anyhow::{bail, Context, Result};
-use arrow::array::{ArrayRef, Float64Array, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::RecordBatch;
 
-use crate::args::{Cli, Command, ParamsFormat, PlotArgs, RunArgs, ScoreArgs, SessionizeArgs, SessionsInput};
+use crate::args::{ChartArgs, Cli, Command, ParamsFormat, PlotArgs, RunArgs, ScoreArgs, SessionizeArgs, SessionsInput};
 use crate::progress::Progress;
-use crate::report::rarest_table;
+use crate::report::{rarest_blocks, terminal_width};
 
 /// The Exchange admin demo logs (MIT, Microsoft; see `fixtures/exchange/SOURCE.md`).
 const DEMO_CSV: &[u8] = include_bytes!("../../../fixtures/exchange/demo_exchange_data.csv");
@@ -43,36 +42,54 @@ fn others(table: &RecordBatch, list_col: &str) -> RecordBatch {
     t
 }
 
-/// Write the report page of a run: timeline, the rarest sessions, the run's parameters.
-#[allow(clippy::too_many_arguments)]
+/// What the report shows besides the scores.
+struct Shown<'a> {
+    time_col: &'a str,
+    user_cols: &'a [String],
+    top: usize,
+    upper_bound: Option<f64>,
+    chart: &'a ChartArgs,
+    parameters: Vec<(String, String)>,
+}
+
+/// Write the report page of a run: timeline, the rarest sessions explained, the run's parameters.
 fn write_report(
     path: &Path,
-    s: &anomseq_sessionize::Sessionized,
-    windows: &[anomseq::RarestWindow],
-    list_col: &str,
-    time_col: &str,
-    user_cols: &[String],
-    k: usize,
-    (top, upper_bound): (usize, Option<f64>),
-    parameters: Vec<(String, String)>,
+    others: &RecordBatch,
+    sessions: &Sessions,
+    model: &Model,
+    scored: &Scored,
+    shown: Shown<'_>,
 ) -> Result<()> {
+    let higher = scored.direction() == Direction::HigherIsRarer;
     let timeline = anomseq::viz::TimelineOptions::default()
         .with_title("anomseq: rarest sessions")
-        .with_source_columns(user_cols.iter().cloned())
-        .with_score_upper_bound(upper_bound);
-    let (events, likelihood, window) = anomseq::viz::scored_column_names(k);
+        .with_source_columns(shown.user_cols.iter().cloned())
+        .with_score_upper_bound(shown.upper_bound)
+        .with_higher_is_rarer(higher)
+        .with_log_scale(!higher)
+        .with_max_points(shown.chart.max_points)
+        .with_colour_by(shown.chart.colour_by.clone());
     let options = anomseq::viz::ReportOptions::default()
         .with_timeline(timeline)
-        .with_top_n(top)
-        .with_key_columns(user_cols.iter().cloned())
-        .with_events_column(events)
-        .with_parameters(parameters);
-    // the windows already computed: the sessions are not trained and scored again
-    let report = anomseq::viz::scored_sessions_batch(&s.sessions, windows, k, &others(&s.table, list_col))
-        .and_then(|scored| anomseq::viz::Report::new(&[scored], time_col, &likelihood, &window, &options))
-        .with_context(|| format!("{}: cannot build the report", path.display()))?;
-    let html = report.to_html();
-    write_atomically(path, html.as_bytes())
+        .with_top_n(shown.top)
+        .with_key_columns(shown.user_cols.iter().cloned())
+        .with_events_column(anomseq::core::SESSION_LENGTH)
+        .with_parameters(shown.parameters);
+    let k = scored.window_options().window_len;
+    let report = anomseq::viz::scored_sessions_batch(sessions, scored, others)
+        .and_then(|batch| {
+            anomseq::viz::Report::new(
+                &[batch],
+                shown.time_col,
+                scored.score_name(),
+                &anomseq::core::rarest_window(k),
+                &options,
+            )
+        })
+        .with_context(|| format!("{}: cannot build the report", path.display()))?
+        .with_explanations(|row| scored.explain(model.probabilities(), sessions, row));
+    write_atomically(path, report.to_html().as_bytes())
 }
 
 /// A command line that cannot work as given: exit code 2, like clap's own errors.
@@ -116,16 +133,37 @@ fn check_outputs(inputs: &[(&Path, &str)], outputs: &[(Option<&Path>, &str, Kind
     anomseq_io::check_outputs(inputs, &given).map_err(usage)
 }
 
+/// Is `path` an HTML page (by its extension)?
+fn is_html(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
 fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     let sa = &a.sessionize;
     let mut inputs = vec![(sa.input.as_path(), "the input")];
     if let Some(m) = &a.model {
         inputs.push((m.as_path(), "the model"));
     }
+    let html = is_html(&sa.output);
+    if html && a.report.is_some() {
+        return Err(usage("-o already names the report (it ends in .html): --report is for when -o is a data file"));
+    }
+    let (report, data) =
+        if html { (Some(sa.output.as_path()), None) } else { (a.report.as_deref(), Some(sa.output.as_path())) };
     check_outputs(
         &inputs,
-        &[(Some(&sa.output), "-o", Kind::Other), (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
+        &[
+            (report, if html { "-o" } else { "--report" }, Kind::Other),
+            (data, "-o", Kind::Data),
+            (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data),
+        ],
     )?;
+    let mode = anomseq::ScoringMode::from_name(&a.mode)?;
+    if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
+        return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
+    }
     // a bad model file is found before the events are read
     let model = a.model.as_deref().map(load_model).transpose()?;
     if sa.stream {
@@ -157,6 +195,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let parameters = vec![
         ("input".to_owned(), sa.input.display().to_string()),
         ("model".to_owned(), model_said),
+        ("mode".to_owned(), mode.name().to_owned()),
         ("session type".to_owned(), s.sessions.session_type().to_string()),
         (
             "parameters".to_owned(),
@@ -175,24 +214,41 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         ("sessions".to_owned(), s.sessions.len().to_string()),
         ("skipped rows".to_owned(), s.bad_rows.len().to_string()),
     ];
+    let model = match model {
+        Some(m) => m,
+        None => progress.stage("training", || Model::train(&s.sessions)),
+    };
+    let options = ScoreOptions::new(k).with_mode(mode);
+    let scored = progress.stage("scoring", || score::score(model.probabilities(), &s.sessions, &options))?;
     let list_col = spec.list_column();
-    let time_col = format!("{}_min", sa.time_col);
-    progress.stage("scoring and reporting", || {
-        let windows = match &model {
-            Some(m) => score::rarest_windows(m.probabilities(), &s.sessions, &WindowOptions::new(k))?,
-            None => anomseq::score_sessions(&s.sessions, k)?,
+    if let Some(path) = data {
+        progress
+            .stage("writing scores", || anomseq_io::write_scored(path, None, &s.table, &s.sessions, &scored, write))?;
+    }
+    if let Some(path) = report {
+        let time_col = format!("{}_min", sa.time_col);
+        let shown = Shown {
+            time_col: &time_col,
+            user_cols: &sa.user_cols,
+            top: a.top,
+            upper_bound: a.upper_bound,
+            chart: &a.chart,
+            parameters,
         };
-        let shown = (a.top, a.upper_bound);
-        write_report(&sa.output, &s, &windows, &list_col, &time_col, &sa.user_cols, k, shown, parameters)
-    })?;
+        progress.stage("reporting", || {
+            write_report(path, &others(&s.table, &list_col), &s.sessions, &model, &scored, shown)
+        })?;
+    }
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
     Ok(())
 }
 
 fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
     check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o", Kind::Other)])?;
-    let table =
-        progress.stage("reading scores", || anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default()))?;
+    let table = progress.stage("reading scores", || {
+        anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default())
+            .and_then(|t| anomseq_io::restore_scored_columns(&a.scored, &t))
+    })?;
     let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
     let score = match &a.score_col {
         Some(c) => c.clone(),
@@ -215,15 +271,27 @@ fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
     };
     let window = match &a.window_col {
         Some(c) => c.clone(),
-        None => score.trim_end_matches("_likelihood").to_owned(),
+        None => anomseq::core::window_of(&score).unwrap_or_else(|| {
+            // the `profile` mode's score is explained by the one rarest window of the file
+            names
+                .iter()
+                .find(|n| matches!(anomseq::core::column_kind(n), Some(ColumnKind::Window(_))))
+                .cloned()
+                .unwrap_or_default()
+        }),
     };
-    // the improved modes' `{mode}_score` columns: higher is rarer, and may be 0 or negative
-    let higher = !score.starts_with("rarest_window") && score.ends_with("_score");
+    // the improved modes' scores: higher is rarer, and may be 0 or negative; logs are negative
+    let kind = anomseq::core::column_kind(&score);
+    let higher = matches!(kind, Some(ColumnKind::Score(Direction::HigherIsRarer)))
+        || (kind.is_none() && score.ends_with("_score"));
+    let log = !higher && kind != Some(ColumnKind::LogScore);
     let options = anomseq::viz::TimelineOptions::default()
         .with_score_upper_bound(a.upper_bound)
         .with_source_columns(a.source_cols.iter().cloned())
         .with_higher_is_rarer(higher)
-        .with_log_scale(!higher);
+        .with_log_scale(log)
+        .with_max_points(a.chart.max_points)
+        .with_colour_by(a.chart.colour_by.clone());
     let timeline = progress.stage("drawing", || {
         anomseq::viz::Timeline::new(std::slice::from_ref(&table), &a.time_col, &score, &window, &options)
     });
@@ -394,37 +462,6 @@ fn merge(paths: &[PathBuf], output: &Path, progress: &Progress) -> Result<()> {
     Ok(())
 }
 
-/// The extra columns of `--all-scores`.
-fn all_scores(model: &Model, sessions: &Sessions, tokens: bool, w: &WindowOptions) -> Result<Vec<(String, ArrayRef)>> {
-    let p = model.probabilities();
-    let lik = score::session_likelihoods(p, sessions, tokens)?;
-    let geo = score::geomean_likelihoods(&lik, sessions);
-    let log = score::session_log_likelihoods(p, sessions, tokens)?;
-    let rare_log = score::rarest_windows_log(p, sessions, w)?;
-    let col = |v: Vec<f64>| -> ArrayRef {
-        Arc::new(v.into_iter().map(|x| (!x.is_nan()).then_some(x)).collect::<Float64Array>())
-    };
-    Ok(vec![
-        ("session_likelihood".into(), col(lik)),
-        ("session_geomean_likelihood".into(), col(geo)),
-        ("session_log_likelihood".into(), col(log)),
-        (format!("rarest_window{}_log_likelihood", w.window_len), col(rare_log.iter().map(|r| r.likelihood).collect())),
-    ])
-}
-
-fn append_columns(table: &RecordBatch, extra: Vec<(String, ArrayRef)>) -> Result<RecordBatch> {
-    let mut fields: Vec<Field> = table.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-    let mut cols = table.columns().to_vec();
-    for (name, col) in extra {
-        if table.schema().index_of(&name).is_ok() {
-            bail!("the input already has a column `{name}`");
-        }
-        fields.push(Field::new(name, DataType::Float64, true));
-        cols.push(col);
-    }
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
-}
-
 fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()> {
     let mut inputs = vec![(a.sessions.as_path(), "the input")];
     if let Some(m) = &a.model {
@@ -463,38 +500,23 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     };
     let k = a.window as usize;
     let w = WindowOptions { window_len: k, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
-    let windows = progress.stage("scoring", || score::rarest_windows(model.probabilities(), &st.sessions, &w))?;
-    for name in [format!("rarest_window{k}_likelihood"), format!("rarest_window{k}")] {
-        if st.table.schema().index_of(&name).is_ok() {
-            bail!("{}: the input already has a column `{name}`", a.sessions.display());
-        }
+    let options = ScoreOptions::new(k).with_window(w).with_mode(mode).with_all_scores(a.all_scores);
+    let scored = progress.stage("scoring", || score::score(model.probabilities(), &st.sessions, &options))?;
+    // a file scored before: its scores are replaced, not kept beside the new ones
+    let old = anomseq_io::scored_column_names(&st.table);
+    let table = anomseq_io::without_columns(&st.table, &old);
+    if !old.is_empty() && (file_out.is_some() || to_stdout) {
+        eprintln!("anomseq: {} already scored: replacing its columns {}", a.sessions.display(), old.join(", "));
     }
-    let mut extra = Vec::new();
-    if a.all_scores {
-        extra.extend(all_scores(&model, &st.sessions, !a.no_tokens, &w)?);
-    }
-    let mut profile = None;
-    if mode == anomseq::ScoringMode::Profile {
-        let p = progress
-            .stage("profile scoring", || anomseq::profile_scores(&st.sessions, &anomseq::ProfileOptions::default()))?;
-        let col = |f: fn(&anomseq::ProfileScore) -> f64| -> ArrayRef {
-            Arc::new(p.iter().map(|x| Some(f(x))).collect::<Float64Array>())
-        };
-        extra.push(("profile_score".to_owned(), col(|x| x.score)));
-        extra.push(("profile_distance".to_owned(), col(|x| x.distance)));
-        extra.push(("profile_surprise".to_owned(), col(|x| x.surprise)));
-        profile = Some(p);
-    }
-    let table = if extra.is_empty() { st.table.clone() } else { append_columns(&st.table, extra)? };
     if let Some(output) = file_out {
         progress.stage("writing scores", || {
-            anomseq_io::write_scored(output, a.output_format, &table, &st.sessions, &windows, k, write)
+            anomseq_io::write_scored(output, a.output_format, &table, &st.sessions, &scored, write)
         })?;
     } else if to_stdout {
         // written whole to a private file first (Parquet needs to seek), then copied out
         let dir = tempfile::tempdir()?;
         let tmp = dir.path().join("scores");
-        anomseq_io::write_scored(&tmp, a.output_format, &table, &st.sessions, &windows, k, write)?;
+        anomseq_io::write_scored(&tmp, a.output_format, &table, &st.sessions, &scored, write)?;
         let mut out = std::io::stdout().lock();
         let copied =
             std::io::copy(&mut std::fs::File::open(&tmp)?, &mut out).and_then(|_| std::io::Write::flush(&mut out));
@@ -505,23 +527,8 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         }
     }
     if let Some(n) = a.top {
-        match &profile {
-            None => print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &windows, n)),
-            Some(p) => {
-                // rank by the profile score (higher = rarer), shown through the table's likelihood column
-                let as_windows: Vec<anomseq::RarestWindow> = p
-                    .iter()
-                    .zip(&windows)
-                    .map(|(x, w)| anomseq::RarestWindow {
-                        start: w.start.or(Some(0)),
-                        len: w.len,
-                        likelihood: -x.score,
-                    })
-                    .collect();
-                println!("ranked by profile score (higher = rarer; shown negated in the likelihood column)");
-                print!("{}", rarest_table(&st.table, &st.column, &st.sessions, &as_windows, n));
-            }
-        }
+        let explain = |i: usize| scored.explain(model.probabilities(), &st.sessions, i);
+        print!("{}", rarest_blocks(&table, &st.column, &scored, explain, n, terminal_width()));
     }
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
     Ok(())
@@ -540,13 +547,14 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
     })?;
     let k = 3;
     let model = Model::train(&s.sessions);
-    let windows = score::rarest_windows(model.probabilities(), &s.sessions, &WindowOptions::new(k))?;
+    let scored = score::score(model.probabilities(), &s.sessions, &ScoreOptions::new(k))?;
     println!(
         "Exchange demo: {} events → {} sessions (per UserId, ClientIP; 20 min / 2 min); rarest windows of {k}:\n",
         s.n_rows,
         s.sessions.len()
     );
-    print!("{}", rarest_table(&s.table, "Operation_list", &s.sessions, &windows, 10));
+    let explain = |i: usize| scored.explain(model.probabilities(), &s.sessions, i);
+    print!("{}", rarest_blocks(&s.table, "Operation_list", &scored, explain, 10, terminal_width()));
     // what the table cannot say by itself
     let keyless = {
         let nulls = |name: &str| s.table.column_by_name(name).map(|c| c.logical_nulls());
@@ -555,7 +563,7 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
             _ => 0,
         }
     };
-    let unscored = windows.iter().filter(|w| w.range().is_none()).count();
+    let unscored = scored.windows().iter().filter(|w| w.range().is_none()).count();
     println!(
         "\n(null) is a missing value: {keyless} of the {} sessions come from rows with neither a UserId\n\
          nor a ClientIP (system and service activity in these logs), grouped by time alone.\n\
@@ -563,8 +571,8 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
          as in msticpy.",
         s.sessions.len()
     );
-    let scored = out.join("anomseq-demo-scored.parquet");
-    anomseq_io::write_scored(&scored, None, &s.table, &s.sessions, &windows, k, write)?;
+    let scored_path = out.join("anomseq-demo-scored.parquet");
+    anomseq_io::write_scored(&scored_path, None, &s.table, &s.sessions, &scored, write)?;
     let html = out.join("anomseq-demo.html");
     let users = ["UserId".to_owned(), "ClientIP".to_owned()];
     let parameters = vec![
@@ -573,10 +581,19 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
         ("max session / gap".to_owned(), "20m / 2m".to_owned()),
         ("window".to_owned(), k.to_string()),
     ];
+    let chart = ChartArgs { colour_by: None, max_points: anomseq::viz::DEFAULT_MAX_POINTS };
+    let shown = Shown {
+        time_col: "TimeGenerated_min",
+        user_cols: &users,
+        top: 50,
+        upper_bound: None,
+        chart: &chart,
+        parameters,
+    };
     progress.stage("reporting", || {
-        write_report(&html, &s, &windows, "Operation_list", "TimeGenerated_min", &users, k, (50, None), parameters)
+        write_report(&html, &others(&s.table, "Operation_list"), &s.sessions, &model, &scored, shown)
     })?;
-    println!("\nwrote {} and {}", scored.display(), html.display());
+    println!("\nwrote {} and {}", scored_path.display(), html.display());
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
     Ok(())
 }

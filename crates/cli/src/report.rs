@@ -2,18 +2,11 @@
 
 use std::fmt::Write;
 
-use anomseq::{RarestWindow, Sessions};
+use anomseq::score::{Explanation, Scored};
+use anomseq::Params;
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-
-/// Sessions in ascending order of rarest-window likelihood (no window last),
-/// ties by row: the same order on every run.
-pub(crate) fn rarest_order(windows: &[RarestWindow]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..windows.len()).filter(|&i| windows[i].range().is_some()).collect();
-    order.sort_by(|&a, &b| windows[a].likelihood.total_cmp(&windows[b].likelihood).then(a.cmp(&b)));
-    order
-}
 
 /// The columns worth showing beside a score: user keys and the start time
 /// (plain columns, not lists, not the end time or counts).
@@ -29,7 +22,7 @@ fn key_columns(table: &RecordBatch, session_col: &str) -> Vec<usize> {
                 && !n.ends_with("_max")
                 && n != "duration"
                 && n != "number_events"
-                && !n.starts_with("rarest_window")
+                && anomseq::core::column_kind(n).is_none()
                 && !matches!(
                     f.data_type(),
                     DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(_, _)
@@ -57,64 +50,180 @@ fn column_text(col: &ArrayRef) -> Vec<String> {
     }
 }
 
-/// `s` cut to `n` characters, its control characters escaped (strings from the logs
-/// never reach the terminal raw).
-fn cut(s: &str, n: usize) -> String {
-    let s = anomseq_sessionize::printable(s);
-    if s.chars().count() <= n {
-        s.into_owned()
-    } else {
-        let mut out: String = s.chars().take(n - 1).collect();
-        out.push('…');
-        out
+/// `text` as lines of at most `width` characters (after spaces where possible),
+/// control characters escaped: strings from the logs never reach the terminal raw,
+/// and nothing is cut.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let text = anomseq_sessionize::printable(text);
+    let width = width.max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split_inclusive(' ') {
+        let mut w = word;
+        loop {
+            let n = w.chars().count();
+            if len + n <= width {
+                line.push_str(w);
+                len += n;
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                len = 0;
+                continue;
+            }
+            let at = w.char_indices().nth(width).map_or(w.len(), |(i, _)| i);
+            lines.push(w[..at].to_owned());
+            w = &w[at..];
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+/// The terminal's width (`COLUMNS`), 100 when unknown.
+pub(crate) fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100)
+}
+
+/// Where the notes (probabilities, unseen marks) start, when the line leaves room.
+const NOTE_COLUMN: usize = 60;
+
+/// A value shown whole, but not past this many characters (the scored file holds it all).
+const MAX_VALUE_CHARS: usize = 2_000;
+
+fn push_wrapped(out: &mut String, indent: usize, text: &str, note: &str, width: usize) {
+    let mut text = text.to_owned();
+    let n = text.chars().count();
+    if n > MAX_VALUE_CHARS {
+        text = text.chars().take(MAX_VALUE_CHARS).collect();
+        let _ = write!(text, "… ({} more characters: the scored file has them all)", n - MAX_VALUE_CHARS);
+    }
+    let pad = " ".repeat(indent);
+    let lines = wrap(&text, width.saturating_sub(indent + note.chars().count() + 2).max(30));
+    let last = lines.len() - 1;
+    // notes line up in one column where the line leaves room
+    let column = width.saturating_sub(note.chars().count() + 2).min(NOTE_COLUMN);
+    for (j, l) in lines.iter().enumerate() {
+        if j == last && !note.is_empty() {
+            let gap = column.saturating_sub(indent + l.chars().count()).max(2);
+            let _ = writeln!(out, "{pad}{l}{}{note}", " ".repeat(gap));
+        } else {
+            let _ = writeln!(out, "{pad}{l}");
+        }
     }
 }
 
-/// The `n` rarest sessions as a text table.
-pub(crate) fn rarest_table(
+fn score_text(x: f64) -> String {
+    format!("{x:.6e}")
+}
+
+/// The `n` rarest sessions as readable blocks: rank, score and its direction,
+/// whose session it is, then each step of its rarest window with its
+/// probability, parameters and values (wrapped at `width`, never cut mid-value)
+/// and what the model never saw.
+pub(crate) fn rarest_blocks(
     table: &RecordBatch,
     session_col: &str,
-    sessions: &Sessions,
-    windows: &[RarestWindow],
+    scored: &Scored,
+    explain: impl Fn(usize) -> Option<Explanation>,
     n: usize,
+    width: usize,
 ) -> String {
-    let keys = key_columns(table, session_col);
-    let cells: Vec<Vec<String>> = keys.iter().map(|&i| column_text(table.column(i))).collect();
-    let schema = table.schema();
-    let mut header: Vec<String> = vec!["rank".into()];
-    header.extend(keys.iter().map(|&i| schema.field(i).name().clone()));
-    header.extend(["events".into(), "likelihood".into(), "rarest window".into()]);
-    let order = rarest_order(windows);
     if n == 0 {
         return "no sessions to show: --top 0 asks for none\n".to_owned();
     }
+    let order = scored.rarest_first();
     if order.is_empty() {
         return format!(
             "no sessions to show: none of the {} sessions has a rarest window (each is shorter than the window)\n",
-            windows.len()
+            scored.len()
         );
     }
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for (rank, &i) in order.iter().take(n).enumerate() {
-        let mut row = vec![(rank + 1).to_string()];
-        for c in &cells {
-            row.push(cut(&c[i], 40));
-        }
-        let w = windows[i];
-        let names: Vec<String> =
-            w.range().map(|r| sessions.slice_cmds(i, r)).unwrap_or_default().into_iter().map(|c| c.name).collect();
-        row.push(sessions.session_len(i).to_string());
-        row.push(format!("{:.4e}", w.likelihood));
-        row.push(cut(&names.join(" → "), 100));
-        rows.push(row);
-    }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].chars().count()]).max().unwrap_or(0))
-        .collect();
+    let keys = key_columns(table, session_col);
+    let cells: Vec<Vec<String>> = keys.iter().map(|&i| column_text(table.column(i))).collect();
+    let schema = table.schema();
+    let k = scored.window_options().window_len;
     let mut out = String::new();
-    for line in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = line.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    for (rank, &i) in order.iter().take(n).enumerate() {
+        if rank > 0 {
+            out.push('\n');
+        }
+        let why = explain(i);
+        let mut head = format!(
+            "#{}  {} = {} ({})",
+            rank + 1,
+            scored.score_name(),
+            score_text(scored.scores()[i]),
+            scored.direction().label()
+        );
+        if let Some(e) = &why {
+            let _ = write!(head, " · {}", crate::progress::count(e.n_events, "event"));
+        }
+        let unseen = scored.unseen()[i];
+        if unseen.total() > 0 {
+            let _ = write!(head, " · unseen in training: {}", unseen.describe());
+        }
+        let _ = writeln!(out, "{head}");
+        let who: Vec<String> =
+            keys.iter().zip(&cells).map(|(&c, col)| format!("{}: {}", schema.field(c).name(), col[i])).collect();
+        if !who.is_empty() {
+            push_wrapped(&mut out, 4, &who.join(" · "), "", width);
+        }
+        for (name, values) in scored.extra() {
+            if name.starts_with("profile_") {
+                let _ = writeln!(out, "    {name} = {}", score_text(values[i]));
+            }
+        }
+        let Some(e) = why else {
+            let _ = writeln!(out, "    no window of {k} fits this session");
+            continue;
+        };
+        if scored.score_name() != anomseq::core::rarest_window_likelihood(k) {
+            let _ = writeln!(
+                out,
+                "    its rarest window of {k} under the reference model (likelihood {}):",
+                score_text(e.likelihood)
+            );
+        } else {
+            let _ = writeln!(out, "    its rarest window of {k}, step by step:");
+        }
+        for step in &e.steps {
+            let mut note = format!("p = {}", score_text(step.factor));
+            if step.unseen_command {
+                note.push_str("  [unseen command]");
+            }
+            push_wrapped(&mut out, 6, &format!("{}. {}", step.index + 1, step.cmd.name), &note, width);
+            let params: Vec<(String, &str)> = match &step.cmd.params {
+                Params::None => Vec::new(),
+                Params::Set(names) => names
+                    .iter()
+                    .map(|p| (p.clone(), if step.unseen_params.contains(p) { "[unseen parameter]" } else { "" }))
+                    .collect(),
+                Params::Map(pairs) => pairs
+                    .iter()
+                    .map(|(p, v)| {
+                        let note = if step.unseen_params.contains(p) {
+                            "[unseen parameter]"
+                        } else if step.unseen_values.contains(p) {
+                            "[unseen value]"
+                        } else {
+                            ""
+                        };
+                        (format!("{p} = {v}"), note)
+                    })
+                    .collect(),
+            };
+            for (text, note) in params {
+                push_wrapped(&mut out, 10, &text, note, width);
+            }
+        }
+        if let Some(end) = e.end {
+            push_wrapped(&mut out, 6, "then the session ends", &format!("p = {}", score_text(end)), width);
+        }
     }
     out
 }
@@ -124,9 +233,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn order_puts_rarest_first_and_skips_missing() {
-        let w = |l: f64, s: Option<usize>| RarestWindow { start: s, len: 1, likelihood: l };
-        let windows = [w(0.5, Some(0)), w(f64::NAN, None), w(0.1, Some(0)), w(0.5, Some(1))];
-        assert_eq!(rarest_order(&windows), [2, 0, 3]);
+    fn wrapping_keeps_every_character() {
+        let text = "Identity = Contoso.com/Users/bob CommandLine = rundll32.exe C:\\windows\\System32\\comsvcs.dll, MiniDump 624 C:\\temp\\lsass.dmp full";
+        let lines = wrap(text, 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        let joined: String = lines.concat();
+        assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(wrap("a\u{1b}[31mb", 40), ["a\\u{1b}[31mb"]);
     }
 }

@@ -4,15 +4,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anomseq_core::Sessions;
-use anomseq_score::RarestWindow;
 use anomseq_sessionize::{
-    sessionize, sessions_from_column, windows_to_column, BadRow, EventSpec, SessionizeOptions, Sessionized,
-    StreamSessionizer,
+    sessionize, sessions_from_column, BadRow, EventSpec, SessionizeOptions, Sessionized, StreamSessionizer,
 };
-use arrow::array::{ArrayRef, Float64Array, RecordBatch};
+use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 
-use crate::error::{read, sess, write};
+use crate::error::{read, sess};
 use crate::{open, read_table, BatchWriter, Error, Format, ReadOptions, WriteOptions};
 
 /// The columns a sessionize run reads (user keys, time, event columns), with the
@@ -246,42 +244,6 @@ pub fn read_sessions(path: &Path, format: Option<Format>, session_col: &str) -> 
     })?;
     let sessions = sessions_from_column(session_col, table.column(idx)).map_err(sess(path))?;
     Ok(SessionsTable { table, sessions, column: session_col.to_owned() })
-}
-
-/// Write `table` with two columns appended: `rarest_window{k}_likelihood`
-/// (Float64, null when no window fits) and `rarest_window{k}` (the window's
-/// events, in the sessions' list encoding; empty when none fits) — msticpy's
-/// `score_sessions` columns. `table` row `i` belongs to session `i`.
-pub fn write_scored(
-    path: &Path,
-    format: Option<Format>,
-    table: &RecordBatch,
-    sessions: &Sessions,
-    windows: &[RarestWindow],
-    k: usize,
-    options: &WriteOptions,
-) -> Result<usize, Error> {
-    if table.num_rows() != sessions.len() || windows.len() != sessions.len() {
-        return Err(Error::Invalid(format!(
-            "{} rows, {} sessions and {} windows: they must match",
-            table.num_rows(),
-            sessions.len(),
-            windows.len()
-        )));
-    }
-    let lik: Float64Array = windows
-        .iter()
-        .map(|w| if w.likelihood.is_nan() || w.range().is_none() { None } else { Some(w.likelihood) })
-        .collect();
-    let win: ArrayRef = windows_to_column(sessions, windows.iter().map(RarestWindow::range));
-    let mut fields: Vec<Field> = table.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(Field::new(format!("rarest_window{k}_likelihood"), DataType::Float64, true));
-    fields.push(Field::new(format!("rarest_window{k}"), win.data_type().clone(), true));
-    let mut cols = table.columns().to_vec();
-    cols.push(Arc::new(lik));
-    cols.push(win);
-    let out = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| write(path)(&e))?;
-    crate::write_table_with(path, format, &out, options)
 }
 
 /// Write skipped rows with their reasons (columns `row`, `line` — null where not

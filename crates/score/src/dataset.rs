@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use anomseq_core::{SessionType, Sessions};
-use anomseq_model::{Probabilities, END};
+use anomseq_model::{Probabilities, END, START, UNK};
 use rayon::prelude::*;
 
 use crate::kernel::{self, Linear, Log, ParamRef, Space};
-use crate::Error;
+use crate::{Error, Unseen};
 
 /// Options of a sliding-window score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -311,4 +311,121 @@ pub fn setof_params_cond_cmd(p: &Probabilities, sessions: &Sessions, use_geo_mea
         out.entry(sessions.names().resolve(ev.name).to_owned()).or_default().insert(key, prob);
     }
     Ok(out)
+}
+
+/// One session's rarest window with the factor of each of its tokens, and what
+/// of the session the model never saw.
+pub(crate) struct Explained {
+    pub(crate) window: RarestWindow,
+    pub(crate) factors: Vec<f64>,
+    pub(crate) unseen: Unseen,
+}
+
+impl Resolver<'_> {
+    /// A value the model never saw: not an empty one, which msticpy never counts
+    /// (it is no value, and scored as `##UNK##`).
+    fn unseen_value(&self, v: u32) -> bool {
+        self.values[v as usize] == NONE && !self.s.values().resolve(v).is_empty()
+    }
+
+    /// Occurrences of commands, parameters and values of modelled parameters in
+    /// session `i` that the model never saw.
+    pub(crate) fn unseen(&self, i: usize) -> Unseen {
+        let mut u = Unseen::default();
+        let values = self.s.session_type() == SessionType::Values;
+        for e in self.s.session_range(i) {
+            let ev = self.s.event(e);
+            if self.cmds[ev.name as usize] == UNK {
+                u.commands += 1;
+            }
+            for (j, &dp) in ev.params.iter().enumerate() {
+                let mp = self.params[dp as usize];
+                if mp == NONE {
+                    u.params += 1;
+                } else if values && self.p.is_modellable(mp) {
+                    if let Some(&v) = ev.values.get(j) {
+                        if self.unseen_value(v) {
+                            u.values += 1;
+                        }
+                    }
+                }
+            }
+        }
+        u
+    }
+
+    /// Is event `e`'s command, each of its parameters, each of its values unseen?
+    pub(crate) fn unseen_event(&self, e: usize) -> (bool, Vec<bool>, Vec<bool>) {
+        let ev = self.s.event(e);
+        let values = self.s.session_type() == SessionType::Values;
+        let params = ev.params.iter().map(|&dp| self.params[dp as usize] == NONE).collect();
+        let vals = ev
+            .params
+            .iter()
+            .enumerate()
+            .map(|(j, &dp)| {
+                let mp = self.params[dp as usize];
+                values
+                    && mp != NONE
+                    && self.p.is_modellable(mp)
+                    && ev.values.get(j).is_some_and(|&v| self.unseen_value(v))
+            })
+            .collect();
+        (self.cmds[ev.name as usize] == UNK, params, vals)
+    }
+}
+
+/// The factor each token of the window starting at `start` contributes, in the
+/// order the likelihood multiplies them: the first event's lead probability
+/// (from `##START##` or its prior) times its parameter factor, then each
+/// transition times the next event's parameter factor, `##END##` included when
+/// the window reaches it; each raised to `1 / k` under the geometric mean.
+/// `ids` and `pvs` are loaded with [`Resolver::load`].
+pub(crate) fn window_factors(p: &Probabilities, ids: &[u32], pvs: &[f64], start: usize, o: &WindowOptions) -> Vec<f64> {
+    let k = o.window_len;
+    let with_params = !pvs.is_empty();
+    (start..start + k)
+        .map(|j| {
+            let t = if j == start {
+                if o.use_start_end_tokens && j == 0 {
+                    p.trans(START, ids[0])
+                } else {
+                    p.prior(ids[j])
+                }
+            } else {
+                p.trans(ids[j - 1], ids[j])
+            };
+            let f = if with_params { t * pvs[j] } else { t };
+            if o.use_geo_mean {
+                Linear::root(f, k)
+            } else {
+                f
+            }
+        })
+        .collect()
+}
+
+/// The rarest window of each session (exactly as [`rarest_windows`]), its
+/// factors and the session's unseen items, in one pass.
+pub(crate) fn rarest_explained(
+    p: &Probabilities,
+    sessions: &Sessions,
+    o: &WindowOptions,
+) -> Result<Vec<Explained>, Error> {
+    o.check()?;
+    let r = Resolver::new(p, sessions)?;
+    let k = o.window_len;
+    Ok(per_session(sessions, |i, scratch| {
+        r.load::<Linear>(i, o.use_start_end_tokens, scratch);
+        let Scratch { ids, pvs, tr, .. } = scratch;
+        let unseen = r.unseen(i);
+        match kernel::rarest::<Linear>(p, ids, pvs, o, tr) {
+            Some((start, likelihood)) => {
+                let n = sessions.session_len(i);
+                let window = RarestWindow { start: Some(start), len: (start + k).min(n) - start, likelihood };
+                Explained { window, factors: window_factors(p, ids, pvs, start, o), unseen }
+            }
+            None => Explained { window: RarestWindow::NONE, factors: Vec::new(), unseen },
+        }
+    }))
 }

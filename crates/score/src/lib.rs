@@ -8,6 +8,10 @@
 //! - `*_log` variants that sum logs and never underflow;
 //! - [`window_likelihood`], [`window_likelihoods`], [`rarest_window_session`] and
 //!   [`prob_params_given_cmd`]: the same on one session of [`Cmd`](anomseq_core::Cmd)s;
+//! - [`score`] ([`ScoreOptions`], [`ScoringMode`]): the pipeline's scoring step, a typed
+//!   [`Scored`] result per data set — headline score and its direction, rarest window,
+//!   the factor of each of its tokens, [`Unseen`] items — and [`Scored::explain`]
+//!   ([`Explanation`], [`Step`]) for one session;
 //! - [`ScoringMode`]: the reference score or the opt-in `profile` mode
 //!   ([`ProfileModel`], [`ProfileOptions`], [`ProfileScore`]): count-profile novelty plus
 //!   back-off n-gram surprise, higher = more anomalous, measured in `docs/quality.md`.
@@ -37,6 +41,8 @@ mod dataset;
 mod error;
 mod kernel;
 mod mode;
+mod profile;
+mod scored;
 mod single;
 
 pub use dataset::{
@@ -44,5 +50,7 @@ pub use dataset::{
     session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
 };
 pub use error::Error;
-pub use mode::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, ScoringMode, MAX_ORDER};
+pub use mode::{score, ScoreOptions, ScoringMode};
+pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, MAX_ORDER};
+pub use scored::{Explanation, Scored, Step, Unseen};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

@@ -3,15 +3,19 @@
 //! network, and a static SVG.
 //!
 //! - [`visualise_scored_sessions`] / [`Timeline`] ([`TimelineOptions`]): x = session
-//!   time, y = score on a log scale, one marker per session (Plotly's WebGL
-//!   `scattergl`, interactive with 100k sessions), a tooltip with the time, the
+//!   time, y = score on a log scale, one marker per session up to
+//!   [`TimelineOptions::max_points`] (the rarest; the others as a band with counts, so a
+//!   page of a million sessions stays small), Plotly's WebGL `scattergl`, optionally
+//!   coloured by a column, a tooltip (wrapped) with the time, the
 //!   score, the rarest window and chosen source columns, zoom and pan; sessions
 //!   without a score are left out and counted ([`TimelineSummary`]); an optional
 //!   upper bound keeps only the rarest. [`Timeline::to_svg`] draws it statically.
 //! - [`Report`] ([`ReportOptions`]): the page of `anomseq run` and `anomseq demo`,
-//!   the timeline, a sortable table of the N rarest sessions ([`RareSession`]) and
-//!   the run's parameters.
-//! - [`scored_sessions_batch`]: sessions and their rarest windows as Arrow columns.
+//!   the timeline, a sortable table of the N rarest sessions ([`RareSession`]), each
+//!   explained step by step when given an [`Explanation`](anomseq_score::Explanation),
+//!   and the run's parameters.
+//! - [`scored_sessions_batch`]: sessions and their [`Scored`](anomseq_score::Scored) result as
+//!   Arrow columns (those of [`anomseq_io::scored_columns`], plus `session_length`).
 //! - [`window_texts`]: any window cell (list of commands, list of event structs,
 //!   JSON text) as display text.
 //!
@@ -64,6 +68,8 @@ pub use anomseq_io::spreadsheet_safe;
 pub use error::Error;
 pub use escape::{escape_html, json_for_script};
 pub use report::{RareSession, Report, ReportOptions};
-pub use scored::{scored_column_names, scored_sessions_batch};
-pub use timeline::{visualise_scored_sessions, Point, Timeline, TimelineOptions, TimelineSummary};
+pub use scored::scored_sessions_batch;
+pub use timeline::{
+    visualise_scored_sessions, BandBin, Point, Timeline, TimelineOptions, TimelineSummary, DEFAULT_MAX_POINTS,
+};
 pub use window::{cmd_text, json_window_text, window_texts, EVENT_SEPARATOR};

@@ -26,18 +26,21 @@ const DRAW_JS: &str = r#"(function () {
   var gd = document.getElementById("anomseq-timeline");
   if (!holder || !gd) { return; }
   var payload = JSON.parse(holder.textContent);
-  var fig = payload.figure, trace = fig.data[0], n = trace.x.length, cols = payload.hover;
-  // tooltip values (already escaped for Plotly's labels), one row per marker
-  var customdata = new Array(n);
-  for (var i = 0; i < n; i++) {
-    var row = new Array(cols.length);
-    for (var j = 0; j < cols.length; j++) {
-      var c = cols[j];
-      row[j] = c.codes === null ? c.values[i] : c.values[c.codes[i]];
+  var fig = payload.figure, cols = payload.hover, groups = payload.groups;
+  // tooltip values (already escaped for Plotly's labels), one row per marker;
+  // the first traces are the groups of points, each listing its points
+  for (var t = 0; t < groups.length; t++) {
+    var members = groups[t], customdata = new Array(members.length);
+    for (var m = 0; m < members.length; m++) {
+      var i = members[m], row = new Array(cols.length);
+      for (var j = 0; j < cols.length; j++) {
+        var c = cols[j];
+        row[j] = c.codes === null ? c.values[i] : c.values[c.codes[i]];
+      }
+      customdata[m] = row;
     }
-    customdata[i] = row;
+    fig.data[t].customdata = customdata;
   }
-  trace.customdata = customdata;
   window.anomseqReady = Plotly.newPlot(gd, fig.data, fig.layout, fig.config).then(function () {
     document.documentElement.setAttribute("data-render-ms", String(Math.round(performance.now())));
     return gd;
@@ -83,7 +86,12 @@ th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:to
 th{background:#f3f3f3;cursor:pointer;user-select:none}\
 th[aria-sort=ascending]::after{content:\" \\25B2\"}th[aria-sort=descending]::after{content:\" \\25BC\"}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}\
-td.window{white-space:pre-wrap;word-break:break-word;max-width:60em}";
+td.window{white-space:pre-wrap;word-break:break-word;max-width:60em}\
+ol.steps{margin:0;padding-left:2em}ul.params{margin:0 0 .2em;padding-left:1.2em;color:#444;list-style:square}\
+.p{color:#555;font-variant-numeric:tabular-nums}.cmd{font-weight:600}\
+.badge{background:#fde2e1;color:#8a1c14;border-radius:3px;padding:0 .3em;font-size:.85em}\
+.unseen{color:#8a1c14}.end{color:#555}details summary{cursor:pointer}\
+.hoverlayer .hovertext text{white-space:pre}";
 
 /// A page under construction: escaped body markup, then the figure as JSON data.
 pub(crate) struct Page {

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use arrow_array::RecordBatch;
 
-use crate::escape::escape_html;
+use anomseq_core::{Direction, Params};
+use anomseq_score::Explanation;
+
+use crate::escape::{escape_html, truncate};
 use crate::page::Page;
 use crate::table::Table;
 use crate::timeline::{format_score, write_file, Timeline, TimelineOptions};
@@ -90,6 +93,9 @@ pub struct RareSession {
     pub score: f64,
     /// Display text of its rarest window.
     pub window: String,
+    /// Its window step by step, when the report was given explanations
+    /// ([`Report::with_explanations`]).
+    pub explanation: Option<Explanation>,
 }
 
 /// A run's report: the timeline, the N rarest sessions, the parameters.
@@ -115,14 +121,10 @@ impl Report {
             table.index(name)?;
         }
         let timeline = Timeline::new(data, time_column, score_column, window_column, &options.timeline)?;
-        let mut order: Vec<usize> = (0..timeline.points().len()).collect();
-        // rarest first, in the score's direction; ties by row
-        let higher = options.timeline.higher_is_rarer;
-        order.sort_by(|&a, &b| {
-            let (pa, pb) = (&timeline.points()[a], &timeline.points()[b]);
-            let by_score = if higher { pb.score.total_cmp(&pa.score) } else { pa.score.total_cmp(&pb.score) };
-            by_score.then(pa.row.cmp(&pb.row))
-        });
+        // rarest first, in the score's direction; ties by row (points are in row order)
+        let direction =
+            if options.timeline.higher_is_rarer { Direction::HigherIsRarer } else { Direction::LowerIsRarer };
+        let mut order = direction.rarest_first(&timeline.points().iter().map(|p| p.score).collect::<Vec<_>>());
         order.truncate(options.top_n);
         let keys: Vec<Vec<String>> = options.key_columns.iter().map(|c| table.texts(c)).collect::<Result<_, _>>()?;
         let events = options.events_column.as_deref().map(|c| table.counts(c)).transpose()?;
@@ -137,10 +139,22 @@ impl Report {
                     events: events.as_ref().and_then(|e| e[p.row]),
                     score: p.score,
                     window: p.window.clone(),
+                    explanation: None,
                 }
             })
             .collect();
         Ok(Report { timeline, rarest, options: options.clone() })
+    }
+
+    /// Explain each listed session with `explain(row)` (e.g.
+    /// [`Scored::explain`](anomseq_score::Scored::explain)): the table then shows each
+    /// step of its rarest window with its parameters, values, probability and what
+    /// the model never saw, long values folded but expandable.
+    pub fn with_explanations(mut self, explain: impl Fn(usize) -> Option<Explanation>) -> Self {
+        for s in &mut self.rarest {
+            s.explanation = explain(s.row);
+        }
+        self
     }
 
     /// The timeline.
@@ -202,13 +216,15 @@ impl Report {
                     None => out.push_str("<td class=\"num\"></td>"),
                 }
             }
-            let _ = writeln!(
-                out,
-                "<td class=\"num\" data-v=\"{:e}\">{}</td><td class=\"window\">{}</td></tr>",
-                s.score,
-                format_score(s.score),
-                escape_html(&s.window)
-            );
+            let _ = write!(out, "<td class=\"num\" data-v=\"{:e}\">{}</td>", s.score, format_score(s.score));
+            match &s.explanation {
+                Some(e) => {
+                    let _ = writeln!(out, "<td class=\"window\">{}</td></tr>", explanation_markup(e));
+                }
+                None => {
+                    let _ = writeln!(out, "<td class=\"window\">{}</td></tr>", escape_html(&s.window));
+                }
+            }
         }
         out.push_str("</tbody>\n</table>\n");
         out
@@ -222,4 +238,76 @@ impl Report {
         out.push_str("</tbody>\n</table>\n");
         out
     }
+}
+
+/// Parameters and values longer than this are folded (a `<details>` element shows them whole).
+const FOLD_CHARS: usize = 160;
+
+/// A step's probability as the table shows it.
+fn probability(p: f64) -> String {
+    format!("p = {}", format_score(p))
+}
+
+/// The steps of a rarest window as escaped markup: each event with its
+/// probability and what the model never saw, then its parameters and values,
+/// long ones folded but expandable.
+fn explanation_markup(e: &Explanation) -> String {
+    let mut out = String::new();
+    if e.unseen.total() > 0 {
+        let _ = write!(out, "<div class=\"unseen\">unseen in training: {}</div>", escape_html(&e.unseen.describe()));
+    }
+    let _ = write!(out, "<ol class=\"steps\" start=\"{}\">", e.steps.first().map_or(1, |s| s.index + 1));
+    for step in &e.steps {
+        let _ = write!(
+            out,
+            "<li><span class=\"cmd\">{}</span> <span class=\"p\">{}</span>",
+            escape_html(&step.cmd.name),
+            probability(step.factor)
+        );
+        if step.unseen_command {
+            out.push_str(" <span class=\"badge\">unseen command</span>");
+        }
+        let params: Vec<(String, bool, bool)> = match &step.cmd.params {
+            Params::None => Vec::new(),
+            Params::Set(names) => names.iter().map(|n| (n.clone(), step.unseen_params.contains(n), false)).collect(),
+            Params::Map(pairs) => pairs
+                .iter()
+                .map(|(n, v)| (format!("{n} = {v}"), step.unseen_params.contains(n), step.unseen_values.contains(n)))
+                .collect(),
+        };
+        if !params.is_empty() {
+            out.push_str("<ul class=\"params\">");
+            for (text, unseen_param, unseen_value) in params {
+                out.push_str("<li>");
+                if text.chars().count() > FOLD_CHARS {
+                    let _ = write!(
+                        out,
+                        "<details><summary>{}</summary>{}</details>",
+                        escape_html(&truncate(&text, FOLD_CHARS)),
+                        escape_html(&text)
+                    );
+                } else {
+                    out.push_str(&escape_html(&text));
+                }
+                if unseen_param {
+                    out.push_str(" <span class=\"badge\">unseen parameter</span>");
+                }
+                if unseen_value {
+                    out.push_str(" <span class=\"badge\">unseen value</span>");
+                }
+                out.push_str("</li>");
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ol>");
+    if let Some(end) = e.end {
+        let _ = write!(
+            out,
+            "<div class=\"end\">then the session ends: <span class=\"p\">{}</span></div>",
+            probability(end)
+        );
+    }
+    out
 }

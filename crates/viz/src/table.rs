@@ -97,21 +97,19 @@ impl<'a> Table<'a> {
     }
 
     /// Times in milliseconds since the epoch (`None` for null) and their display text.
-    pub(crate) fn times(&self, name: &str) -> Result<(Vec<Option<i64>>, Vec<String>), Error> {
+    pub(crate) fn times(&self, name: &str) -> Result<Vec<Option<i64>>, Error> {
         let index = self.index(name)?;
         let data_type = self.data_type(index).clone();
         if !data_type_ok_for_time(&data_type) {
             return Err(Error::UnsupportedType { name: name.to_owned(), data_type, role: TIME_ROLE });
         }
         let mut millis = Vec::with_capacity(self.num_rows());
-        let mut texts = Vec::with_capacity(self.num_rows());
         let mut row0 = 0;
         for array in self.columns(index) {
             let shown = display_array(array)?;
             let fmt = ArrayFormatter::try_new(shown.as_ref(), &DISPLAY)?;
             let ms = |v: i64, per_ms: i64| v.div_euclid(per_ms);
             for i in 0..array.len() {
-                texts.push(fmt.value(i).to_string());
                 if array.is_null(i) {
                     millis.push(None);
                     continue;
@@ -132,15 +130,11 @@ impl<'a> Table<'a> {
                     DataType::Date32 => i64::from(array.as_primitive::<Date32Type>().value(i)) * 86_400_000,
                     DataType::Date64 => array.as_primitive::<Date64Type>().value(i),
                     DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                        let text = texts.last().expect("pushed above");
+                        let text = fmt.value(i).to_string();
                         match arrow_cast::parse::string_to_timestamp_nanos(text.trim()) {
                             Ok(ns) => ms(ns, 1_000_000),
                             Err(_) => {
-                                return Err(Error::BadTime {
-                                    column: name.to_owned(),
-                                    row: row0 + i + 1,
-                                    value: text.clone(),
-                                })
+                                return Err(Error::BadTime { column: name.to_owned(), row: row0 + i + 1, value: text })
                             }
                         }
                     }
@@ -156,7 +150,7 @@ impl<'a> Table<'a> {
             }
             row0 += array.len();
         }
-        Ok((millis, texts))
+        Ok(millis)
     }
 
     /// Scores as `f64`; null, NaN and infinities give `None`. A text column (as a
@@ -203,14 +197,41 @@ impl<'a> Table<'a> {
         Ok(out)
     }
 
-    /// Display text of each window (see [`window_texts`]).
-    pub(crate) fn windows(&self, name: &str) -> Result<Vec<String>, Error> {
-        let index = self.index(name)?;
-        let mut out = Vec::with_capacity(self.num_rows());
-        for array in self.columns(index) {
-            out.extend(window_texts(array.as_ref())?);
+    /// The batch and offset of row `row`.
+    fn locate(&self, row: usize) -> (usize, usize) {
+        let mut r = row;
+        for (b, batch) in self.batches.iter().enumerate() {
+            if r < batch.num_rows() {
+                return (b, r);
+            }
+            r -= batch.num_rows();
         }
-        Ok(out)
+        panic!("row {row} is past the end of the data")
+    }
+
+    /// Display text of the column `name` at each of `rows`; null gives `""`.
+    pub(crate) fn texts_at(&self, name: &str, rows: &[usize]) -> Result<Vec<String>, Error> {
+        let index = self.index(name)?;
+        rows.iter()
+            .map(|&row| {
+                let (b, i) = self.locate(row);
+                let cell = display_array(&self.batches[b].column(index).slice(i, 1))?;
+                let fmt = ArrayFormatter::try_new(cell.as_ref(), &DISPLAY)?;
+                Ok(fmt.value(0).to_string())
+            })
+            .collect()
+    }
+
+    /// Display text of the window column `name` at each of `rows` (see [`window_texts`]).
+    pub(crate) fn windows_at(&self, name: &str, rows: &[usize]) -> Result<Vec<String>, Error> {
+        let index = self.index(name)?;
+        rows.iter()
+            .map(|&row| {
+                let (b, i) = self.locate(row);
+                let cell = self.batches[b].column(index).slice(i, 1);
+                Ok(window_texts(cell.as_ref())?.pop().unwrap_or_default())
+            })
+            .collect()
     }
 
     /// Display text of any column; null gives `""`.

@@ -12,10 +12,21 @@ use plotly::{Configuration, Plot, Scatter};
 use crate::escape::{escape_html, truncate};
 use crate::page::Page;
 use crate::table::Table;
+use anomseq_core::Direction;
+
 use crate::Error;
 
 /// At most this many characters of a value go into a tooltip (the report's table shows it all).
-const TOOLTIP_CHARS: usize = 300;
+const TOOLTIP_CHARS: usize = 600;
+/// Tooltip lines wrap at this many characters.
+pub(crate) const TOOLTIP_WIDTH: usize = 80;
+/// Points drawn by default; the other sessions go into a band ([`TimelineOptions::max_points`]).
+pub const DEFAULT_MAX_POINTS: usize = 20_000;
+/// Time bins of the band of the sessions not drawn as points.
+const BAND_BINS: usize = 200;
+/// Colours of the groups of [`TimelineOptions::colour_by`], the last one for all other values.
+const PALETTE: [&str; 10] =
+    ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"];
 
 /// How a timeline looks and what it keeps.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +49,14 @@ pub struct TimelineOptions {
     /// Draw with WebGL (Plotly's `scattergl`, the default: stays interactive with
     /// 100k+ sessions) or with SVG (`scatter`: works without WebGL).
     pub webgl: bool,
+    /// Draw at most this many sessions as points, the rarest ones
+    /// ([`DEFAULT_MAX_POINTS`] by default); the others are drawn as a band (the
+    /// range and median of their scores per time bin, with counts), so that a page
+    /// of a million sessions stays small and responsive. The page says so.
+    pub max_points: usize,
+    /// Colour the points by the values of this column (its nine most frequent
+    /// values among the points drawn, the others together), with a legend.
+    pub colour_by: Option<String>,
 }
 
 impl Default for TimelineOptions {
@@ -49,6 +68,8 @@ impl Default for TimelineOptions {
             source_columns: Vec::new(),
             log_scale: true,
             webgl: true,
+            max_points: DEFAULT_MAX_POINTS,
+            colour_by: None,
         }
     }
 }
@@ -84,6 +105,18 @@ impl TimelineOptions {
         self
     }
 
+    /// Draw at most this many sessions as points (see [`TimelineOptions::max_points`]).
+    pub fn with_max_points(mut self, max_points: usize) -> Self {
+        self.max_points = max_points;
+        self
+    }
+
+    /// Colour the points by this column's values.
+    pub fn with_colour_by(mut self, column: Option<String>) -> Self {
+        self.colour_by = column;
+        self
+    }
+
     /// WebGL (`true`) or SVG markers.
     pub fn with_webgl(mut self, webgl: bool) -> Self {
         self.webgl = webgl;
@@ -107,6 +140,24 @@ pub struct Point {
     pub window: String,
     /// Display text of each source column, in the order of the options.
     pub sources: Vec<String>,
+    /// Display text of the [`colour_by`](TimelineOptions::colour_by) column.
+    pub group: Option<String>,
+}
+
+/// One time bin of the sessions drawn as a band rather than as points.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BandBin {
+    /// Centre of the bin, in milliseconds since the Unix epoch (UTC).
+    pub time_ms: i64,
+    /// Sessions in the bin.
+    pub count: usize,
+    /// Lowest score among them.
+    pub min: f64,
+    /// Their median score.
+    pub median: f64,
+    /// Highest score among them.
+    pub max: f64,
 }
 
 /// Where every row went: each one is counted exactly once.
@@ -115,8 +166,10 @@ pub struct Point {
 pub struct TimelineSummary {
     /// Rows in the data.
     pub rows: usize,
-    /// Sessions drawn.
+    /// Sessions on the chart: drawn as points, or counted in the band.
     pub shown: usize,
+    /// Of those, the sessions drawn as a band rather than as points (less rare than every point).
+    pub in_band: usize,
     /// Left out: null time.
     pub null_time: usize,
     /// Left out: null, NaN or infinite score.
@@ -130,7 +183,15 @@ pub struct TimelineSummary {
 impl TimelineSummary {
     /// One line for people: what is shown and what was left out, and why.
     pub fn describe(&self, bound: Option<f64>) -> String {
-        let mut out = format!("{} of {} sessions shown", self.shown, self.rows);
+        let mut out = format!("{} of {} sessions shown", thousands(self.shown), thousands(self.rows));
+        if self.in_band > 0 {
+            let _ = write!(
+                out,
+                " (the {} rarest as points, the other {} as a band: their score range and median per time bin)",
+                thousands(self.shown - self.in_band),
+                thousands(self.in_band)
+            );
+        }
         let mut left = Vec::new();
         if self.null_score > 0 {
             left.push(format!("{} without a score", self.null_score));
@@ -160,7 +221,50 @@ pub struct Timeline {
     score_column: String,
     window_column: String,
     points: Vec<Point>,
+    band: Vec<BandBin>,
     summary: TimelineSummary,
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn band(mut rest: Vec<(i64, f64)>) -> Vec<BandBin> {
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    let lo = rest.iter().map(|r| r.0).min().expect("not empty");
+    let hi = rest.iter().map(|r| r.0).max().expect("not empty");
+    let span = (hi as i128 - lo as i128).max(1);
+    let bins = BAND_BINS.min(rest.len()).max(1) as i128;
+    let bin_of = |t: i64| (((t as i128 - lo as i128) * bins / (span + 1)) as usize).min(bins as usize - 1);
+    rest.sort_by(|a, b| bin_of(a.0).cmp(&bin_of(b.0)).then(a.1.total_cmp(&b.1)));
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rest.len() {
+        let b = bin_of(rest[start].0);
+        let end = start + rest[start..].iter().take_while(|r| bin_of(r.0) == b).count();
+        let scores: Vec<f64> = rest[start..end].iter().map(|r| r.1).collect();
+        let centre = lo as i128 + (2 * b as i128 + 1) * (span + 1) / (2 * bins);
+        out.push(BandBin {
+            time_ms: centre as i64,
+            count: scores.len(),
+            min: scores[0],
+            median: scores[scores.len() / 2],
+            max: scores[scores.len() - 1],
+        });
+        start = end;
+    }
+    out
 }
 
 impl Timeline {
@@ -189,17 +293,15 @@ impl Timeline {
         {
             table.index(name)?;
         }
-        let (times_ms, times) = table.times(time_column)?;
+        if let Some(c) = &options.colour_by {
+            table.index(c)?;
+        }
+        let times_ms = table.times(time_column)?;
         let scores = table.scores(score_column)?;
-        let windows = table.windows(window_column)?;
-        let sources: Vec<Vec<String>> =
-            options.source_columns.iter().map(|c| table.texts(c)).collect::<Result<_, _>>()?;
 
         let mut summary = TimelineSummary { rows: table.num_rows(), ..TimelineSummary::default() };
-        let mut points = Vec::new();
-        for (row, ((time_ms, time), (score, window))) in
-            times_ms.into_iter().zip(times).zip(scores.into_iter().zip(windows)).enumerate()
-        {
+        let mut kept: Vec<(usize, i64, f64)> = Vec::new();
+        for (row, (time_ms, score)) in times_ms.into_iter().zip(scores).enumerate() {
             let Some(time_ms) = time_ms else {
                 summary.null_time += 1;
                 continue;
@@ -217,23 +319,99 @@ impl Timeline {
                 summary.above_bound += 1;
                 continue;
             }
-            let sources = sources.iter().map(|column| column[row].clone()).collect();
-            points.push(Point { row, time_ms, time, score, window, sources });
+            kept.push((row, time_ms, score));
         }
-        summary.shown = points.len();
+        summary.shown = kept.len();
+        // the rarest as points, in the order of the data; the others as a band
+        let mut rest = Vec::new();
+        if kept.len() > options.max_points {
+            let direction = if options.higher_is_rarer { Direction::HigherIsRarer } else { Direction::LowerIsRarer };
+            let order = direction.rarest_first(&kept.iter().map(|k| k.2).collect::<Vec<_>>());
+            let mut drawn = vec![false; kept.len()];
+            for &i in &order[..options.max_points] {
+                drawn[i] = true;
+            }
+            let all = std::mem::take(&mut kept);
+            for (k, d) in all.into_iter().zip(drawn) {
+                if d {
+                    kept.push(k);
+                } else {
+                    rest.push((k.1, k.2));
+                }
+            }
+        }
+        summary.in_band = rest.len();
+        let rows: Vec<usize> = kept.iter().map(|k| k.0).collect();
+        let times = table.texts_at(time_column, &rows)?;
+        let windows = table.windows_at(window_column, &rows)?;
+        let sources: Vec<Vec<String>> =
+            options.source_columns.iter().map(|c| table.texts_at(c, &rows)).collect::<Result<_, _>>()?;
+        let groups = options.colour_by.as_deref().map(|c| table.texts_at(c, &rows)).transpose()?;
+        let points = kept
+            .into_iter()
+            .zip(times.into_iter().zip(windows))
+            .enumerate()
+            .map(|(j, ((row, time_ms, score), (time, window)))| Point {
+                row,
+                time_ms,
+                time,
+                score,
+                window,
+                sources: sources.iter().map(|column| column[j].clone()).collect(),
+                group: groups.as_ref().map(|g| g[j].clone()),
+            })
+            .collect::<Vec<_>>();
         Ok(Timeline {
             options: options.clone(),
             time_column: time_column.to_owned(),
             score_column: score_column.to_owned(),
             window_column: window_column.to_owned(),
             points,
+            band: band(rest),
             summary,
         })
     }
 
-    /// The sessions drawn, in the order of the data.
+    /// The sessions drawn as points, in the order of the data.
     pub fn points(&self) -> &[Point] {
         &self.points
+    }
+
+    /// The sessions drawn as a band, per time bin, in time order (empty when every
+    /// session is a point).
+    pub fn band(&self) -> &[BandBin] {
+        &self.band
+    }
+
+    /// The groups of [`TimelineOptions::colour_by`]: each group's label and the
+    /// indices of its points; one group of every point when there is no such column.
+    pub fn groups(&self) -> Vec<(String, Vec<usize>)> {
+        let Some(column) = &self.options.colour_by else {
+            return vec![("sessions".to_owned(), (0..self.points.len()).collect())];
+        };
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for p in &self.points {
+            *counts.entry(p.group.as_deref().unwrap_or("")).or_default() += 1;
+        }
+        let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let named: Vec<&str> = by_count.iter().take(PALETTE.len() - 1).map(|g| g.0).collect();
+        let mut groups: Vec<(String, Vec<usize>)> = named
+            .iter()
+            .map(|n| (if n.is_empty() { "(empty)".to_owned() } else { (*n).to_owned() }, Vec::new()))
+            .collect();
+        let mut other = Vec::new();
+        for (i, p) in self.points.iter().enumerate() {
+            let g = p.group.as_deref().unwrap_or("");
+            match named.iter().position(|n| *n == g) {
+                Some(at) => groups[at].1.push(i),
+                None => other.push(i),
+            }
+        }
+        if !other.is_empty() {
+            groups.push((format!("other values of {column}"), other));
+        }
+        groups
     }
 
     /// Where every row went.
@@ -283,15 +461,64 @@ impl Timeline {
     /// The Plotly figure (data, layout, config) as JSON text; its tooltips take
     /// their values from `customdata`, which the page fills in.
     pub fn figure_json(&self) -> String {
-        let xs: Vec<i64> = self.points.iter().map(|p| p.time_ms).collect();
-        let ys: Vec<f64> = self.points.iter().map(|p| p.score).collect();
-        let trace = Scatter::new(xs, ys)
-            .name("sessions")
-            .mode(Mode::Markers)
-            .hover_template(self.hover_template())
-            .marker(Marker::new().size(7).opacity(0.75).color("#1f77b4"))
-            .web_gl_mode(self.options.webgl);
+        let groups = self.groups();
+        let mut plot = Plot::new();
+        for (g, (label, members)) in groups.iter().enumerate() {
+            let xs: Vec<i64> = members.iter().map(|&i| self.points[i].time_ms).collect();
+            let ys: Vec<f64> = members.iter().map(|&i| self.points[i].score).collect();
+            let colour = if self.options.colour_by.is_some() { PALETTE[g.min(PALETTE.len() - 1)] } else { PALETTE[0] };
+            let trace = Scatter::new(xs, ys)
+                .name(escape_label(&truncate(label, 40)))
+                .mode(Mode::Markers)
+                .hover_template(self.hover_template())
+                .marker(Marker::new().size(7).opacity(0.75).color(colour))
+                .web_gl_mode(self.options.webgl);
+            plot.add_trace(trace);
+        }
+        if !self.band.is_empty() {
+            let xs: Vec<i64> = self.band.iter().map(|b| b.time_ms).collect();
+            let text: Vec<String> = self
+                .band
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} sessions not drawn as points<br>scores {} to {}, median {}",
+                        thousands(b.count),
+                        format_score(b.min),
+                        format_score(b.max),
+                        format_score(b.median)
+                    )
+                })
+                .collect();
+            let line = |c: &str| plotly::common::Line::new().color(c.to_owned()).width(0.5);
+            plot.add_trace(
+                Scatter::new(xs.clone(), self.band.iter().map(|b| b.min).collect())
+                    .name("band (low)")
+                    .mode(Mode::Lines)
+                    .line(line("#bbbbbb"))
+                    .show_legend(false)
+                    .hover_info(plotly::common::HoverInfo::Skip),
+            );
+            plot.add_trace(
+                Scatter::new(xs.clone(), self.band.iter().map(|b| b.max).collect())
+                    .name(format!("{} less rare sessions (range per time bin)", thousands(self.summary.in_band)))
+                    .mode(Mode::Lines)
+                    .fill(plotly::common::Fill::ToNextY)
+                    .fill_color("rgba(150,150,150,0.25)")
+                    .line(line("#bbbbbb"))
+                    .hover_info(plotly::common::HoverInfo::Skip),
+            );
+            plot.add_trace(
+                Scatter::new(xs, self.band.iter().map(|b| b.median).collect())
+                    .name("their median")
+                    .mode(Mode::Lines)
+                    .line(line("#888888"))
+                    .text_array(text)
+                    .hover_template("%{text}<extra></extra>"),
+            );
+        }
         let y_type = if self.options.log_scale { AxisType::Log } else { AxisType::Linear };
+        let legend = self.options.colour_by.is_some() || !self.band.is_empty();
         let layout = Layout::new()
             .title(Title::with_text(escape_label(&self.options.title)))
             .x_axis(
@@ -305,11 +532,10 @@ impl Timeline {
                 if self.options.higher_is_rarer { "higher" } else { "lower" }
             ))))
             .hover_mode(HoverMode::Closest)
+            .hover_label(plotly::common::Label::new().align("left"))
             .drag_mode(DragMode::Zoom)
-            .show_legend(false)
+            .show_legend(legend)
             .margin(Margin::new().left(80).right(30).top(60).bottom(60));
-        let mut plot = Plot::new();
-        plot.add_trace(trace);
         plot.set_layout(layout);
         plot.set_configuration(Configuration::new().display_logo(false).responsive(true).scroll_zoom(true));
         plot.to_json()
@@ -317,7 +543,13 @@ impl Timeline {
 
     /// What the page embeds: `{"figure": .., "hover": ..}` as JSON text.
     pub(crate) fn payload_json(&self) -> String {
-        format!("{{\"figure\":{},\"hover\":{}}}", self.figure_json(), self.hover_columns_json())
+        let groups: Vec<Vec<usize>> = self.groups().into_iter().map(|g| g.1).collect();
+        format!(
+            "{{\"figure\":{},\"hover\":{},\"groups\":{}}}",
+            self.figure_json(),
+            self.hover_columns_json(),
+            serde_json::Value::from(groups)
+        )
     }
 
     /// Markup of the summary line (escaped).
@@ -349,6 +581,44 @@ pub(crate) fn escape_label(text: &str) -> String {
     escape_html(text).replace('%', "&#37;")
 }
 
+/// `text` escaped for a Plotly label and wrapped at `width` characters: lines
+/// break after a space where they can, inside a word where they must; each
+/// line is escaped on its own, so no break falls inside a character reference.
+pub(crate) fn wrap_label(text: &str, width: usize) -> String {
+    wrap(text, width).iter().map(|l| escape_label(l)).collect::<Vec<_>>().join("<br>")
+}
+
+/// `text` cut into lines of at most `width` characters, after spaces where possible.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split_inclusive(' ') {
+        let mut w = word;
+        loop {
+            let n = w.chars().count();
+            if len + n <= width || (len == 0 && n <= width) {
+                line.push_str(w);
+                len += n;
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                len = 0;
+                continue;
+            }
+            // a word longer than the line: cut it
+            let at = w.char_indices().nth(width).map_or(w.len(), |(i, _)| i);
+            lines.push(w[..at].to_owned());
+            w = &w[at..];
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
 /// A column of tooltip values, escaped, truncated and dictionary-encoded when
 /// values repeat.
 fn dictionary(column: &[&str]) -> serde_json::Value {
@@ -363,7 +633,7 @@ fn dictionary(column: &[&str]) -> serde_json::Value {
             })
         })
         .collect();
-    let escape = |v: &&str| serde_json::Value::String(escape_label(&truncate(v, TOOLTIP_CHARS)));
+    let escape = |v: &&str| serde_json::Value::String(wrap_label(&truncate(v, TOOLTIP_CHARS), TOOLTIP_WIDTH));
     if values.len() * 2 > column.len() {
         serde_json::json!({ "values": column.iter().map(escape).collect::<Vec<_>>(), "codes": null })
     } else {

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use anomseq::score::{rarest_windows, session_likelihoods, WindowOptions};
-use anomseq::{Cmd, Model, SessionType, Sessions};
+use anomseq::score::{rarest_windows, score, session_likelihoods, ScoreOptions, WindowOptions};
+use anomseq::{Cmd, Model, Params, SessionType, Sessions};
 use proptest::prelude::*;
 
 use crate::common::close;
@@ -127,6 +127,60 @@ proptest! {
         let l2 = session_likelihoods(m2.probabilities(), &t, true).unwrap();
         for (j, &i) in order.iter().enumerate() {
             prop_assert!(close(l1[i], l2[j], 1e-12), "session {i}: {} vs {}", l1[i], l2[j]);
+        }
+    }
+
+    #[test]
+    fn factors_multiply_to_the_window_likelihood(
+        lists in data_set(),
+        unseen in prop::collection::vec(prop::collection::vec(event(SessionType::Values), 1..6), 0..4),
+        k in 1usize..5,
+        tokens in any::<bool>(),
+        geo in any::<bool>(),
+    ) {
+        let s = Sessions::from_cmds(&lists).unwrap();
+        let m = anomseq::train(&s);
+        let o = ScoreOptions::new(k).with_window(WindowOptions::new(k).tokens(tokens).geo_mean(geo));
+        // the training sessions, then the same with unknown commands and values mixed in
+        let mut test = lists.clone();
+        for extra in unseen {
+            let rename = |c: Cmd| match (s.session_type(), &c.params) {
+                (SessionType::Commands, _) => Cmd::new(format!("{}-new", c.name)),
+                (SessionType::Params, Params::Map(m)) => {
+                    Cmd::with_params(format!("{}-new", c.name), m.iter().map(|(p, _)| format!("{p}2")))
+                }
+                (_, Params::Map(m)) => Cmd::with_values(c.name.clone(), m.iter().map(|(p, v)| (p.clone(), format!("{v}2")))),
+                _ => c,
+            };
+            test.push(extra.into_iter().map(rename).collect());
+        }
+        let t = Sessions::from_cmds(&test).unwrap();
+        let scored = score(m.probabilities(), &t, &o).unwrap();
+        let reference = rarest_windows(m.probabilities(), &t, &o.window).unwrap();
+        for (i, expected) in reference.iter().enumerate() {
+            let w = scored.windows()[i];
+            prop_assert_eq!(w.start, expected.start);
+            prop_assert_eq!(w.likelihood.to_bits(), expected.likelihood.to_bits());
+            let f = scored.factors(i);
+            match w.range() {
+                None => prop_assert!(f.is_empty()),
+                Some(r) => {
+                    let product: f64 = f.iter().product();
+                    prop_assert!(close(product, w.likelihood, 1e-12), "{} vs {}", product, w.likelihood);
+                    let ends = r.end == t.session_len(i) && tokens && r.len() < k;
+                    prop_assert_eq!(f.len(), r.len() + usize::from(ends));
+                    let why = scored.explain(m.probabilities(), &t, i).unwrap();
+                    prop_assert_eq!(why.steps.len(), r.len());
+                    prop_assert_eq!(why.end.is_some(), ends);
+                }
+            }
+            // the training sessions hold nothing unseen
+            if i < lists.len() {
+                prop_assert_eq!(scored.unseen()[i].total(), 0);
+            } else if s.session_type() == SessionType::Commands {
+                // every renamed command is new
+                prop_assert_eq!(scored.unseen()[i].commands as usize, t.session_len(i));
+            }
         }
     }
 

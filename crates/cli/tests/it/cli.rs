@@ -74,10 +74,15 @@ fn demo_prints_the_rarest_sessions_and_writes_scores() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(dir.path(), &["demo", "--out", "demo"]);
     let lines: Vec<&str> = out.lines().collect();
-    let header = lines.iter().position(|l| l.starts_with("rank")).expect("a table");
-    assert!(lines[header].contains("likelihood") && lines[header].contains("rarest window"));
-    assert!(lines[header + 1].starts_with("1 ") && lines[header + 1].ends_with("New-Mailbox → Set-Mailbox"), "{out}");
-    assert!(lines[header + 10].starts_with("10 "), "{out}");
+    // one block per session: rank, score and direction, whose it is, the window step by step
+    let first = lines.iter().position(|l| l.starts_with("#1 ")).expect("the rarest session");
+    assert!(lines[first].contains("rarest_window3_likelihood = 2.119039e-5 (lower is rarer) · 2 events"), "{out}");
+    assert!(lines[first + 1].contains("UserId: (null)"), "{out}");
+    let steps: Vec<&str> = lines[first + 3..first + 6].iter().map(|l| l.trim()).collect();
+    assert!(steps[0].starts_with("1. New-Mailbox") && steps[0].ends_with("p = 1.179245e-2"), "{out}");
+    assert!(steps[1].starts_with("2. Set-Mailbox"), "{out}");
+    assert!(steps[2].starts_with("then the session ends"), "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("#10 ")) && !lines.iter().any(|l| l.starts_with("#11 ")), "{out}");
     // the nulls and the unscored sessions are explained
     assert!(out.contains("(null) is a missing value: 272 of the 400 sessions"), "{out}");
     assert!(out.contains("246 sessions are shorter than the window of 3"), "{out}");
@@ -240,7 +245,8 @@ fn profile_mode_adds_its_scores_and_refuses_a_saved_model() {
     args.extend(["-o", "s.parquet"]);
     ok(d, &args);
     let out = ok(d, &["score", "s.parquet", "--mode", "profile", "--top", "5", "-o", "p.parquet"]);
-    assert!(out.contains("profile score"), "{out}");
+    assert!(out.starts_with("#1  profile_score = ") && out.contains("(higher is rarer)"), "{out}");
+    assert!(out.contains("its rarest window of 3 under the reference model"), "{out}");
     let t = read(&d.join("p.parquet"));
     let scores = floats(&t, "profile_score");
     assert_eq!(scores.len(), 400);

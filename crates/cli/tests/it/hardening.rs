@@ -338,7 +338,7 @@ fn top_alone_prints_without_writing() {
     let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     let (code, out, err) = anomseq(dir.path(), &["-q", "score", "s.parquet", "--top", "3"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("1 ")), "{out}");
+    assert!(out.lines().next().is_some_and(|l| l.starts_with("#1 ")), "{out}");
     let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(before.len(), after.len(), "nothing written");
     assert_eq!(anomseq(dir.path(), &["score", "s.parquet"]).0, 2, "neither -o nor --top: a usage error");

@@ -6,7 +6,7 @@ use anomseq_io::{
     open, read_sessions, read_table, sessionize_file, write_scored, write_sessions, write_table, Format, ReadOptions,
 };
 use anomseq_model::Model;
-use anomseq_score::{rarest_windows, WindowOptions};
+use anomseq_score::{score, ScoreOptions};
 use arrow::array::{Array, AsArray};
 use serde_json::Value;
 
@@ -102,11 +102,22 @@ fn scored_sessions_match_the_oracle() {
     write_sessions(&sessions_path, None, &out.table, &Default::default()).unwrap();
     let back = read_sessions(&sessions_path, None, "Operation_list").unwrap();
     let model = Model::train(&back.sessions);
-    let windows = rarest_windows(model.probabilities(), &back.sessions, &WindowOptions::new(3)).unwrap();
+    let scored = score(model.probabilities(), &back.sessions, &ScoreOptions::new(3)).unwrap();
     for (format, ext) in FORMATS.iter().rev().copied() {
         let path = dir.path().join(format!("scored.{ext}"));
-        write_scored(&path, Some(format), &back.table, &back.sessions, &windows, 3, &Default::default()).unwrap();
+        write_scored(&path, Some(format), &back.table, &back.sessions, &scored, &Default::default()).unwrap();
         let t = read_table(&path, None, &ReadOptions::default()).unwrap();
+        // every format reads back with scores as numbers and windows and factors as lists
+        let t = anomseq_io::restore_scored_columns(&path, &t).unwrap();
+        for (col, list) in
+            [("rarest_window3", true), ("rarest_window3_factors", true), ("rarest_window3_likelihood", false)]
+        {
+            let dt = t.column_by_name(col).unwrap().data_type().clone();
+            assert_eq!(matches!(dt, arrow::datatypes::DataType::List(_)), list, "{format} {col}: {dt}");
+        }
+        let factors = t.column_by_name("rarest_window3_factors").unwrap().as_list::<i32>().clone();
+        let unseen = t.column_by_name("unseen").unwrap();
+        assert!(matches!(unseen.data_type(), arrow::datatypes::DataType::UInt64), "{format}");
         let lik = t.column_by_name("rarest_window3_likelihood").unwrap();
         let lik = arrow::compute::cast(lik, &arrow::datatypes::DataType::Float64).unwrap();
         let lik = lik.as_primitive::<arrow::datatypes::Float64Type>();
@@ -127,6 +138,12 @@ fn scored_sessions_match_the_oracle() {
                 None => assert!(lik.is_null(i), "{format} row {i}"),
             }
             assert_eq!(window(wins.as_ref(), i), *ww, "{format} row {i}");
+            if lik.is_valid(i) {
+                let f = factors.value(i);
+                let product: f64 = f.as_primitive::<arrow::datatypes::Float64Type>().values().iter().product();
+                assert!((product - lik.value(i)).abs() <= 1e-12 * lik.value(i), "{format} row {i}");
+            }
+            assert_eq!(unseen.as_primitive::<arrow::datatypes::UInt64Type>().value(i), 0, "{format} row {i}");
         }
     }
 }

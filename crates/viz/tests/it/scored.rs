@@ -2,8 +2,8 @@
 
 use anomseq_core::{Cmd, Sessions};
 use anomseq_model::Model;
-use anomseq_score::{rarest_windows, WindowOptions};
-use anomseq_viz::{scored_column_names, scored_sessions_batch, visualise_scored_sessions, Error};
+use anomseq_score::{rarest_windows, score, ScoreOptions, WindowOptions};
+use anomseq_viz::{scored_sessions_batch, visualise_scored_sessions, Error};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::Array;
@@ -23,22 +23,33 @@ fn scored_columns_feed_the_timeline() {
         vec![user()],
     ])
     .unwrap();
-    let rarest = rarest_windows(Model::train(&sessions).probabilities(), &sessions, &WindowOptions::new(3)).unwrap();
+    let model = Model::train(&sessions);
+    let rarest = rarest_windows(model.probabilities(), &sessions, &WindowOptions::new(3)).unwrap();
     let other = batch(vec![("start", times_ms(&[1, 2, 3, 4])), ("user", strings(&["a", "b", "c", "d"]))]);
-    let scored = scored_sessions_batch(&sessions, &rarest, 3, &other).unwrap();
-    let (len, lik, win) = scored_column_names(3);
+    let result = score(model.probabilities(), &sessions, &ScoreOptions::new(3)).unwrap();
+    let scored = scored_sessions_batch(&sessions, &result, &other).unwrap();
+    let names: Vec<String> = scored.schema().fields().iter().map(|f| f.name().clone()).collect();
     assert_eq!(
-        (len.as_str(), lik.as_str(), win.as_str()),
-        ("session_length", "rarest_window3_likelihood", "rarest_window3")
+        names,
+        [
+            "start",
+            "user",
+            "session_length",
+            "rarest_window3_likelihood",
+            "rarest_window3",
+            "rarest_window3_factors",
+            "unseen"
+        ]
     );
-    let liks = scored.column_by_name(&lik).unwrap().as_primitive::<Float64Type>();
+    let (lik, win) = ("rarest_window3_likelihood", "rarest_window3");
+    let liks = scored.column_by_name(lik).unwrap().as_primitive::<Float64Type>();
     for (i, w) in rarest.iter().enumerate() {
         assert_eq!(liks.is_null(i), w.likelihood.is_nan(), "row {i}");
         if !w.likelihood.is_nan() {
             assert_eq!(liks.value(i), w.likelihood);
         }
     }
-    let tl = visualise_scored_sessions(&[scored], "start", &lik, &win, None, &["user"]).unwrap();
+    let tl = visualise_scored_sessions(&[scored], "start", lik, win, None, &["user"]).unwrap();
     let windows: Vec<&str> = tl.points().iter().map(|p| p.window.as_str()).collect();
     assert_eq!(windows[1], "Set-Mailbox(Identity=<b>x</b>) → Set-User(Force=true) → Set-User(Force=true)");
     assert_eq!(tl.summary().rows, 4);
@@ -49,6 +60,8 @@ fn scored_columns_feed_the_timeline() {
 fn lengths_must_match() {
     let sessions = Sessions::from_cmds(vec![vec![Cmd::new("a")]]).unwrap();
     let other = batch(vec![("user", strings(&["a", "b"]))]);
-    let e = scored_sessions_batch(&sessions, &[], 3, &other).unwrap_err();
+    let model = Model::train(&sessions);
+    let result = score(model.probabilities(), &sessions, &ScoreOptions::new(3)).unwrap();
+    let e = scored_sessions_batch(&sessions, &result, &other).unwrap_err();
     assert!(matches!(e, Error::LengthMismatch { sessions: 1, rows: 2 }), "{e}");
 }

@@ -1,0 +1,393 @@
+//! The opt-in `profile` scorer: count-profile novelty plus back-off n-gram surprise.
+//!
+//! The `profile` mode ([`ProfileModel`]) adds up two signals per session,
+//! both of which look only at command names (parameters are ignored):
+//!
+//! 1. **count-profile novelty** — the distance from the session's bag of
+//!    command counts to the nearest bag seen in training, as
+//!    `Σ_c |ln(1 + n_c) − ln(1 + m_c)|` over every command `c`. Missing or
+//!    surplus commands, unseen commands and odd repetition counts all raise it;
+//! 2. **sequence surprise** — the largest `−ln p(event | up to order − 1
+//!    previous events)` in the session (`##END##` included), under an
+//!    interpolated back-off n-gram model (Witten–Bell-like weights
+//!    `λ = c(h) / (c(h) + 1)`, uniform floor over the vocabulary plus one
+//!    unseen slot), so unseen transitions and unseen commands cost a finite,
+//!    large amount instead of zero.
+//!
+//! The score is `distance + surprise_weight × surprise`: **higher is more
+//! anomalous** (the opposite direction of a likelihood). The trained state
+//! ([`ProfileModel`]) is separate from the reference model's `Counts`, which
+//! stay untouched; the reference mode's numbers never change.
+
+use std::collections::BTreeMap;
+
+use ahash::AHashMap;
+use anomseq_core::Sessions;
+use rayon::prelude::*;
+
+use crate::Error;
+
+/// Options of the `profile` mode.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileOptions {
+    /// Order of the back-off n-gram model (1 to [`MAX_ORDER`]); 3 by default.
+    pub order: usize,
+    /// Weight of the sequence surprise (in nats) against the profile distance; 0.03 by default.
+    pub surprise_weight: f64,
+    /// When scoring the training data itself ([`ProfileModel::score_training`]), the
+    /// share of the total training weight a count profile needs (after leaving the
+    /// scored session out) to count as a neighbour; 0.01 by default.
+    pub min_support: f64,
+}
+
+/// The highest n-gram order [`ProfileModel`] supports.
+pub const MAX_ORDER: usize = 4;
+
+impl Default for ProfileOptions {
+    fn default() -> Self {
+        ProfileOptions { order: 3, surprise_weight: 0.03, min_support: 0.01 }
+    }
+}
+
+impl ProfileOptions {
+    fn check(&self) -> Result<(), Error> {
+        if self.order == 0 || self.order > MAX_ORDER {
+            return Err(Error::Order(self.order));
+        }
+        if !self.surprise_weight.is_finite() || self.surprise_weight < 0.0 {
+            return Err(Error::SurpriseWeight(self.surprise_weight.to_string()));
+        }
+        if !(0.0..=1.0).contains(&self.min_support) {
+            return Err(Error::MinSupport(self.min_support.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// The parts of one session's `profile` score.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileScore {
+    /// Distance to the nearest training count profile (0 when one matches exactly).
+    pub distance: f64,
+    /// Largest `−ln p` of one event (or `##END##`) given its context.
+    pub surprise: f64,
+    /// `distance + surprise_weight × surprise`: higher is more anomalous.
+    pub score: f64,
+}
+
+const START: u32 = 0;
+const END: u32 = 1;
+const PAD: u32 = u32::MAX;
+
+type Gram = [u32; MAX_ORDER];
+/// A sparse bag of command counts, sorted by id.
+type Profile = Vec<(u32, u32)>;
+
+/// The trained state of the `profile` mode: n-gram and context counts up to
+/// the order, and every distinct training count profile with its support
+/// (summed session weights). Built from the same [`Sessions`] as the
+/// reference model; kept apart from it.
+#[derive(Debug, Clone)]
+pub struct ProfileModel {
+    options: ProfileOptions,
+    vocab: AHashMap<String, u32>,
+    /// n-gram (last token last, padded at the front) → weighted count.
+    grams: AHashMap<(u8, Gram), f64>,
+    /// context (n − 1 tokens) → weighted count of n-grams following it.
+    contexts: AHashMap<(u8, Gram), f64>,
+    profiles: Vec<(Profile, f64)>,
+    total_weight: f64,
+}
+
+fn key(tokens: &[u32]) -> (u8, Gram) {
+    let mut g = [PAD; MAX_ORDER];
+    g[MAX_ORDER - tokens.len()..].copy_from_slice(tokens);
+    (tokens.len() as u8, g)
+}
+
+fn profile(ids: &[u32]) -> Profile {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let mut out: Profile = Vec::new();
+    for id in sorted {
+        match out.last_mut() {
+            Some((last, n)) if *last == id => *n += 1,
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
+fn ln1p(n: u32) -> f64 {
+    (n as f64).ln_1p()
+}
+
+/// `Σ |ln(1 + a_c) − ln(1 + b_c)|` over the union of both bags, stopping early above `bound`.
+fn distance(a: &Profile, b: &Profile, bound: f64) -> f64 {
+    let (mut i, mut j, mut d) = (0, 0, 0.0);
+    loop {
+        let step = match (a.get(i), b.get(j)) {
+            (Some(&(x, n)), Some(&(y, m))) if x == y => {
+                i += 1;
+                j += 1;
+                (ln1p(n) - ln1p(m)).abs()
+            }
+            (Some(&(x, n)), Some(&(y, _))) if x < y => {
+                i += 1;
+                ln1p(n)
+            }
+            (Some(&(_, n)), None) => {
+                i += 1;
+                ln1p(n)
+            }
+            (_, Some(&(_, m))) => {
+                j += 1;
+                ln1p(m)
+            }
+            (None, None) => return d,
+        };
+        d += step;
+        if d > bound {
+            return d;
+        }
+    }
+}
+
+impl ProfileModel {
+    /// Train on a data set, each session counting once.
+    pub fn train(sessions: &Sessions, options: &ProfileOptions) -> Result<ProfileModel, Error> {
+        ProfileModel::train_weighted(sessions, &vec![1.0; sessions.len()], options)
+    }
+
+    /// Train on a data set whose session `i` stands for `weights[i]` sessions
+    /// (e.g. a sample's inverse sampling rate). Weights must be finite and positive.
+    pub fn train_weighted(
+        sessions: &Sessions,
+        weights: &[f64],
+        options: &ProfileOptions,
+    ) -> Result<ProfileModel, Error> {
+        options.check()?;
+        if weights.len() != sessions.len() {
+            return Err(Error::WeightCount { weights: weights.len(), sessions: sessions.len() });
+        }
+        if let Some((index, w)) = weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w > 0.0)) {
+            return Err(Error::Weight { index, value: w.to_string() });
+        }
+        let mut vocab = AHashMap::new();
+        for name in sessions.names().iter() {
+            let id = vocab.len() as u32 + 2;
+            vocab.insert(name.to_owned(), id);
+        }
+        let mut model = ProfileModel {
+            options: *options,
+            vocab,
+            grams: AHashMap::new(),
+            contexts: AHashMap::new(),
+            profiles: Vec::new(),
+            total_weight: weights.iter().sum(),
+        };
+        let ids = model.resolver(sessions);
+        let mut supports: BTreeMap<Profile, f64> = BTreeMap::new();
+        let mut seq = Vec::new();
+        for (i, &w) in weights.iter().enumerate() {
+            model.tokens(sessions, i, &ids, &mut seq);
+            for n in 1..=options.order {
+                for g in seq.windows(n) {
+                    *model.grams.entry(key(g)).or_default() += w;
+                    *model.contexts.entry(key(&g[..n - 1])).or_default() += w;
+                }
+            }
+            *supports.entry(profile(&seq[1..seq.len() - 1])).or_default() += w;
+        }
+        model.profiles = supports.into_iter().collect();
+        Ok(model)
+    }
+
+    /// The options the model was trained with.
+    pub fn options(&self) -> &ProfileOptions {
+        &self.options
+    }
+
+    /// Number of distinct training count profiles.
+    pub fn n_profiles(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// Model id of each name of `sessions` (unseen names get ids above the vocabulary, one each).
+    fn resolver(&self, sessions: &Sessions) -> Vec<u32> {
+        let base = self.vocab.len() as u32 + 2;
+        sessions
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(k, n)| self.vocab.get(n).copied().unwrap_or(base + k as u32))
+            .collect()
+    }
+
+    fn tokens(&self, sessions: &Sessions, i: usize, ids: &[u32], out: &mut Vec<u32>) {
+        out.clear();
+        out.push(START);
+        out.extend(sessions.session_cmds(i).iter().map(|&c| ids[c as usize]));
+        out.push(END);
+    }
+
+    /// `ln p(seq[t] | seq[..t])` under the interpolated back-off model.
+    fn log_prob(&self, seq: &[u32], t: usize) -> f64 {
+        let v = (self.vocab.len() + 3) as f64; // names, START, END and one unseen slot
+        let mut p = 1.0 / v;
+        for n in 1..=self.options.order {
+            if t + 1 < n {
+                break;
+            }
+            let ctx = &seq[t + 1 - n..t];
+            let c = self.contexts.get(&key(ctx)).copied().unwrap_or(0.0);
+            if c == 0.0 {
+                break;
+            }
+            let lam = c / (c + 1.0);
+            let g = self.grams.get(&key(&seq[t + 1 - n..=t])).copied().unwrap_or(0.0);
+            p = lam * g / c + (1.0 - lam) * p;
+        }
+        p.ln()
+    }
+
+    /// The nearest training profile's distance, among profiles whose support
+    /// (less `discount` where the profile is `own`) is at least `min_support`.
+    fn nearest(&self, own: &Profile, discount: f64, min_support: f64) -> f64 {
+        let mut best = f64::INFINITY;
+        for (p, s) in &self.profiles {
+            let support = if p == own { s - discount } else { *s };
+            if support < min_support {
+                continue;
+            }
+            best = best.min(distance(own, p, best));
+            if best == 0.0 {
+                break;
+            }
+        }
+        if best.is_infinite() {
+            // no neighbour: as far as the empty profile
+            best = own.iter().map(|&(_, n)| ln1p(n)).sum();
+        }
+        best
+    }
+
+    fn score_with(&self, sessions: &Sessions, discount: f64, min_support: f64) -> Vec<ProfileScore> {
+        let ids = self.resolver(sessions);
+        // each distinct profile's distance once
+        let mut distinct: BTreeMap<Profile, f64> = BTreeMap::new();
+        let mut seq = Vec::new();
+        let mut per: Vec<(Profile, f64)> = Vec::with_capacity(sessions.len());
+        for i in 0..sessions.len() {
+            self.tokens(sessions, i, &ids, &mut seq);
+            let surprise = (1..seq.len()).map(|t| -self.log_prob(&seq, t)).fold(f64::NEG_INFINITY, f64::max);
+            let prof = profile(&seq[1..seq.len() - 1]);
+            distinct.entry(prof.clone()).or_insert(f64::NAN);
+            per.push((prof, surprise));
+        }
+        let keys: Vec<&Profile> = distinct.keys().collect();
+        let dists: Vec<f64> = keys.par_iter().map(|p| self.nearest(p, discount, min_support)).collect();
+        let dist: BTreeMap<&Profile, f64> = keys.into_iter().zip(dists).collect();
+        per.iter()
+            .map(|(p, surprise)| {
+                let distance = dist[p];
+                ProfileScore {
+                    distance,
+                    surprise: *surprise,
+                    score: distance + self.options.surprise_weight * surprise,
+                }
+            })
+            .collect()
+    }
+
+    /// Score new sessions (not part of the training data): higher is more anomalous.
+    pub fn score(&self, sessions: &Sessions) -> Vec<ProfileScore> {
+        self.score_with(sessions, 0.0, f64::MIN_POSITIVE)
+    }
+
+    /// Score the training sessions themselves (the unsupervised use): only
+    /// count profiles common in training count as neighbours, those whose
+    /// support, less one session where it is the scored session's own, is at
+    /// least [`ProfileOptions::min_support`] × the total training weight (and
+    /// at least one session). A rare profile is thus never its own neighbour.
+    /// The n-gram part is not left out.
+    pub fn score_training(&self, sessions: &Sessions) -> Vec<ProfileScore> {
+        let min = (self.options.min_support * self.total_weight).max(1.0 - 1e-9);
+        self.score_with(sessions, 1.0, min)
+    }
+}
+
+/// msticpy's unsupervised use in the `profile` mode: train on `sessions` and
+/// score the same sessions ([`ProfileModel::score_training`]); higher is more anomalous.
+pub fn profile_scores(sessions: &Sessions, options: &ProfileOptions) -> Result<Vec<ProfileScore>, Error> {
+    Ok(ProfileModel::train(sessions, options)?.score_training(sessions))
+}
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+
+    use super::*;
+
+    fn sessions(lists: &[&[&str]]) -> Sessions {
+        Sessions::from_cmds(
+            lists.iter().map(|l| l.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    fn check(train: &[&[&str]], test: &[&[&str]], expected_distance: &[f64]) {
+        let m = ProfileModel::train(&sessions(train), &ProfileOptions::default()).unwrap();
+        let got: Vec<f64> = m.score(&sessions(test)).iter().map(|s| s.distance).collect();
+        for (g, e) in got.iter().zip(expected_distance) {
+            assert!((g - e).abs() < 1e-12, "{got:?} != {expected_distance:?}");
+        }
+        assert_eq!(got.len(), expected_distance.len());
+    }
+
+    #[test]
+    fn profile_distance_is_the_nearest_log_count_gap() {
+        let ln = |x: f64| x.ln();
+        check(
+            &[&["a", "a", "b"]],
+            &[&["a", "b", "a"], &["a", "b"], &["c"]],
+            &[0.0, ln(3.0) - ln(2.0), ln(3.0) + 2.0 * ln(2.0)],
+        );
+    }
+
+    #[test]
+    fn unseen_transitions_are_more_surprising() {
+        let train = sessions(&[&["a", "b", "c"], &["a", "b", "c"], &["a", "b"]]);
+        let m = ProfileModel::train(&train, &ProfileOptions::default()).unwrap();
+        let s = m.score(&sessions(&[&["a", "b", "c"], &["a", "c", "b"], &["a", "x", "c"]]));
+        assert!(s[0].surprise < s[1].surprise, "{s:?}");
+        assert!(s[1].surprise < s[2].surprise, "{s:?}");
+        assert!(s.iter().all(|x| x.score.is_finite()));
+    }
+
+    #[test]
+    fn training_sessions_seen_once_are_not_their_own_neighbours() {
+        let train = sessions(&[&["a", "b"], &["a", "b"], &["a", "a", "a", "b"]]);
+        let m = ProfileModel::train(&train, &ProfileOptions::default()).unwrap();
+        let s = m.score_training(&train);
+        assert_eq!(s[0].distance, 0.0);
+        assert!(s[2].distance > 0.0);
+        assert_eq!(m.score(&train)[2].distance, 0.0);
+        let o = ProfileOptions { min_support: 0.0, ..ProfileOptions::default() };
+        assert_eq!(
+            profile_scores(&train, &o).unwrap(),
+            ProfileModel::train(&train, &o).unwrap().score_training(&train)
+        );
+    }
+
+    #[test]
+    fn bad_options_and_weights_are_errors() {
+        let s = sessions(&[&["a"]]);
+        let o = ProfileOptions { order: 5, ..ProfileOptions::default() };
+        assert_eq!(ProfileModel::train(&s, &o).unwrap_err(), Error::Order(5));
+        let e = ProfileModel::train_weighted(&s, &[f64::NAN], &ProfileOptions::default()).unwrap_err();
+        assert_eq!(e, Error::Weight { index: 0, value: "NaN".into() });
+        let e = ProfileModel::train_weighted(&s, &[], &ProfileOptions::default()).unwrap_err();
+        assert_eq!(e, Error::WeightCount { weights: 0, sessions: 1 });
+    }
+}

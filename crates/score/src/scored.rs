@@ -1,0 +1,210 @@
+//! The typed result of scoring a data set ([`Scored`]) and the explanation of one session ([`Explanation`]).
+
+use anomseq_core::{Cmd, Direction, Sessions};
+use anomseq_model::Probabilities;
+
+use crate::dataset::Resolver;
+use crate::{RarestWindow, ScoringMode, WindowOptions};
+
+/// Items of a session the model never saw, counted per occurrence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Unseen {
+    /// Events whose command is unknown (scored as `##UNK##`).
+    pub commands: u32,
+    /// Parameters unknown to the model (ignored by the score).
+    pub params: u32,
+    /// Values of modelled parameters unknown to the model (scored as `##UNK##`).
+    pub values: u32,
+}
+
+impl Unseen {
+    /// All unseen items.
+    pub fn total(&self) -> u64 {
+        u64::from(self.commands) + u64::from(self.params) + u64::from(self.values)
+    }
+
+    /// `2 commands, 1 value` (empty when nothing is unseen).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, one, many) in [
+            (self.commands, "command", "commands"),
+            (self.params, "parameter", "parameters"),
+            (self.values, "value", "values"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+/// A data set's scores, one entry per session, with what explains them: the
+/// common result of the CLI's `score`, `run` and `demo`, the facade's helpers
+/// and the Python package. Built by [`score`](crate::score()).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub(crate) mode: ScoringMode,
+    pub(crate) window: WindowOptions,
+    pub(crate) score_name: String,
+    pub(crate) direction: Direction,
+    pub(crate) scores: Vec<f64>,
+    pub(crate) windows: Vec<RarestWindow>,
+    pub(crate) factor_offsets: Vec<usize>,
+    pub(crate) factors: Vec<f64>,
+    pub(crate) unseen: Vec<Unseen>,
+    pub(crate) extra: Vec<(String, Vec<f64>)>,
+}
+
+impl Scored {
+    /// Number of sessions.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// No sessions at all.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// The mode that computed the headline score.
+    pub fn mode(&self) -> ScoringMode {
+        self.mode
+    }
+
+    /// The window options of the rarest windows.
+    pub fn window_options(&self) -> &WindowOptions {
+        &self.window
+    }
+
+    /// The headline score's column name (`rarest_window3_likelihood`, `profile_score`).
+    pub fn score_name(&self) -> &str {
+        &self.score_name
+    }
+
+    /// Which way the headline score points.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// The headline score of each session (NaN: none, e.g. no window fits).
+    pub fn scores(&self) -> &[f64] {
+        &self.scores
+    }
+
+    /// The rarest window of each session under the reference model: in the
+    /// reference mode it is the score; in the `profile` mode it explains where
+    /// the session is least likely.
+    pub fn windows(&self) -> &[RarestWindow] {
+        &self.windows
+    }
+
+    /// The factor each token of session `i`'s rarest window contributed, in the
+    /// window's order; when the window reaches the session's end, the last one is
+    /// that of `##END##`. Their product is the window's likelihood (to rounding).
+    /// Empty when no window fits.
+    pub fn factors(&self, i: usize) -> &[f64] {
+        &self.factors[self.factor_offsets[i]..self.factor_offsets[i + 1]]
+    }
+
+    /// What of each session the model never saw.
+    pub fn unseen(&self) -> &[Unseen] {
+        &self.unseen
+    }
+
+    /// Further score columns, by name, in the order they are written (the
+    /// `profile` mode's parts, `--all-scores`); NaN where a session has none.
+    pub fn extra(&self) -> &[(String, Vec<f64>)] {
+        &self.extra
+    }
+
+    /// The sessions, rarest first in the headline score's direction, ties in
+    /// session order; sessions without a score left out.
+    pub fn rarest_first(&self) -> Vec<usize> {
+        self.direction.rarest_first(&self.scores)
+    }
+
+    /// Why session `i` scored as it did: each step of its rarest window with its
+    /// parameters, values, probability and what of it the model never saw.
+    /// `p` and `sessions` must be those the scores were computed with.
+    pub fn explain(&self, p: &Probabilities, sessions: &Sessions, i: usize) -> Option<Explanation> {
+        let w = self.windows.get(i)?;
+        let range = w.range()?;
+        let r = Resolver::new(p, sessions).ok()?;
+        let factors = self.factors(i);
+        let base = sessions.session_range(i).start;
+        let cmds = sessions.slice_cmds(i, range.clone());
+        let steps = range
+            .clone()
+            .zip(cmds)
+            .zip(factors)
+            .map(|((at, cmd), &factor)| {
+                let (unseen_command, params, values) = r.unseen_event(base + at);
+                let names = |flags: &[bool]| -> Vec<String> {
+                    let ev = sessions.event(base + at);
+                    ev.params
+                        .iter()
+                        .zip(flags)
+                        .filter(|(_, &f)| f)
+                        .map(|(&dp, _)| sessions.params().resolve(dp).to_owned())
+                        .collect()
+                };
+                Step {
+                    index: at,
+                    unseen_params: names(&params),
+                    unseen_values: names(&values),
+                    cmd,
+                    factor,
+                    unseen_command,
+                }
+            })
+            .collect::<Vec<_>>();
+        let end = factors.get(steps.len()).copied();
+        Some(Explanation {
+            session: i,
+            n_events: sessions.session_len(i),
+            likelihood: w.likelihood,
+            steps,
+            end,
+            unseen: self.unseen[i],
+        })
+    }
+}
+
+/// Why one session scored as it did: its rarest window, step by step.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Explanation {
+    /// The session's index.
+    pub session: usize,
+    /// Its number of events.
+    pub n_events: usize,
+    /// The rarest window's likelihood.
+    pub likelihood: f64,
+    /// Each event of the window.
+    pub steps: Vec<Step>,
+    /// The factor of `##END##` when the window reaches the session's end.
+    pub end: Option<f64>,
+    /// What of the whole session the model never saw.
+    pub unseen: Unseen,
+}
+
+/// One event of a rarest window.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Step {
+    /// The event's position in its session, from 0.
+    pub index: usize,
+    /// The event.
+    pub cmd: Cmd,
+    /// Its factor in the window's likelihood: the probability of reaching it
+    /// (from `##START##`, its prior or the previous event) times that of its
+    /// parameters and values.
+    pub factor: f64,
+    /// The model never saw this command.
+    pub unseen_command: bool,
+    /// Its parameters the model never saw.
+    pub unseen_params: Vec<String>,
+    /// Its modelled parameters whose value the model never saw.
+    pub unseen_values: Vec<String>,
+}
