@@ -2,7 +2,8 @@
 //!
 //! - `ci`: what CI checks — formatting, clippy, every test, the layering rule;
 //! - `bench`: the side-by-side suite against msticpy and DuckDB (`--quick`: up
-//!   to 100k events; `--criterion`: the criterion micro-benchmarks instead);
+//!   to 100k events; `--criterion`: the criterion micro-benchmarks instead;
+//!   `--report`: the report's page size and first render at 100k and 1M sessions);
 //! - `fixtures`: copy the oracle files the tests use from `../shared`;
 //! - `eval`: detection quality on the labelled data sets in `../shared/datasets`,
 //!   written to `docs/quality.md` (skipped, with a message, when `../shared` is absent).
@@ -22,6 +23,12 @@ fn main() -> Result<()> {
             let quick = args[1..].iter().any(|a| a == "--quick");
             if args[1..].iter().any(|a| a == "--criterion") {
                 criterion(quick)
+            } else if args[1..].iter().any(|a| a == "--report") {
+                let sizes: &[&str] = if quick { &["100000"] } else { &["100000", "1000000"] };
+                let mut run =
+                    vec!["run", "--release", "--locked", "-p", "anomseq-benches", "--example", "report_render", "--"];
+                run.extend(sizes);
+                cargo(&run)
             } else {
                 suite(quick)
             }
@@ -29,7 +36,7 @@ fn main() -> Result<()> {
         Some("fixtures") => fixtures(),
         Some("eval") => eval(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [--quick] [--criterion] | fixtures | eval>");
+            eprintln!("usage: cargo xtask <ci | bench [--quick] [--criterion | --report] | fixtures | eval>");
             std::process::exit(2)
         }
     }

@@ -170,8 +170,9 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         return Err(usage("--stream is for `anomseq sessionize`: `run` needs every session to score and report"));
     }
     let (opts, spec) = sessionize_options(sa);
-    let s = progress.stage("reading and sessionizing", || {
-        anomseq_io::sessionize_file(&sa.input, sa.format, &opts, &spec, &ReadOptions::default())
+    let (read, counter) = counted();
+    let s = progress.reading("reading and sessionizing", &counter, || {
+        anomseq_io::sessionize_file(&sa.input, sa.format, &opts, &spec, &read)
     })?;
     if let Some(side) = &sa.skip_bad_rows {
         anomseq_io::write_bad_rows(side, None, &s.bad_rows, write)?;
@@ -245,8 +246,9 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
 
 fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
     check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o", Kind::Other)])?;
-    let table = progress.stage("reading scores", || {
-        anomseq_io::read_table(&a.scored, a.format, &ReadOptions::default())
+    let (read, counter) = counted();
+    let table = progress.reading("reading scores", &counter, || {
+        anomseq_io::read_table(&a.scored, a.format, &read)
             .and_then(|t| anomseq_io::restore_scored_columns(&a.scored, &t))
     })?;
     let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
@@ -301,6 +303,12 @@ fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
     Ok(())
 }
 
+/// Read options that publish their progress, and the counter to show.
+fn counted() -> (ReadOptions, std::sync::Arc<anomseq_io::ReadProgress>) {
+    let counter = anomseq_io::ReadProgress::new();
+    (ReadOptions { progress: Some(counter.clone()), ..ReadOptions::default() }, counter)
+}
+
 fn epoch_unit(s: &str) -> EpochUnit {
     match s {
         "s" => EpochUnit::Seconds,
@@ -342,14 +350,14 @@ fn sessionize(a: &SessionizeArgs, progress: &Progress, write: &WriteOptions) -> 
         &[(Some(&a.output), "-o", Kind::Data), (a.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data)],
     )?;
     let (opts, spec) = sessionize_options(a);
-    let read = ReadOptions::default();
+    let (read, counter) = counted();
     let (rows, sessions, bad) = if a.stream {
-        let s = progress.stage("sessionizing (streaming)", || {
+        let s = progress.reading("sessionizing (streaming)", &counter, || {
             anomseq_io::sessionize_stream(&a.input, a.format, &opts, &spec, &read, &a.output, None, write)
         })?;
         (s.rows, s.sessions, s.bad_rows)
     } else {
-        let s = progress.stage("reading and sessionizing", || {
+        let s = progress.reading("reading and sessionizing", &counter, || {
             anomseq_io::sessionize_file(&a.input, a.format, &opts, &spec, &read)
         })?;
         progress.stage("writing sessions", || anomseq_io::write_sessions(&a.output, None, &s.table, write))?;
@@ -386,7 +394,9 @@ fn session_column(path: &Path, input: &SessionsInput) -> Result<String> {
 
 fn read_sessions(path: &Path, input: &SessionsInput, progress: &Progress) -> Result<SessionsTable> {
     let col = session_column(path, input)?;
-    Ok(progress.stage("reading sessions", || anomseq_io::read_sessions(path, input.format, &col))?)
+    let (read, counter) = counted();
+    Ok(progress
+        .reading("reading sessions", &counter, || anomseq_io::read_sessions_with(path, input.format, &col, &read))?)
 }
 
 /// Write `bytes` to `path` atomically (an exclusive temporary file beside it, then a rename).

@@ -9,6 +9,7 @@ use anomseq_sessionize::{BadRow, OnBadRow};
 use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, StringBuilder};
 use arrow::datatypes::SchemaRef;
 
+use crate::progress::Counted;
 use crate::Error;
 
 /// Rows skipped for their structure, shared between a reader and its [`BatchReader`](crate::BatchReader).
@@ -210,7 +211,7 @@ impl<S: BatchSource> Iterator for Fused<S> {
 /// CSV records as batches of string columns (empty cells null), the header skipped.
 pub(crate) struct CsvRows {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<BufReader<Counted>>,
     /// The record field of each output column.
     fields: Vec<usize>,
     names: Vec<String>,
@@ -230,7 +231,7 @@ impl CsvRows {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         path: &Path,
-        file: File,
+        file: Counted,
         delimiter: u8,
         names: &[String],
         fields: Vec<usize>,

@@ -43,6 +43,7 @@ mod delimited;
 mod error;
 mod format;
 mod paths;
+mod progress;
 mod read;
 mod scored;
 mod sessions;
@@ -53,12 +54,14 @@ pub use atomic::{check_destination, remove_temporary_files, write_atomically, At
 pub use error::Error;
 pub use format::Format;
 pub use paths::check_outputs;
+pub use progress::{ProgressUnit, ReadProgress};
 pub use read::{open, quiet_decoder_panics, read_table, BatchReader, ReadOptions};
 pub use scored::{
     restore_scored_columns, scored_column_names, scored_columns, scored_table, without_columns, write_scored,
 };
 pub use sessions::{
-    read_sessions, sessionize_file, sessionize_stream, write_bad_rows, write_sessions, SessionsTable, StreamSummary,
+    read_sessions, read_sessions_with, sessionize_file, sessionize_stream, write_bad_rows, write_sessions,
+    SessionsTable, StreamSummary,
 };
 pub use source::release_spooled_inputs;
 pub use write::{spreadsheet_safe, write_batches, write_table, write_table_with, BatchWriter, WriteOptions};

@@ -17,11 +17,12 @@ use serde::{Deserialize, Deserializer};
 
 use crate::delimited::{broken_row, read_header, BadLines, BatchSource, CsvRows, Fused};
 use crate::error::{io, read};
+use crate::progress::Counted;
 use crate::source::{check_format, open_input};
-use crate::{Error, Format};
+use crate::{Error, Format, ProgressUnit, ReadProgress};
 
 /// How to read a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
     /// Rows per record batch.
     pub batch_size: usize,
@@ -40,6 +41,8 @@ pub struct ReadOptions {
     /// with the file, line and reason; `Skip` leaves it out and reports it in
     /// [`BatchReader::skipped`].
     pub on_bad_line: OnBadRow,
+    /// Publish how far the reader has got (bytes; rows for Parquet) here, for a progress bar.
+    pub progress: Option<Arc<ReadProgress>>,
 }
 
 impl Default for ReadOptions {
@@ -51,6 +54,7 @@ impl Default for ReadOptions {
             csv_delimiter: b',',
             dictionary_columns: Vec::new(),
             on_bad_line: OnBadRow::Fail,
+            progress: None,
         }
     }
 }
@@ -213,6 +217,10 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
     let bs = opts.batch_size.max(1);
     let mut stored = None;
     let bad: BadLines = Default::default();
+    let progress = opts.progress.as_ref();
+    if let Some(p) = progress {
+        p.start(len, ProgressUnit::Bytes);
+    }
     let (schema, inner): (SchemaRef, Batches) = match format {
         Format::Csv if !opts.infer_csv_types => {
             let names = read_header(path, &file, opts.csv_delimiter)?;
@@ -223,7 +231,7 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             let fields = idx.unwrap_or_else(|| (0..names.len()).collect());
             let rows = CsvRows::new(
                 path,
-                file,
+                Counted::new(file, progress),
                 opts.csv_delimiter,
                 &names,
                 fields,
@@ -250,7 +258,8 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             if let Some(i) = idx {
                 b = b.with_projection(i);
             }
-            let r = b.build(BufReader::with_capacity(1 << 20, file)).map_err(|e| read(path)(&e))?;
+            let r =
+                b.build(BufReader::with_capacity(1 << 20, Counted::new(file, progress))).map_err(|e| read(path)(&e))?;
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Parquet => {
@@ -269,8 +278,20 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
                 b = b.with_projection(mask);
             }
             stored = Some(project(&as_stored, &idx).map_err(|e| read(path)(&e))?);
+            let rows = b.metadata().file_metadata().num_rows().max(0) as u64;
             let r = b.build().map_err(|e| read(path)(&e))?;
-            (arrow::array::RecordBatchReader::schema(&r), Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
+            let schema = arrow::array::RecordBatchReader::schema(&r);
+            let counter = progress.cloned();
+            if let Some(p) = &counter {
+                p.start(rows, ProgressUnit::Rows);
+            }
+            let batches = r.map(move |b| {
+                if let (Ok(b), Some(p)) = (&b, &counter) {
+                    p.add(b.num_rows() as u64);
+                }
+                b.map_err(|e| err(&e))
+            });
+            (schema, Box::new(batches))
         }
         Format::ArrowFile => {
             check_ipc_file(path, &file, len)?;
@@ -279,7 +300,8 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             let file = open_input(path)?;
             // the IPC readers report the whole file's schema even when projecting
             let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
-            let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
+            let r = arrow::ipc::reader::FileReader::try_new(BufReader::new(Counted::new(file, progress)), idx)
+                .map_err(|e| read(path)(&e))?;
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::ArrowStream => {
@@ -290,7 +312,8 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             let file = open_input(path)?;
             // the IPC readers report the whole file's schema even when projecting
             let out = project(&r.schema(), &idx).map_err(|e| read(path)(&e))?;
-            let r = arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), idx).map_err(|e| read(path)(&e))?;
+            let r = arrow::ipc::reader::StreamReader::try_new(BufReader::new(Counted::new(file, progress)), idx)
+                .map_err(|e| read(path)(&e))?;
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Ndjson => {
@@ -303,7 +326,7 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             let file = open_input(path)?;
             let r = NdjsonReader {
                 path: path.to_owned(),
-                lines: BufReader::with_capacity(1 << 20, file),
+                lines: BufReader::with_capacity(1 << 20, Counted::new(file, progress)),
                 line: 0,
                 schema: out.clone(),
                 pos,
@@ -618,7 +641,7 @@ fn ndjson_columns(path: &Path, file: File, policy: OnBadRow) -> Result<Vec<Strin
 /// value (number, boolean, list, object) as its compact JSON text.
 struct NdjsonReader {
     path: PathBuf,
-    lines: BufReader<File>,
+    lines: BufReader<Counted>,
     line: usize,
     schema: SchemaRef,
     pos: HashMap<String, usize>,

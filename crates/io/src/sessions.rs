@@ -231,7 +231,19 @@ impl SessionsTable {
 /// Read a file of sessions (any format): `session_col` holds each session as an
 /// Arrow list of events or as JSON text in the oracle encoding.
 pub fn read_sessions(path: &Path, format: Option<Format>, session_col: &str) -> Result<SessionsTable, Error> {
-    let table = read_table(path, format, &ReadOptions::default())?;
+    read_sessions_with(path, format, session_col, &ReadOptions::default())
+}
+
+/// [`read_sessions`] with options (e.g. [`ReadOptions::progress`]); scored
+/// columns a text format holds as text get their types back ([`restore_scored_columns`](crate::restore_scored_columns)).
+pub fn read_sessions_with(
+    path: &Path,
+    format: Option<Format>,
+    session_col: &str,
+    options: &ReadOptions,
+) -> Result<SessionsTable, Error> {
+    let table = read_table(path, format, options)?;
+    let table = crate::restore_scored_columns(path, &table)?;
     if table.num_rows() == 0 {
         return Err(Error::Read { path: path.to_owned(), message: "no sessions (the file has no rows)".into() });
     }

@@ -138,12 +138,14 @@ const HARNESS: &str = r##"(function () {
       r.canvases = gd.querySelectorAll("canvas").length;
       r.renderMs = document.documentElement.getAttribute("data-render-ms");
       var xs = gd.data[0].x, ys = gd.data[0].y, i = 0;
-      r.hovers = [];
+      r.traces = gd.data.length;
+      r.hovers = []; r.hoverLines = [];
       function next() {
-        if (i >= xs.length) { done(); return; }
+        if (i >= Math.min(xs.length, 40)) { done(); return; }
         Plotly.Fx.hover(gd, { xval: xs[i], yval: ys[i] });
         setTimeout(function () {
           r.hovers.push(texts(".hoverlayer .hovertext").join("|"));
+          r.hoverLines.push(texts(".hoverlayer .hovertext tspan.line"));
           Plotly.Fx.unhover(gd); i++; setTimeout(next, 80);
         }, 80);
       }
@@ -160,6 +162,8 @@ const HARNESS: &str = r##"(function () {
           return Array.prototype.map.call(tr.cells, function (c) { return c.textContent; });
         });
         r.parameters = texts("#anomseq-parameters td");
+        r.details = document.querySelectorAll("#anomseq-rarest details").length;
+        r.badges = texts("#anomseq-rarest .badge");
         r.title = document.title;
         r.summary = texts("#anomseq-summary").join("");
         finish(r);
@@ -339,40 +343,108 @@ fn synthetic(n: usize) -> arrow_array::RecordBatch {
     ])
 }
 
-/// Page size and time to first render of 100k sessions; run with
-/// `cargo test -p anomseq-viz --release --test it -- --ignored perf_100k --nocapture`.
+/// A report of a million sessions stays under 15 MB and draws: the 20,000
+/// rarest as points, the others as a band, as its summary says. (Its time to
+/// first render is measured by `cargo xtask bench`: benches/examples/report_render.rs.)
 #[test]
-#[ignore = "a measurement, not a check: see docs/performance.md"]
-fn perf_100k_sessions() {
-    let browser = chromium_or_skip!("perf_100k_sessions");
-    let data = synthetic(100_000);
+fn a_million_sessions_make_a_small_page_that_draws() {
+    let browser = chromium_or_skip!("a_million_sessions_make_a_small_page_that_draws");
+    let data = synthetic(1_000_000);
     let options = ReportOptions::default()
-        .with_timeline(TimelineOptions::default().with_source_columns(["user"]))
+        .with_timeline(TimelineOptions::default().with_source_columns(["user"]).with_colour_by(Some("user".into())))
         .with_key_columns(["user"])
         .with_top_n(100);
-    let t = Instant::now();
     let report = Report::new(std::slice::from_ref(&data), "start", "likelihood", "rarest_window3", &options).unwrap();
     let html = report.to_html();
-    let build = t.elapsed();
-    let timeline_html = report.timeline().to_html();
-    for (name, html) in [("perf-100k-report", &html), ("perf-100k-timeline", &timeline_html)] {
-        let page = out_dir().join(format!("{name}.html"));
-        std::fs::write(&page, html).unwrap();
-        for run in 0..3 {
-            let t = Instant::now();
-            let dom = run_chromium(&browser, name, &page, &["--dump-dom"]);
-            let wall = t.elapsed();
-            let at = dom.find("data-render-ms=\"").map(|i| i + 16);
-            let render = at.map(|i| &dom[i..i + dom[i..].find('"').unwrap()]);
-            eprintln!(
-                "perf {name} run {run}: {} sessions shown, page {:.1} MiB (Plotly.js {:.1} MiB), built in {:?}, first render at {} ms after navigation start, chromium wall {:?}",
-                report.timeline().points().len(),
-                html.len() as f64 / 1048576.0,
-                4_653_932_f64 / 1048576.0,
-                build,
-                render.unwrap_or("?"),
-                wall
-            );
-        }
+    assert!(html.len() < 15_000_000, "{} bytes", html.len());
+    let summary = report.timeline().summary();
+    assert_eq!((summary.shown, summary.in_band), (950_000, 930_000));
+    assert_eq!(report.timeline().points().len(), anomseq_viz::DEFAULT_MAX_POINTS);
+    // the points are the rarest: none in the band is rarer
+    let least_rare_point = report.timeline().points().iter().map(|p| p.score).fold(0.0, f64::max);
+    assert!(report.timeline().band().iter().all(|b| b.min >= least_rare_point));
+    let r = inspect(&browser, "million", &html);
+    assert_nothing_ran("million", &r);
+    assert_eq!(r["summary"].as_str().unwrap(), report.timeline().summary().describe(None));
+    assert!(r["summary"].as_str().unwrap().contains("the 20,000 rarest as points, the other 930,000 as a band"));
+    // nine colours and "other", then the band's three lines
+    assert_eq!(r["traces"], 13);
+    assert_eq!(r["cells"].as_array().unwrap().len(), 100);
+}
+
+/// Long windows wrap into lines of the tooltip instead of running off the page.
+#[test]
+fn tooltips_wrap_at_a_fixed_width() {
+    let browser = chromium_or_skip!("tooltips_wrap_at_a_fixed_width");
+    let long: Vec<String> = (0..12).map(|i| format!("Set-ExtremelyLongCommandName{i}")).collect();
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let token = "x".repeat(150);
+    let windows = vec![Some(long.clone()), Some(vec![token.as_str()]), Some(vec!["Set-User"])];
+    let b = batch(vec![
+        ("t", times_ms(&[1_700_000_000_000, 1_700_000_060_000, 1_700_000_120_000])),
+        ("s", crate::common::scores(&[Some(1e-3), Some(1e-4), Some(0.5)])),
+        ("w", commands_column(&windows)),
+    ]);
+    let tl = Timeline::new(std::slice::from_ref(&b), "t", "s", "w", &TimelineOptions::default()).unwrap();
+    let r = inspect(&browser, "wrap", &tl.to_html());
+    assert_nothing_ran("wrap", &r);
+    let lines = r["hoverLines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    for (i, l) in lines.iter().enumerate() {
+        let l: Vec<&str> = l.as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        // the label "w: " starts the window's first line; no line is wider than the wrap
+        assert!(l.iter().all(|x| x.chars().count() <= 80 + 3), "marker {i}: {l:?}");
+        // time, score, then the window: 12 long names on several lines, a long token on two, one name
+        let expected = [6, 4, 3][i];
+        assert!(l.len() >= expected, "marker {i}: {l:?}");
+    }
+    // the 150-character token is cut into lines, none lost
+    let joined: String = lines[1].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    assert!(joined.contains(&"x".repeat(70)) && joined.matches('x').count() >= 150, "{joined}");
+}
+
+/// The report's explanations, built from sessions of hostile strings by the
+/// real pipeline, show every string as text and run nothing; long values fold.
+#[test]
+fn hostile_explanations_stay_inert() {
+    use anomseq_core::{Cmd, Sessions};
+    let browser = chromium_or_skip!("hostile_explanations_stay_inert");
+    let h = HOSTILE;
+    let long = format!("{} {}", h[0], "y".repeat(300));
+    let lists: Vec<Vec<Cmd>> = vec![
+        vec![Cmd::with_values(h[0], [(h[1], h[2])]), Cmd::with_values("Set-User", [("Identity", long.as_str())])],
+        vec![Cmd::with_values(h[3], [("Identity", h[4])]), Cmd::with_values(h[5], [(h[6], h[7])])],
+        vec![Cmd::with_values(h[8], [("x", h[9])]), Cmd::with_values("Set-User", [("Identity", "bob")])],
+    ];
+    let sessions = Sessions::from_cmds(&lists).unwrap();
+    // trained on the last session only: the others hold unseen commands, parameters and values
+    let options = anomseq_model::ModelOptions::with_modellable_params(vec!["Identity".to_owned()]);
+    let model = anomseq_model::Model::train_with(&Sessions::from_cmds(&lists[2..]).unwrap(), &options);
+    let scored = anomseq_score::score(model.probabilities(), &sessions, &anomseq_score::ScoreOptions::new(2)).unwrap();
+    let other = batch(vec![
+        ("start", times_ms(&[1_600_000_000_000, 1_600_000_060_000, 1_600_000_120_000])),
+        ("user", strings(&[h[0], h[3], h[8]])),
+    ]);
+    let data = anomseq_viz::scored_sessions_batch(&sessions, &scored, &other).unwrap();
+    let options = ReportOptions::default().with_key_columns(["user"]).with_events_column("session_length");
+    let report = Report::new(&[data], "start", scored.score_name(), "rarest_window2", &options)
+        .unwrap()
+        .with_explanations(|row| scored.explain(model.probabilities(), &sessions, row));
+    assert!(report.rarest().iter().all(|s| s.explanation.is_some()));
+    let r = inspect(&browser, "hostile-explanations", &report.to_html());
+    assert_nothing_ran("hostile explanations", &r);
+    let text: String = r["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()))
+        .collect();
+    for s in [h[0], h[3], h[5], h[8]] {
+        assert!(text.contains(s), "{s} not shown as text in {text}");
+    }
+    assert!(r["details"].as_u64().unwrap() >= 1, "the long value is folded");
+    let badges: Vec<&str> = r["badges"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
+    for b in ["unseen command", "unseen parameter", "unseen value"] {
+        assert!(badges.contains(&b), "{badges:?} lacks {b}");
     }
 }
