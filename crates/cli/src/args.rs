@@ -154,7 +154,7 @@ pub(crate) struct ChartArgs {
     #[arg(long, value_name = "COLUMN")]
     pub(crate) colour_by: Option<String>,
     /// Draw at most this many sessions as points, the rarest; the others as a band with counts.
-    #[arg(long, value_name = "N", default_value_t = anomseq::viz::DEFAULT_MAX_POINTS)]
+    #[arg(long, value_name = "N", default_value_t = anomseq::viz::DEFAULT_MAX_POINTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub(crate) max_points: usize,
 }
 

@@ -152,6 +152,15 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     }
     let (report, data) =
         if html { (Some(sa.output.as_path()), None) } else { (a.report.as_deref(), Some(sa.output.as_path())) };
+    if let Some(r) = a.report.as_deref().filter(|r| !is_html(r)) {
+        return Err(usage(format!("--report {}: a report is an HTML page: name it .html", r.display())));
+    }
+    if !html && Format::resolve(None, &sa.output).is_err() {
+        return Err(usage(format!(
+            "-o {}: name the report .html, or the scored sessions .csv, .parquet, .arrow, .arrows or .ndjson",
+            sa.output.display()
+        )));
+    }
     check_outputs(
         &inputs,
         &[
@@ -245,6 +254,9 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
 }
 
 fn plot(a: &PlotArgs, progress: &Progress) -> Result<()> {
+    if !is_html(&a.output) {
+        return Err(usage(format!("-o {}: the timeline is an HTML page: name it .html", a.output.display())));
+    }
     check_outputs(&[(&a.scored, "the input")], &[(Some(&a.output), "-o", Kind::Other)])?;
     let (read, counter) = counted();
     let table = progress.reading("reading scores", &counter, || {

@@ -86,7 +86,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The terminal's width (`COLUMNS`), 100 when unknown.
 pub(crate) fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100)
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).filter(|&w| w > 0).map_or(100, |w| w.max(40))
 }
 
 /// Where the notes (probabilities, unseen marks) start, when the line leaves room.
@@ -103,11 +103,14 @@ fn push_wrapped(out: &mut String, indent: usize, text: &str, note: &str, width: 
         let _ = write!(text, "… ({} more characters: the scored file has them all)", n - MAX_VALUE_CHARS);
     }
     let pad = " ".repeat(indent);
-    let lines = wrap(&text, width.saturating_sub(indent + note.chars().count() + 2).max(30));
+    // continuation lines go deeper, so they never look like a new item
+    let lines = wrap(&text, width.saturating_sub(indent + 2 + note.chars().count() + 2).max(20));
     let last = lines.len() - 1;
     // notes line up in one column where the line leaves room
     let column = width.saturating_sub(note.chars().count() + 2).min(NOTE_COLUMN);
     for (j, l) in lines.iter().enumerate() {
+        let pad = if j == 0 { pad.clone() } else { format!("{pad}  ") };
+        let indent = pad.len();
         if j == last && !note.is_empty() {
             let gap = column.saturating_sub(indent + l.chars().count()).max(2);
             let _ = writeln!(out, "{pad}{l}{}{note}", " ".repeat(gap));
@@ -167,7 +170,7 @@ pub(crate) fn rarest_blocks(
         if unseen.total() > 0 {
             let _ = write!(head, " · unseen in training: {}", unseen.describe());
         }
-        let _ = writeln!(out, "{head}");
+        push_wrapped(&mut out, 0, &head, "", width);
         let who: Vec<String> =
             keys.iter().zip(&cells).map(|(&c, col)| format!("{}: {}", schema.field(c).name(), col[i])).collect();
         if !who.is_empty() {
@@ -182,32 +185,58 @@ pub(crate) fn rarest_blocks(
             let _ = writeln!(out, "    no window of {k} fits this session");
             continue;
         };
-        if scored.score_name() != anomseq::core::rarest_window_likelihood(k) {
-            let _ = writeln!(
-                out,
-                "    its rarest window of {k} under the reference model (likelihood {}):",
-                score_text(e.likelihood)
-            );
+        let o = scored.window_options();
+        let intro = if scored.score_name() != anomseq::core::rarest_window_likelihood(k) {
+            format!("its rarest window of {k} under the reference model (likelihood {}):", score_text(e.likelihood))
         } else {
-            let _ = writeln!(out, "    its rarest window of {k}, step by step:");
+            format!("its rarest window of {k}, step by step:")
+        };
+        push_wrapped(&mut out, 4, &intro, "", width);
+        if o.use_geo_mean {
+            push_wrapped(
+                &mut out,
+                4,
+                &format!("(geometric mean: each p is the {k}th root of the step's probability)"),
+                "",
+                width,
+            );
         }
-        for step in &e.steps {
+        for (n, step) in e.steps.iter().enumerate() {
             let mut note = format!("p = {}", score_text(step.factor));
             if step.unseen_command {
                 note.push_str("  [unseen command]");
+            }
+            if n == 0 {
+                // what the first probability is of
+                note.push_str(if step.index == 0 && o.use_start_end_tokens {
+                    "  (to start a session)"
+                } else {
+                    "  (prior)"
+                });
             }
             push_wrapped(&mut out, 6, &format!("{}. {}", step.index + 1, step.cmd.name), &note, width);
             let params: Vec<(String, &str)> = match &step.cmd.params {
                 Params::None => Vec::new(),
                 Params::Set(names) => names
                     .iter()
-                    .map(|p| (p.clone(), if step.unseen_params.contains(p) { "[unseen parameter]" } else { "" }))
+                    .map(|p| {
+                        let note = if step.unseen_params.contains(p) {
+                            "[unseen parameter]"
+                        } else if step.not_with_command.contains(p) {
+                            "[never seen with this command]"
+                        } else {
+                            ""
+                        };
+                        (p.clone(), note)
+                    })
                     .collect(),
                 Params::Map(pairs) => pairs
                     .iter()
                     .map(|(p, v)| {
                         let note = if step.unseen_params.contains(p) {
                             "[unseen parameter]"
+                        } else if step.not_with_command.contains(p) {
+                            "[never seen with this command]"
                         } else if step.unseen_values.contains(p) {
                             "[unseen value]"
                         } else {

@@ -57,3 +57,30 @@ pub const UNK_TOKEN: &str = "##UNK##";
 pub fn is_reserved_token(name: &str) -> bool {
     name == START_TOKEN || name == END_TOKEN || name == UNK_TOKEN
 }
+
+/// Text from the data made safe to print on a terminal: control characters
+/// (which could move the cursor, retitle the window or hide text: `ESC[31m`,
+/// `ESC]0;…BEL`) and the bidirectional overrides (which reorder what is shown) as
+/// `\u{1b}`-style escapes; everything else as it is.
+///
+/// ```
+/// use anomseq_core::printable;
+/// assert_eq!(printable("Set-User"), "Set-User");
+/// assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+/// assert_eq!(printable("a\u{202e}b"), "a\\u{202e}b");
+/// ```
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

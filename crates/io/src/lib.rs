@@ -42,6 +42,9 @@ mod atomic;
 mod delimited;
 mod error;
 mod format;
+mod guard;
+mod ipc;
+mod ndjson;
 mod paths;
 mod progress;
 mod read;
@@ -53,9 +56,10 @@ mod write;
 pub use atomic::{check_destination, remove_temporary_files, write_atomically, AtomicFile};
 pub use error::Error;
 pub use format::Format;
+pub use guard::quiet_decoder_panics;
 pub use paths::check_outputs;
 pub use progress::{ProgressUnit, ReadProgress};
-pub use read::{open, quiet_decoder_panics, read_table, BatchReader, ReadOptions};
+pub use read::{open, read_table, BatchReader, ReadOptions};
 pub use scored::{
     restore_scored_columns, scored_column_names, scored_columns, scored_table, without_columns, write_scored,
 };

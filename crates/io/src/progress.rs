@@ -26,7 +26,7 @@ pub enum ProgressUnit {
 /// let progress = ReadProgress::new();
 /// let opts = ReadOptions { progress: Some(progress.clone()), ..ReadOptions::default() };
 /// read_table(&csv, None, &opts)?;
-/// assert_eq!((progress.done(), progress.total(), progress.unit()), (36, 36, ProgressUnit::Bytes));
+/// assert_eq!((progress.done(), progress.total(), progress.unit()), (35, 35, ProgressUnit::Bytes));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Default)]

@@ -67,7 +67,7 @@ fn with_lines(path: &Path, format: Option<Format>, delimiter: u8, bad: &mut [Bad
     }
     let lines = match Format::resolve(format, path)? {
         Format::Csv => crate::delimited::csv_lines_of_rows(path, delimiter, &rows)?,
-        Format::Ndjson => crate::read::ndjson_lines_of_rows(path, &rows)?,
+        Format::Ndjson => crate::ndjson::ndjson_lines_of_rows(path, &rows)?,
         _ => return Ok(()),
     };
     for (b, line) in bad.iter_mut().filter(|b| b.line.is_none()).zip(lines) {
@@ -255,6 +255,21 @@ pub fn read_sessions_with(
         },
     })?;
     let sessions = sessions_from_column(session_col, table.column(idx)).map_err(sess(path))?;
+    // sessions held as JSON text (CSV, NDJSON) become event lists, as the other formats hold them
+    let table = if matches!(table.column(idx).data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+        let list = anomseq_sessionize::windows_to_column(
+            &sessions,
+            (0..sessions.len()).map(|i| Some(0..sessions.session_len(i))),
+        );
+        let mut fields: Vec<Field> = table.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields[idx] = Field::new(session_col, list.data_type().clone(), true);
+        let mut cols = table.columns().to_vec();
+        cols[idx] = list;
+        RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, table.schema().metadata().clone())), cols)
+            .map_err(|e| read(path)(&e))?
+    } else {
+        table
+    };
     Ok(SessionsTable { table, sessions, column: session_col.to_owned() })
 }
 

@@ -328,14 +328,25 @@ impl Resolver<'_> {
         self.values[v as usize] == NONE && !self.s.values().resolve(v).is_empty()
     }
 
+    /// Was parameter `mp` (a model id) seen with command `cmd` (a model id)? Only
+    /// then do its presence and its value enter the event's probability.
+    fn in_row(&self, cmd: u32, mp: u32) -> bool {
+        match self.p.param_position(cmd, mp) {
+            Some(at) => at.is_some(),
+            None => self.p.param_row(cmd).iter().any(|&(q, _)| q == mp),
+        }
+    }
+
     /// Occurrences of commands, parameters and values of modelled parameters in
-    /// session `i` that the model never saw.
+    /// session `i` that the model never saw (values only where they count: a
+    /// modelled parameter seen with the event's command).
     pub(crate) fn unseen(&self, i: usize) -> Unseen {
         let mut u = Unseen::default();
         let values = self.s.session_type() == SessionType::Values;
         for e in self.s.session_range(i) {
             let ev = self.s.event(e);
-            if self.cmds[ev.name as usize] == UNK {
+            let cmd = self.cmds[ev.name as usize];
+            if cmd == UNK {
                 u.commands += 1;
             }
             for (j, &dp) in ev.params.iter().enumerate() {
@@ -344,7 +355,7 @@ impl Resolver<'_> {
                     u.params += 1;
                 } else if values && self.p.is_modellable(mp) {
                     if let Some(&v) = ev.values.get(j) {
-                        if self.unseen_value(v) {
+                        if self.unseen_value(v) && self.in_row(cmd, mp) {
                             u.values += 1;
                         }
                     }
@@ -354,24 +365,31 @@ impl Resolver<'_> {
         u
     }
 
-    /// Is event `e`'s command, each of its parameters, each of its values unseen?
-    pub(crate) fn unseen_event(&self, e: usize) -> (bool, Vec<bool>, Vec<bool>) {
+    /// Of event `e`: is its command unseen; per parameter, is it unseen, known
+    /// but never seen with this command (so ignored), and is its value unseen
+    /// where the value counts.
+    pub(crate) fn unseen_event(&self, e: usize) -> (bool, Vec<(bool, bool, bool)>) {
         let ev = self.s.event(e);
         let values = self.s.session_type() == SessionType::Values;
-        let params = ev.params.iter().map(|&dp| self.params[dp as usize] == NONE).collect();
-        let vals = ev
+        let cmd = self.cmds[ev.name as usize];
+        let flags = ev
             .params
             .iter()
             .enumerate()
             .map(|(j, &dp)| {
                 let mp = self.params[dp as usize];
-                values
-                    && mp != NONE
+                if mp == NONE {
+                    return (true, false, false);
+                }
+                let with_cmd = self.in_row(cmd, mp);
+                let value = values
+                    && with_cmd
                     && self.p.is_modellable(mp)
-                    && ev.values.get(j).is_some_and(|&v| self.unseen_value(v))
+                    && ev.values.get(j).is_some_and(|&v| self.unseen_value(v));
+                (false, !with_cmd && cmd != UNK, value)
             })
             .collect();
-        (self.cmds[ev.name as usize] == UNK, params, vals)
+        (cmd == UNK, flags)
     }
 }
 

@@ -13,7 +13,8 @@ pub struct Unseen {
     pub commands: u32,
     /// Parameters unknown to the model (ignored by the score).
     pub params: u32,
-    /// Values of modelled parameters unknown to the model (scored as `##UNK##`).
+    /// Non-empty values unknown to the model, of modelled parameters seen with
+    /// the event's command (the only ones that count; scored as `##UNK##`).
     pub values: u32,
 }
 
@@ -139,20 +140,21 @@ impl Scored {
             .zip(cmds)
             .zip(factors)
             .map(|((at, cmd), &factor)| {
-                let (unseen_command, params, values) = r.unseen_event(base + at);
-                let names = |flags: &[bool]| -> Vec<String> {
-                    let ev = sessions.event(base + at);
+                let (unseen_command, flags) = r.unseen_event(base + at);
+                let ev = sessions.event(base + at);
+                let names = |pick: fn(&(bool, bool, bool)) -> bool| -> Vec<String> {
                     ev.params
                         .iter()
-                        .zip(flags)
-                        .filter(|(_, &f)| f)
+                        .zip(&flags)
+                        .filter(|(_, f)| pick(f))
                         .map(|(&dp, _)| sessions.params().resolve(dp).to_owned())
                         .collect()
                 };
                 Step {
                     index: at,
-                    unseen_params: names(&params),
-                    unseen_values: names(&values),
+                    unseen_params: names(|f| f.0),
+                    not_with_command: names(|f| f.1),
+                    unseen_values: names(|f| f.2),
                     cmd,
                     factor,
                     unseen_command,
@@ -203,8 +205,11 @@ pub struct Step {
     pub factor: f64,
     /// The model never saw this command.
     pub unseen_command: bool,
-    /// Its parameters the model never saw.
+    /// Its parameters the model never saw (they do not enter the probability).
     pub unseen_params: Vec<String>,
-    /// Its modelled parameters whose value the model never saw.
+    /// Its parameters the model knows but never saw with this command (they do
+    /// not enter the probability either).
+    pub not_with_command: Vec<String>,
+    /// Its modelled parameters whose value the model never saw (scored as `##UNK##`).
     pub unseen_values: Vec<String>,
 }

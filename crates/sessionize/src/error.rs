@@ -1,5 +1,6 @@
 //! The error type of anomseq-sessionize, bad rows, and values made printable.
 
+use anomseq_core::printable;
 use arrow::datatypes::DataType;
 
 /// Longest value quoted in an error message; longer ones are cut with `…`.
@@ -16,33 +17,6 @@ pub(crate) fn quote(value: &str) -> String {
         s.push('…');
         s
     }
-}
-
-/// Text from the data made safe to print on a terminal: control characters
-/// (which could move the cursor, retitle the window or hide text: `ESC[31m`,
-/// `ESC]0;…BEL`) and the bidirectional overrides (which reorder what is shown) as
-/// `\u{1b}`-style escapes; everything else as it is.
-///
-/// ```
-/// use anomseq_sessionize::printable;
-/// assert_eq!(printable("Set-User"), "Set-User");
-/// assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
-/// assert_eq!(printable("a\u{202e}b"), "a\\u{202e}b");
-/// ```
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !text.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// Everything that can go wrong while sessionizing.

@@ -4,18 +4,15 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use anomseq_core::{is_reserved_token, SessionType, SessionsBuilder};
-use arrow::array::{Array, ArrayRef, AsArray, ListArray, MapBuilder, StringBuilder, StructArray};
-use arrow::buffer::OffsetBuffer;
-use arrow::datatypes::{DataType, Field, Fields, Schema};
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
+use anomseq_core::{is_reserved_token, SessionType};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Schema};
 
 use rayon::prelude::*;
 
+use crate::bad_rows::RowCheck;
 use crate::ids::{Ids, StrCol, NULL_ID};
-use crate::rows::RowCheck;
+use crate::params::{parse_json_object, parse_name_value_list};
 use crate::Error;
 
 /// Where the parameters of an event come from.
@@ -275,131 +272,6 @@ impl ParsedEvents {
     }
 }
 
-#[derive(Deserialize)]
-struct NameValue<'a> {
-    #[serde(rename = "Name", borrow)]
-    name: Cow<'a, str>,
-    #[serde(rename = "Value", borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-/// A JSON object as (key, raw value) pairs in document order (a repeated key
-/// appears twice): how every JSON object in anomseq is read, so that order is kept
-/// without `serde_json`'s `preserve_order` feature.
-///
-/// ```
-/// let p: anomseq_sessionize::JsonPairs<'_> = serde_json::from_str(r#"{"b": 1, "a": "x"}"#).unwrap();
-/// assert_eq!(p.0.iter().map(|(k, v)| (k.as_str(), v.get())).collect::<Vec<_>>(), [("b", "1"), ("a", "\"x\"")]);
-/// ```
-#[derive(Debug)]
-pub struct JsonPairs<'a>(pub Vec<(String, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for JsonPairs<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = JsonPairs<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonPairs<'de>, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
-                    out.push((k, v));
-                }
-                Ok(JsonPairs(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// A raw JSON value as a param value: strings unquoted, null empty, others compact JSON.
-fn value_text(raw: Option<&RawValue>) -> Result<Cow<'_, str>, String> {
-    let Some(raw) = raw else { return Ok(Cow::Borrowed("")) };
-    let t = raw.get().trim();
-    if t == "null" {
-        return Ok(Cow::Borrowed(""));
-    }
-    if t.starts_with('"') {
-        let s: Cow<'_, str> = serde_json::from_str(t).map_err(|e| e.to_string())?;
-        return Ok(s);
-    }
-    compact_json(t).map(Cow::Owned)
-}
-
-/// Valid JSON text without its insignificant white space, every number kept
-/// exactly as written (never through `f64`: two 30-digit ids stay two) and
-/// every string in serde_json's canonical escaping. The text of a non-string
-/// value wherever one becomes a key, a command or a value.
-///
-/// ```
-/// use anomseq_sessionize::compact_json;
-/// assert_eq!(compact_json(" [ 123456789012345678901234567890 , 1.50, \"\\u0041\" ] ").unwrap(),
-///            "[123456789012345678901234567890,1.50,\"A\"]");
-/// assert_eq!(compact_json("{\"a\": {\"b\": true}}").unwrap(), "{\"a\":{\"b\":true}}");
-/// ```
-pub fn compact_json(text: &str) -> Result<String, String> {
-    // the grammar is checked by serde first, so the scan below only separates tokens
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| e.to_string())?;
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'"' => {
-                let start = i;
-                i += 1;
-                while bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                let s: String = serde_json::from_str(&text[start..i]).map_err(|e| e.to_string())?;
-                out.push_str(&serde_json::to_string(&s).map_err(|e| e.to_string())?);
-            }
-            _ => {
-                let start = i;
-                while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | b'"') {
-                    i += 1;
-                }
-                out.push_str(&text[start..i]);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Parse the params of one cell. `Ok(false)` when the JSON is `null`.
-pub(crate) fn parse_name_value_list<'a>(
-    text: &'a str,
-    with_values: bool,
-    out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
-) -> Result<(), String> {
-    let list: Option<Vec<NameValue<'a>>> = serde_json::from_str(text)
-        .map_err(|e| format!("expected a JSON list of {{\"Name\": .., \"Value\": ..}} objects ({e})"))?;
-    for nv in list.unwrap_or_default() {
-        let v = if with_values { value_text(nv.value)? } else { Cow::Borrowed("") };
-        out.push((nv.name, v));
-    }
-    Ok(())
-}
-
-/// Parse a JSON object cell into (name, value text) pairs.
-pub(crate) fn parse_json_object<'a>(
-    text: &'a str,
-    with_values: bool,
-    out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
-) -> Result<(), String> {
-    let obj: Option<JsonPairs<'a>> =
-        serde_json::from_str(text).map_err(|e| format!("expected a JSON object of parameters ({e})"))?;
-    for (k, raw) in obj.map(|p| p.0).unwrap_or_default() {
-        let v = if with_values { value_text(Some(raw))? } else { Cow::Borrowed("") };
-        out.push((Cow::Owned(k), v));
-    }
-    Ok(())
-}
-
 /// Build the events of rows `0..n` of the given columns (already looked up by name).
 /// `first_row` is the global index of row 0 (for messages).
 pub(crate) fn parse_events(
@@ -490,97 +362,4 @@ pub(crate) fn parse_events(
         }
     }
     Ok(ev)
-}
-
-/// Builds an event-list column session by session.
-pub(crate) struct EventListBuilder {
-    kind: SessionType,
-    offsets: Vec<i32>,
-    names: StringBuilder,
-    set: arrow::array::ListBuilder<StringBuilder>,
-    map: MapBuilder<StringBuilder, StringBuilder>,
-}
-
-impl EventListBuilder {
-    pub(crate) fn new(kind: SessionType) -> Self {
-        EventListBuilder {
-            kind,
-            offsets: vec![0],
-            names: StringBuilder::new(),
-            set: arrow::array::ListBuilder::new(StringBuilder::new()),
-            map: MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()),
-        }
-    }
-
-    pub(crate) fn append<'a>(&mut self, name: &str, params: impl Iterator<Item = (&'a str, &'a str)>) {
-        self.names.append_value(name);
-        match self.kind {
-            SessionType::Commands => {}
-            SessionType::Params => {
-                for (k, _) in params {
-                    self.set.values().append_value(k);
-                }
-                self.set.append(true);
-            }
-            SessionType::Values => {
-                for (k, v) in params {
-                    self.map.keys().append_value(k);
-                    self.map.values().append_value(v);
-                }
-                // keys are never null, so this cannot fail
-                let _ = self.map.append(true);
-            }
-        }
-    }
-
-    pub(crate) fn end_session(&mut self) -> Result<(), Error> {
-        let n = arrow::array::ArrayBuilder::len(&self.names);
-        let n = i32::try_from(n).map_err(|_| Error::TooManyRows(n))?;
-        self.offsets.push(n);
-        Ok(())
-    }
-
-    pub(crate) fn finish(mut self) -> ArrayRef {
-        let names: ArrayRef = Arc::new(self.names.finish());
-        let item: ArrayRef = match self.kind {
-            SessionType::Commands => names,
-            SessionType::Params => struct_of(names, Arc::new(self.set.finish())),
-            SessionType::Values => struct_of(names, Arc::new(self.map.finish())),
-        };
-        list_of(item, self.offsets)
-    }
-}
-
-/// `{name, params}` structs.
-pub(crate) fn struct_of(names: ArrayRef, params: ArrayRef) -> ArrayRef {
-    let fields = Fields::from(vec![
-        Field::new("name", DataType::Utf8, false),
-        Field::new("params", params.data_type().clone(), true),
-    ]);
-    Arc::new(StructArray::new(fields, vec![names, params], None))
-}
-
-/// A list column over `item` with session offsets.
-pub(crate) fn list_of(item: ArrayRef, offsets: Vec<i32>) -> ArrayRef {
-    let field = Arc::new(Field::new("item", item.data_type().clone(), true));
-    Arc::new(ListArray::new(field, OffsetBuffer::new(offsets.into()), item, None))
-}
-
-/// The data type of an event-list column of `kind` (as [`sessionize`](crate::sessionize) writes it).
-pub fn event_list_type(kind: SessionType) -> DataType {
-    EventListBuilder::new(kind).finish().data_type().clone()
-}
-
-/// Push one event to a sessions builder.
-pub(crate) fn push_event<'a>(
-    b: &mut SessionsBuilder,
-    kind: SessionType,
-    name: &str,
-    params: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Result<(), anomseq_core::Error> {
-    match kind {
-        SessionType::Commands => b.push_name(name),
-        SessionType::Params => b.push_params(name, params.map(|(k, _)| k)),
-        SessionType::Values => b.push_values(name, params),
-    }
 }

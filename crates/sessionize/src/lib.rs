@@ -67,23 +67,27 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bad_rows;
 mod batch;
-mod decode;
 mod duration;
 mod error;
 mod events;
 mod ids;
 mod keys;
-mod rows;
+mod lists;
+mod params;
+mod plan;
 mod stream;
 mod time;
 
+pub use anomseq_core::printable;
+pub use bad_rows::OnBadRow;
 pub use batch::{session_index, sessionize, SessionizeOptions, Sessionized};
-pub use decode::{sessions_from_column, sessions_to_column, windows_to_column};
 pub use duration::Duration;
-pub use error::{printable, BadRow, Error};
-pub use events::{compact_json, event_list_type, EventSpec, JsonPairs, ParamsSource};
-pub use rows::OnBadRow;
+pub use error::{BadRow, Error};
+pub use events::{EventSpec, ParamsSource};
+pub use lists::{event_list_type, sessions_from_column, sessions_to_column, windows_to_column};
+pub use params::{compact_json, JsonPairs};
 pub use stream::StreamSessionizer;
 pub use time::{format_timestamp, parse_timestamp, EpochUnit};
 

@@ -7,10 +7,12 @@ use anomseq_core::{Cmd, Params, SessionType};
 use arrow::array::{new_null_array, ArrayRef, Int64Builder, RecordBatch, StringBuilder, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use crate::batch::{session_columns, wide, SessionizeOptions};
-use crate::events::{check_spec, column_index, parse_events, EventListBuilder};
+use crate::bad_rows::RowCheck;
+use crate::batch::{session_columns, SessionizeOptions};
+use crate::events::{check_spec, column_index, parse_events};
 use crate::keys::{check_key_type, KeyCol};
-use crate::rows::RowCheck;
+use crate::lists::EventListBuilder;
+use crate::plan::wide;
 use crate::time::{format_timestamp, to_nanos};
 use crate::{BadRow, Error, EventSpec};
 

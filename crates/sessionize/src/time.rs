@@ -12,7 +12,7 @@ use arrow::datatypes::{
     UInt32Type, UInt64Type, UInt8Type,
 };
 
-use crate::rows::RowCheck;
+use crate::bad_rows::RowCheck;
 use crate::Error;
 
 /// The unit of a numeric (epoch) timestamp column.

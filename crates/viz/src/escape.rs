@@ -15,10 +15,13 @@ use sha2::{Digest, Sha256};
 ///
 /// ```
 /// assert_eq!(anomseq_viz::escape_html("<img src=x onerror='a()'>&"), "&lt;img src=x onerror=&#39;a()&#39;&gt;&amp;");
+/// assert_eq!(anomseq_viz::escape_html("a\u{202e}b\u{1b}[2J"), "a\\u{202e}b\\u{1b}[2J");
 /// ```
 pub fn escape_html(text: &str) -> Cow<'_, str> {
+    // control characters and bidi overrides shown as `\u{..}`, as in the terminal
+    let text = anomseq_core::printable(text);
     if !text.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(text);
+        return text;
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {

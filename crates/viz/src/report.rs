@@ -267,17 +267,25 @@ fn explanation_markup(e: &Explanation) -> String {
         if step.unseen_command {
             out.push_str(" <span class=\"badge\">unseen command</span>");
         }
-        let params: Vec<(String, bool, bool)> = match &step.cmd.params {
+        let mark = |n: &String| {
+            if step.unseen_params.contains(n) {
+                Some("unseen parameter")
+            } else if step.not_with_command.contains(n) {
+                Some("never seen with this command")
+            } else if step.unseen_values.contains(n) {
+                Some("unseen value")
+            } else {
+                None
+            }
+        };
+        let params: Vec<(String, Option<&str>)> = match &step.cmd.params {
             Params::None => Vec::new(),
-            Params::Set(names) => names.iter().map(|n| (n.clone(), step.unseen_params.contains(n), false)).collect(),
-            Params::Map(pairs) => pairs
-                .iter()
-                .map(|(n, v)| (format!("{n} = {v}"), step.unseen_params.contains(n), step.unseen_values.contains(n)))
-                .collect(),
+            Params::Set(names) => names.iter().map(|n| (n.clone(), mark(n))).collect(),
+            Params::Map(pairs) => pairs.iter().map(|(n, v)| (format!("{n} = {v}"), mark(n))).collect(),
         };
         if !params.is_empty() {
             out.push_str("<ul class=\"params\">");
-            for (text, unseen_param, unseen_value) in params {
+            for (text, badge) in params {
                 out.push_str("<li>");
                 if text.chars().count() > FOLD_CHARS {
                     let _ = write!(
@@ -289,11 +297,8 @@ fn explanation_markup(e: &Explanation) -> String {
                 } else {
                     out.push_str(&escape_html(&text));
                 }
-                if unseen_param {
-                    out.push_str(" <span class=\"badge\">unseen parameter</span>");
-                }
-                if unseen_value {
-                    out.push_str(" <span class=\"badge\">unseen value</span>");
+                if let Some(b) = badge {
+                    let _ = write!(out, " <span class=\"badge\">{b}</span>");
                 }
                 out.push_str("</li>");
             }

@@ -1,13 +1,109 @@
-//! Event-list columns back into [`Sessions`].
+//! Event-list columns: sessions as Arrow lists of events, built row by row, and read back into [`Sessions`](anomseq_core::Sessions).
 
-use anomseq_core::{Cmd, Sessions, SessionsBuilder};
+use std::sync::Arc;
 
-use crate::events::EventListBuilder;
-use arrow::array::{Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait, StructArray};
-use arrow::datatypes::DataType;
+use anomseq_core::{Cmd, SessionType, Sessions, SessionsBuilder};
+use arrow::array::{
+    Array, ArrayRef, AsArray, GenericListArray, ListArray, MapBuilder, OffsetSizeTrait, StringBuilder, StructArray,
+};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, Fields};
 
 use crate::error::quote;
 use crate::Error;
+
+/// Builds an event-list column session by session.
+pub(crate) struct EventListBuilder {
+    kind: SessionType,
+    offsets: Vec<i32>,
+    names: StringBuilder,
+    set: arrow::array::ListBuilder<StringBuilder>,
+    map: MapBuilder<StringBuilder, StringBuilder>,
+}
+
+impl EventListBuilder {
+    pub(crate) fn new(kind: SessionType) -> Self {
+        EventListBuilder {
+            kind,
+            offsets: vec![0],
+            names: StringBuilder::new(),
+            set: arrow::array::ListBuilder::new(StringBuilder::new()),
+            map: MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()),
+        }
+    }
+
+    pub(crate) fn append<'a>(&mut self, name: &str, params: impl Iterator<Item = (&'a str, &'a str)>) {
+        self.names.append_value(name);
+        match self.kind {
+            SessionType::Commands => {}
+            SessionType::Params => {
+                for (k, _) in params {
+                    self.set.values().append_value(k);
+                }
+                self.set.append(true);
+            }
+            SessionType::Values => {
+                for (k, v) in params {
+                    self.map.keys().append_value(k);
+                    self.map.values().append_value(v);
+                }
+                // keys are never null, so this cannot fail
+                let _ = self.map.append(true);
+            }
+        }
+    }
+
+    pub(crate) fn end_session(&mut self) -> Result<(), Error> {
+        let n = arrow::array::ArrayBuilder::len(&self.names);
+        let n = i32::try_from(n).map_err(|_| Error::TooManyRows(n))?;
+        self.offsets.push(n);
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> ArrayRef {
+        let names: ArrayRef = Arc::new(self.names.finish());
+        let item: ArrayRef = match self.kind {
+            SessionType::Commands => names,
+            SessionType::Params => struct_of(names, Arc::new(self.set.finish())),
+            SessionType::Values => struct_of(names, Arc::new(self.map.finish())),
+        };
+        list_of(item, self.offsets)
+    }
+}
+
+/// `{name, params}` structs.
+pub(crate) fn struct_of(names: ArrayRef, params: ArrayRef) -> ArrayRef {
+    let fields = Fields::from(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("params", params.data_type().clone(), true),
+    ]);
+    Arc::new(StructArray::new(fields, vec![names, params], None))
+}
+
+/// A list column over `item` with session offsets.
+pub(crate) fn list_of(item: ArrayRef, offsets: Vec<i32>) -> ArrayRef {
+    let field = Arc::new(Field::new("item", item.data_type().clone(), true));
+    Arc::new(ListArray::new(field, OffsetBuffer::new(offsets.into()), item, None))
+}
+
+/// The data type of an event-list column of `kind` (as [`sessionize`](crate::sessionize) writes it).
+pub fn event_list_type(kind: SessionType) -> DataType {
+    EventListBuilder::new(kind).finish().data_type().clone()
+}
+
+/// Push one event to a sessions builder.
+pub(crate) fn push_event<'a>(
+    b: &mut SessionsBuilder,
+    kind: SessionType,
+    name: &str,
+    params: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), anomseq_core::Error> {
+    match kind {
+        SessionType::Commands => b.push_name(name),
+        SessionType::Params => b.push_params(name, params.map(|(k, _)| k)),
+        SessionType::Values => b.push_values(name, params),
+    }
+}
 
 const EXPECTED: &str = "a list of events (List<Utf8>, List<Struct{name, params}>) or JSON text of one";
 
