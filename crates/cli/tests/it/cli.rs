@@ -26,14 +26,14 @@ pub(crate) fn anomseq(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 /// Run and expect success.
-fn ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
     let (code, out, err) = anomseq(dir, args);
     assert_eq!(code, 0, "anomseq {args:?} failed: {err}");
     out
 }
 
 /// Run and expect exit code `code` with `needle` in stderr.
-fn check_error(dir: &Path, args: &[&str], code: i32, needles: &[&str]) {
+pub(crate) fn check_error(dir: &Path, args: &[&str], code: i32, needles: &[&str]) {
     let (got, _, err) = anomseq(dir, args);
     assert_eq!(got, code, "anomseq {args:?}: {err}");
     for n in needles {
@@ -41,7 +41,7 @@ fn check_error(dir: &Path, args: &[&str], code: i32, needles: &[&str]) {
     }
 }
 
-fn read(path: &Path) -> RecordBatch {
+pub(crate) fn read(path: &Path) -> RecordBatch {
     read_table(path, None, &ReadOptions::default()).unwrap()
 }
 
@@ -55,7 +55,7 @@ fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
 }
 
-const SESSIONIZE_CMDS: &[&str] = &[
+pub(crate) const SESSIONIZE_CMDS: &[&str] = &[
     "sessionize",
     "--user-cols",
     "UserId,ClientIP",

@@ -1,6 +1,7 @@
 //! The `anomseq` binary, driven over the fixtures.
 
 mod cli;
+mod explain;
 mod hardening;
 mod merge;
 mod readme;
