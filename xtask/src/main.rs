@@ -61,6 +61,7 @@ fn ci() -> Result<()> {
     cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     cargo(&["test", "--workspace", "--locked"])?;
     tidy::check_layering()?;
+    tidy::check_unused_dependencies()?;
     Ok(())
 }
 

@@ -40,6 +40,81 @@ pub(crate) fn check_layering() -> Result<()> {
     Ok(())
 }
 
+/// Dependencies that no source file names, though declared for a reason: (package, dependency, why).
+const USED_WITHOUT_A_PATH: &[(&str, &str, &str)] = &[];
+
+/// Every `.rs` file under `dir`.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The dependencies a `Cargo.toml` declares (normal, dev and build), by name.
+fn declared(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_deps = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = matches!(line, "[dependencies]" | "[dev-dependencies]" | "[build-dependencies]");
+            continue;
+        }
+        if !in_deps || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name = line.split(['=', '.', ' ']).next().unwrap_or_default().trim();
+        if !name.is_empty() {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+/// Every dependency of every workspace package is named by one of its source
+/// files (`name::`, `use name`), unless listed in [`USED_WITHOUT_A_PATH`] with a reason:
+/// the unused-dependency check of `cargo xtask ci` and of the tests.
+pub(crate) fn check_unused_dependencies() -> Result<()> {
+    let mut packages: Vec<std::path::PathBuf> =
+        std::fs::read_dir(root().join("crates"))?.flatten().map(|e| e.path()).collect();
+    packages.extend([root().join("xtask"), root().join("benches")]);
+    packages.sort();
+    let mut unused = Vec::new();
+    for dir in packages {
+        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else { continue };
+        let package = manifest
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = "))
+            .map(|n| n.trim_matches('"').to_owned())
+            .unwrap_or_default();
+        let mut files = Vec::new();
+        sources(&dir, &mut files);
+        let text: String = files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).collect::<Vec<_>>().join("\n");
+        for dep in declared(&manifest) {
+            let ident = dep.replace('-', "_");
+            let named = [format!("{ident}::"), format!("use {ident}"), format!("extern crate {ident}")]
+                .iter()
+                .any(|needle| text.contains(needle.as_str()));
+            let excused = USED_WITHOUT_A_PATH.iter().any(|(p, d, _)| *p == package && *d == dep);
+            if !named && !excused {
+                unused.push(format!("{package}: {dep}"));
+            }
+        }
+    }
+    if !unused.is_empty() {
+        bail!(
+            "dependencies no source file uses (remove them, or list them in USED_WITHOUT_A_PATH with a reason): {}",
+            unused.join(", ")
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +130,11 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn no_unused_dependencies() {
+        check_unused_dependencies().unwrap();
     }
 
     #[test]

@@ -79,7 +79,10 @@ fn demo_prints_the_rarest_sessions_and_writes_scores() {
     assert!(lines[first].contains("rarest_window3_likelihood = 2.119039e-5 (lower is rarer) · 2 events"), "{out}");
     assert!(lines[first + 1].contains("UserId: (null)"), "{out}");
     let steps: Vec<&str> = lines[first + 3..first + 6].iter().map(|l| l.trim()).collect();
-    assert!(steps[0].starts_with("1. New-Mailbox") && steps[0].contains("p = 1.179245e-2  (to start a session)"), "{out}");
+    assert!(
+        steps[0].starts_with("1. New-Mailbox") && steps[0].contains("p = 1.179245e-2  (to start a session)"),
+        "{out}"
+    );
     assert!(steps[1].starts_with("2. Set-Mailbox"), "{out}");
     assert!(steps[2].starts_with("then the session ends"), "{out}");
     assert!(lines.iter().any(|l| l.starts_with("#10 ")) && !lines.iter().any(|l| l.starts_with("#11 ")), "{out}");

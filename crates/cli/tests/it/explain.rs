@@ -50,7 +50,10 @@ fn top_blocks_multiply_out_and_mark_what_the_model_never_saw() {
     std::fs::write(&other, "{\"events\":[{\"name\":\"Zz\",\"params\":{\"Identity\":\"x\"}}]}\n").unwrap();
     ok(d, &["-q", "train", "other.ndjson", "-o", "other.model"]);
     let out = ok(d, &["-q", "score", "v.parquet", "--model", "other.model", "--top", "1"]);
-    assert!(out.contains("unseen in training:") && out.contains("13 commands") && out.contains("[unseen command]"), "{out}");
+    assert!(
+        out.contains("unseen in training:") && out.contains("13 commands") && out.contains("[unseen command]"),
+        "{out}"
+    );
     assert!(out.contains("[unseen parameter]"), "{out}");
     let t = read(&d.join("v.parquet"));
     assert_eq!(t.num_rows(), 400);
@@ -124,5 +127,10 @@ fn run_writes_data_or_a_report_by_extension() {
         let args = with(extra);
         check_error(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), 2, &[needle]);
     }
-    check_error(d, &["plot", "scored.parquet", "--time-col", "TimeGenerated_min", "-o", "p.png"], 2, &["name it .html"]);
+    check_error(
+        d,
+        &["plot", "scored.parquet", "--time-col", "TimeGenerated_min", "-o", "p.png"],
+        2,
+        &["name it .html"],
+    );
 }
