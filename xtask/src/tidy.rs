@@ -190,6 +190,33 @@ mod tests {
     }
 
     #[test]
+    fn architecture_names_every_source_file() {
+        let arch = read("docs/ARCHITECTURE.md");
+        let mut dirs: Vec<std::path::PathBuf> =
+            crates().iter().map(|c| root().join("crates").join(c).join("src")).collect();
+        dirs.extend([root().join("xtask/src"), root().join("benches/src"), root().join("benches/src/bin")]);
+        let mut missing = Vec::new();
+        for dir in dirs {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".rs") && !arch.contains(&name) {
+                    missing.push(format!("{}/{name}", dir.display()));
+                }
+            }
+        }
+        for dir in ["benches/examples", "benches/benches"] {
+            for e in std::fs::read_dir(root().join(dir)).unwrap().flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let stem = name.trim_end_matches(".rs");
+                if !arch.contains(stem) {
+                    missing.push(format!("{dir}/{name}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "docs/ARCHITECTURE.md does not name: {missing:?}");
+    }
+
+    #[test]
     fn architecture_has_a_heading_per_crate() {
         let arch = read("docs/ARCHITECTURE.md");
         for name in crates() {
