@@ -6,7 +6,7 @@
 //! ```
 //! Sessions of a 5,000-command vocabulary go through the real pipeline (train,
 //! score, [`score_and_report_sessions`](anomseq::score_and_report_sessions));
-//! the page is opened three times in headless Chromium (`ANOMSEQ_CHROMIUM`, else
+//! the points are coloured by user; the page is opened three times in headless Chromium (`ANOMSEQ_CHROMIUM`, else
 //! `chromium` on the `PATH`), which reports when Plotly's first render finished.
 
 use std::process::Command;
@@ -46,7 +46,10 @@ fn main() -> anyhow::Result<()> {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![100_000, 1_000_000] } else { sizes };
     let browser = chromium();
-    let dir = tempfile::tempdir()?;
+    // ANOMSEQ_KEEP_PAGES=DIR keeps the pages (for the screenshots in docs/)
+    let scratch = tempfile::tempdir()?;
+    let keep = std::env::var_os("ANOMSEQ_KEEP_PAGES").map(std::path::PathBuf::from);
+    let dir = keep.as_deref().unwrap_or(scratch.path());
     for n in sizes {
         // sessions of 1 to 19 events, 10 on average
         let sessions = vocab_sessions(10 * n, 5_000, 7);
@@ -58,13 +61,13 @@ fn main() -> anyhow::Result<()> {
             ("user", Arc::new(users) as _),
         ])?;
         let options = ReportOptions::default()
-            .with_timeline(TimelineOptions::default().with_source_columns(["user"]))
+            .with_timeline(TimelineOptions::default().with_source_columns(["user"]).with_colour_by(Some("user".into())))
             .with_key_columns(["user"]);
         let t = Instant::now();
         let report = anomseq::score_and_report_sessions(&sessions, &other, 3, "start", &options)?;
         let html = report.to_html();
         let build = t.elapsed().as_secs_f64();
-        let page = dir.path().join(format!("report-{n}.html"));
+        let page = dir.join(format!("report-{n}.html"));
         std::fs::write(&page, &html)?;
         let renders: Vec<String> = match &browser {
             Some(b) => (0..3).map(|_| first_render_ms(b, &page).map_or("?".into(), |ms| ms.to_string())).collect(),

@@ -90,7 +90,7 @@ td.window{white-space:pre-wrap;word-break:break-word;max-width:60em}\
 ol.steps{margin:0;padding-left:2em}ul.params{margin:0 0 .2em;padding-left:1.2em;color:#444;list-style:square}\
 .p{color:#555;font-variant-numeric:tabular-nums}.cmd{font-weight:600}\
 .badge{background:#fde2e1;color:#8a1c14;border-radius:3px;padding:0 .3em;font-size:.85em}\
-.unseen{color:#8a1c14}.end{color:#555}details summary{cursor:pointer}\
+.unseen{color:#8a1c14}.end{color:#555}td.null{color:#999}details summary{cursor:pointer}\
 .hoverlayer .hovertext text{white-space:pre}";
 
 /// A page under construction: escaped body markup, then the figure as JSON data.

@@ -205,7 +205,12 @@ impl Report {
         for (rank, s) in self.rarest.iter().enumerate() {
             let _ = write!(out, "<tr><td class=\"num\" data-v=\"{}\">{}</td>", rank + 1, rank + 1);
             for key in &s.keys {
-                let _ = write!(out, "<td>{}</td>", escape_html(key));
+                if key.is_empty() {
+                    // a missing value, as the terminal shows it
+                    out.push_str("<td class=\"null\">(null)</td>");
+                } else {
+                    let _ = write!(out, "<td>{}</td>", escape_html(key));
+                }
             }
             let _ = write!(out, "<td>{}</td>", escape_html(&s.start));
             if self.options.events_column.is_some() {

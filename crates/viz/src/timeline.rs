@@ -194,17 +194,17 @@ impl TimelineSummary {
         }
         let mut left = Vec::new();
         if self.null_score > 0 {
-            left.push(format!("{} without a score", self.null_score));
+            left.push(format!("{} without a score", thousands(self.null_score)));
         }
         if self.null_time > 0 {
-            left.push(format!("{} without a time", self.null_time));
+            left.push(format!("{} without a time", thousands(self.null_time)));
         }
         if self.not_positive > 0 {
-            left.push(format!("{} with a score of 0 or less (log axis)", self.not_positive));
+            left.push(format!("{} with a score of 0 or less (log axis)", thousands(self.not_positive)));
         }
         if self.above_bound > 0 {
             let bound = bound.map(|b| format!(" {b:e}")).unwrap_or_default();
-            left.push(format!("{} less rare than the bound{bound}", self.above_bound));
+            left.push(format!("{} less rare than the bound{bound}", thousands(self.above_bound)));
         }
         if !left.is_empty() {
             let _ = write!(out, "; left out: {}", left.join(", "));
