@@ -54,34 +54,7 @@ fn column_text(col: &ArrayRef) -> Vec<String> {
 /// control characters escaped: strings from the logs never reach the terminal raw,
 /// and nothing is cut.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let text = anomseq_sessionize::printable(text);
-    let width = width.max(20);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut len = 0;
-    for word in text.split_inclusive(' ') {
-        let mut w = word;
-        loop {
-            let n = w.chars().count();
-            if len + n <= width {
-                line.push_str(w);
-                len += n;
-                break;
-            }
-            if len > 0 {
-                lines.push(std::mem::take(&mut line).trim_end().to_owned());
-                len = 0;
-                continue;
-            }
-            let at = w.char_indices().nth(width).map_or(w.len(), |(i, _)| i);
-            lines.push(w[..at].to_owned());
-            w = &w[at..];
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line.trim_end().to_owned());
-    }
-    lines
+    anomseq::core::wrap(&anomseq_sessionize::printable(text), width.max(20))
 }
 
 /// The terminal's width (`COLUMNS`), 100 when unknown.

@@ -84,3 +84,42 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
     std::borrow::Cow::Owned(out)
 }
+
+/// `text` cut into lines of at most `width` characters (at least 1): after a
+/// space where possible, inside a word where it must be; nothing is dropped but
+/// the spaces at the breaks.
+///
+/// ```
+/// assert_eq!(anomseq_core::wrap("Set-User Set-Mailbox New-InboxRule", 20), ["Set-User Set-Mailbox", "New-InboxRule"]);
+/// assert_eq!(anomseq_core::wrap("abcdef", 4), ["abcd", "ef"]);
+/// ```
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split_inclusive(' ') {
+        let mut w = word;
+        loop {
+            let n = w.chars().count();
+            if len + n <= width || (len + w.trim_end().chars().count() <= width && !w.trim_end().is_empty()) {
+                line.push_str(w);
+                len += n;
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                len = 0;
+                continue;
+            }
+            // a word longer than the line: cut it
+            let at = w.char_indices().nth(width).map_or(w.len(), |(i, _)| i);
+            lines.push(w[..at].to_owned());
+            w = &w[at..];
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}

@@ -585,38 +585,7 @@ pub(crate) fn escape_label(text: &str) -> String {
 /// break after a space where they can, inside a word where they must; each
 /// line is escaped on its own, so no break falls inside a character reference.
 pub(crate) fn wrap_label(text: &str, width: usize) -> String {
-    wrap(text, width).iter().map(|l| escape_label(l)).collect::<Vec<_>>().join("<br>")
-}
-
-/// `text` cut into lines of at most `width` characters, after spaces where possible.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut len = 0;
-    for word in text.split_inclusive(' ') {
-        let mut w = word;
-        loop {
-            let n = w.chars().count();
-            if len + n <= width || (len == 0 && n <= width) {
-                line.push_str(w);
-                len += n;
-                break;
-            }
-            if len > 0 {
-                lines.push(std::mem::take(&mut line).trim_end().to_owned());
-                len = 0;
-                continue;
-            }
-            // a word longer than the line: cut it
-            let at = w.char_indices().nth(width).map_or(w.len(), |(i, _)| i);
-            lines.push(w[..at].to_owned());
-            w = &w[at..];
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line.trim_end().to_owned());
-    }
-    lines
+    anomseq_core::wrap(text, width).iter().map(|l| escape_label(l)).collect::<Vec<_>>().join("<br>")
 }
 
 /// A column of tooltip values, escaped, truncated and dictionary-encoded when
