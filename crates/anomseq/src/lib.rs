@@ -275,7 +275,8 @@ pub fn score_and_report_sessions(
     let options = options.clone().with_events_column(core::SESSION_LENGTH);
     let report =
         viz::Report::new(&[batch], time_column, scored.score_name(), &core::rarest_window(window_length), &options)?;
-    Ok(report.with_explanations(|row| scored.explain(model.probabilities(), sessions, row)))
+    let explainer = scored.explainer(model.probabilities(), sessions);
+    Ok(report.with_explanations(|row| explainer.as_ref().and_then(|e| e.explain(row))))
 }
 
 /// Train on `sessions`, score them (the reference mode, tokens on) and put the

@@ -106,7 +106,8 @@ pub(crate) struct PlotArgs {
     #[arg(long)]
     pub(crate) window_col: Option<String>,
     /// Show only sessions at least as rare as this score (at most it for likelihoods;
-    /// at least it for a `*_score` column, where higher is rarer).
+    /// at least it for the `profile_*` columns and other `*_score` columns, where
+    /// higher is rarer).
     #[arg(long, value_name = "X")]
     pub(crate) upper_bound: Option<f64>,
     /// Columns shown in the tooltip.

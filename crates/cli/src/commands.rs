@@ -77,6 +77,7 @@ fn write_report(
         .with_events_column(anomseq::core::SESSION_LENGTH)
         .with_parameters(shown.parameters);
     let k = scored.window_options().window_len;
+    let explainer = scored.explainer(model.probabilities(), sessions);
     let report = anomseq::viz::scored_sessions_batch(sessions, scored, others)
         .and_then(|batch| {
             anomseq::viz::Report::new(
@@ -88,7 +89,7 @@ fn write_report(
             )
         })
         .with_context(|| format!("{}: cannot build the report", path.display()))?
-        .with_explanations(|row| scored.explain(model.probabilities(), sessions, row));
+        .with_explanations(|row| explainer.as_ref().and_then(|e| e.explain(row)));
     write_atomically(path, report.to_html().as_bytes())
 }
 
@@ -169,6 +170,15 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
             (sa.skip_bad_rows.as_deref(), "--skip-bad-rows", Kind::Data),
         ],
     )?;
+    if report.is_none() {
+        for (given, option) in
+            [(a.chart.colour_by.is_some(), "--colour-by"), (a.upper_bound.is_some(), "--upper-bound")]
+        {
+            if given {
+                return Err(usage(format!("{option} is for the report: give --report FILE.html, or -o FILE.html")));
+            }
+        }
+    }
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
     if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
         return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
@@ -224,6 +234,12 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         ("sessions".to_owned(), s.sessions.len().to_string()),
         ("skipped rows".to_owned(), s.bad_rows.len().to_string()),
     ];
+    if let Some(c) = &a.chart.colour_by {
+        if s.table.schema().index_of(c).is_err() || *c == spec.list_column() {
+            let names: Vec<String> = s.table.schema().fields().iter().map(|f| f.name().clone()).collect();
+            return Err(usage(format!("--colour-by {c}: no such column (columns: {})", names.join(", "))));
+        }
+    }
     let model = match model {
         Some(m) => m,
         None => progress.stage("training", || Model::train(&s.sessions)),
@@ -549,7 +565,8 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         }
     }
     if let Some(n) = a.top {
-        let explain = |i: usize| scored.explain(model.probabilities(), &st.sessions, i);
+        let explainer = scored.explainer(model.probabilities(), &st.sessions);
+        let explain = |i: usize| explainer.as_ref().and_then(|e| e.explain(i));
         print!("{}", rarest_blocks(&table, &st.column, &scored, explain, n, terminal_width()));
     }
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
@@ -575,7 +592,8 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
         s.n_rows,
         s.sessions.len()
     );
-    let explain = |i: usize| scored.explain(model.probabilities(), &s.sessions, i);
+    let explainer = scored.explainer(model.probabilities(), &s.sessions);
+    let explain = |i: usize| explainer.as_ref().and_then(|e| e.explain(i));
     print!("{}", rarest_blocks(&s.table, "Operation_list", &scored, explain, 10, terminal_width()));
     // what the table cannot say by itself
     let keyless = {

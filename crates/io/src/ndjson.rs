@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -101,7 +100,7 @@ fn ndjson_text(buf: &[u8], first: bool) -> Result<Option<&str>, String> {
 
 /// First pass over an NDJSON file: every line parses (or, skipping, those that do);
 /// the column names in first-seen order.
-pub(crate) fn ndjson_columns(path: &Path, file: File, policy: OnBadRow) -> Result<Vec<String>, Error> {
+pub(crate) fn ndjson_columns(path: &Path, file: Counted, policy: OnBadRow) -> Result<Vec<String>, Error> {
     let mut r = BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::new();
     let mut line = 0;

@@ -317,7 +317,11 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Ndjson => {
-            let columns = ndjson_columns(path, file, opts.on_bad_line)?;
+            // two passes over the file, both counted
+            if let Some(p) = progress {
+                p.start(2 * len, ProgressUnit::Bytes);
+            }
+            let columns = ndjson_columns(path, Counted::new(file, progress), opts.on_bad_line)?;
             let schema = Schema::new(columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect::<Vec<_>>());
             let idx = projection(path, &schema, &opts.columns)?;
             let out = project(&schema, &idx).map_err(|e| read(path)(&e))?;

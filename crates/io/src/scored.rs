@@ -93,7 +93,13 @@ pub fn write_scored(
 /// The columns of `table` that anomseq's scoring writes (see [`column_kind`]),
 /// which a new scoring replaces.
 pub fn scored_column_names(table: &RecordBatch) -> Vec<String> {
-    table.schema().fields().iter().map(|f| f.name().clone()).filter(|n| column_kind(n).is_some()).collect()
+    table
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|n| n != anomseq_core::SESSION_LENGTH && column_kind(n).is_some())
+        .collect()
 }
 
 /// `table` without the columns `names`.
@@ -110,8 +116,8 @@ pub fn without_columns(table: &RecordBatch, names: &[String]) -> RecordBatch {
 /// Scored columns read from a text format (CSV: every cell is text) back to
 /// their types: scores to Float64 (an empty cell is null), counts to UInt64,
 /// windows to event lists and factors to lists of Float64, each from its JSON
-/// text. Other columns, and columns already typed, are kept as they are.
-/// `path` names the file in errors, which give the row (from 1), the column and the value.
+/// text. Other columns, columns already typed, and columns whose text does not
+/// parse (a column that only shares a name with ours) are kept as they are.
 pub fn restore_scored_columns(path: &Path, table: &RecordBatch) -> Result<RecordBatch, Error> {
     let schema = table.schema();
     let mut fields = Vec::with_capacity(table.num_columns());
@@ -119,10 +125,9 @@ pub fn restore_scored_columns(path: &Path, table: &RecordBatch) -> Result<Record
     for (f, c) in schema.fields().iter().zip(table.columns()) {
         let text = matches!(c.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
         let kind = column_kind(f.name()).filter(|_| text);
-        let restored = match kind {
-            None => None,
-            Some(kind) => Some(restore(path, f.name(), c, kind)?),
-        };
+        // a column that only shares a name with ours (a user's `unseen`, msticpy's
+        // Python-repr windows) is kept as it is, text
+        let restored = kind.and_then(|kind| restore(path, f.name(), c, kind).ok());
         match restored {
             Some(col) => {
                 fields.push(Field::new(f.name(), col.data_type().clone(), true));
@@ -187,7 +192,14 @@ fn restore(path: &Path, name: &str, c: &ArrayRef, kind: ColumnKind) -> Result<Ar
             // an empty list (or cell) is a session without a window: parsed in the
             // place of the first window there is, then left out again
             let empty = |i: usize| text.is_null(i) || matches!(text.value(i).trim(), "" | "[]");
-            let Some(first) = (0..text.len()).find(|&i| !empty(i)) else { return Ok(c.clone()) };
+            let Some(first) = (0..text.len()).find(|&i| !empty(i)) else {
+                // no session has a window: a column of empty lists
+                let mut b = ListBuilder::new(arrow::array::StringBuilder::new());
+                for _ in 0..text.len() {
+                    b.append(true);
+                }
+                return Ok(Arc::new(b.finish()));
+            };
             let filled: arrow::array::StringArray =
                 (0..text.len()).map(|i| Some(text.value(if empty(i) { first } else { i }))).collect();
             let filled: ArrayRef = Arc::new(filled);

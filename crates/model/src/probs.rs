@@ -241,6 +241,17 @@ impl Probabilities {
         Some((at != u8::MAX).then_some(at as usize))
     }
 
+    /// Was `value` counted with the modelled parameter `param`? (Otherwise it is
+    /// scored as `##UNK##`.) A counted value's smoothed count is at least 2, so its
+    /// probability is always above the `##UNK##` one.
+    pub fn has_value(&self, param: u32, value: u32) -> bool {
+        match &self.value_rows.get(param as usize) {
+            Some(Some(ValueRow::Dense { probs, unk })) => probs.get(value as usize).is_some_and(|p| p != unk),
+            Some(Some(ValueRow::Hashed { probs, .. })) => probs.contains_key(&value),
+            _ => false,
+        }
+    }
+
     /// Are the values of this parameter modelled?
     #[inline]
     pub fn is_modellable(&self, param: u32) -> bool {

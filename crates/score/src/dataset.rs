@@ -322,10 +322,11 @@ pub(crate) struct Explained {
 }
 
 impl Resolver<'_> {
-    /// A value the model never saw: not an empty one, which msticpy never counts
-    /// (it is no value, and scored as `##UNK##`).
-    fn unseen_value(&self, v: u32) -> bool {
-        self.values[v as usize] == NONE && !self.s.values().resolve(v).is_empty()
+    /// A value the model never saw with the modelled parameter `mp`: not an empty
+    /// one, which msticpy never counts (it is no value, and scored as `##UNK##`).
+    fn unseen_value(&self, mp: u32, v: u32) -> bool {
+        let mv = self.values[v as usize];
+        (mv == NONE || !self.p.has_value(mp, mv)) && !self.s.values().resolve(v).is_empty()
     }
 
     /// Was parameter `mp` (a model id) seen with command `cmd` (a model id)? Only
@@ -355,7 +356,7 @@ impl Resolver<'_> {
                     u.params += 1;
                 } else if values && self.p.is_modellable(mp) {
                     if let Some(&v) = ev.values.get(j) {
-                        if self.unseen_value(v) && self.in_row(cmd, mp) {
+                        if self.unseen_value(mp, v) && self.in_row(cmd, mp) {
                             u.values += 1;
                         }
                     }
@@ -385,7 +386,7 @@ impl Resolver<'_> {
                 let value = values
                     && with_cmd
                     && self.p.is_modellable(mp)
-                    && ev.values.get(j).is_some_and(|&v| self.unseen_value(v));
+                    && ev.values.get(j).is_some_and(|&v| self.unseen_value(mp, v));
                 (false, !with_cmd && cmd != UNK, value)
             })
             .collect();

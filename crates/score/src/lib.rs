@@ -52,5 +52,5 @@ pub use dataset::{
 pub use error::Error;
 pub use mode::{score, ScoreOptions, ScoringMode};
 pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, MAX_ORDER};
-pub use scored::{Explanation, Scored, Step, Unseen};
+pub use scored::{Explainer, Explanation, Scored, Step, Unseen};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

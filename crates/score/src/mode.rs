@@ -129,7 +129,7 @@ pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> 
     let explained = rarest_explained(p, sessions, &w)?;
     let mut factor_offsets = Vec::with_capacity(explained.len() + 1);
     factor_offsets.push(0);
-    let mut factors = Vec::with_capacity(explained.len() * w.window_len);
+    let mut factors = Vec::with_capacity(explained.iter().map(|e| e.factors.len()).sum());
     let mut windows = Vec::with_capacity(explained.len());
     let mut unseen = Vec::with_capacity(explained.len());
     for e in explained {

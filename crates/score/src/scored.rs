@@ -128,11 +128,39 @@ impl Scored {
     /// Why session `i` scored as it did: each step of its rarest window with its
     /// parameters, values, probability and what of it the model never saw.
     /// `p` and `sessions` must be those the scores were computed with.
+    /// Explaining many sessions? [`Scored::explainer`] resolves the names once.
     pub fn explain(&self, p: &Probabilities, sessions: &Sessions, i: usize) -> Option<Explanation> {
-        let w = self.windows.get(i)?;
+        self.explainer(p, sessions)?.explain(i)
+    }
+
+    /// Explains sessions one after another, the data set's names resolved against
+    /// the model once; `None` when the model cannot score these sessions (another
+    /// session type).
+    pub fn explainer<'a>(&'a self, p: &'a Probabilities, sessions: &'a Sessions) -> Option<Explainer<'a>> {
+        Some(Explainer { scored: self, sessions, r: Resolver::new(p, sessions).ok()? })
+    }
+}
+
+/// Explains the sessions of a [`Scored`] result ([`Scored::explainer`]).
+pub struct Explainer<'a> {
+    scored: &'a Scored,
+    sessions: &'a Sessions,
+    r: Resolver<'a>,
+}
+
+impl std::fmt::Debug for Explainer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Explainer").field("sessions", &self.sessions.len()).finish_non_exhaustive()
+    }
+}
+
+impl Explainer<'_> {
+    /// Why session `i` scored as it did ([`Scored::explain`]); `None` when no window fits.
+    pub fn explain(&self, i: usize) -> Option<Explanation> {
+        let (scored, sessions, r) = (self.scored, self.sessions, &self.r);
+        let w = scored.windows.get(i)?;
         let range = w.range()?;
-        let r = Resolver::new(p, sessions).ok()?;
-        let factors = self.factors(i);
+        let factors = scored.factors(i);
         let base = sessions.session_range(i).start;
         let cmds = sessions.slice_cmds(i, range.clone());
         let steps = range
@@ -168,7 +196,7 @@ impl Scored {
             likelihood: w.likelihood,
             steps,
             end,
-            unseen: self.unseen[i],
+            unseen: scored.unseen[i],
         })
     }
 }
@@ -212,4 +240,44 @@ pub struct Step {
     pub not_with_command: Vec<String>,
     /// Its modelled parameters whose value the model never saw (scored as `##UNK##`).
     pub unseen_values: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+    use anomseq_model::{Model, ModelOptions};
+
+    use crate::{score, ScoreOptions};
+
+    /// Unseen items of `test` under a model of `train` whose modelled parameters are A and B.
+    fn check(train: &[Cmd], test: &[Cmd], expected: (u32, u32, u32), marks: &[(&[&str], &[&str], &[&str])]) {
+        let options = ModelOptions::with_modellable_params(vec!["A".to_owned(), "B".to_owned()]);
+        let model = Model::train_with(&Sessions::from_cmds(vec![train.to_vec()]).unwrap(), &options);
+        let s = Sessions::from_cmds(vec![test.to_vec()]).unwrap();
+        let scored = score(model.probabilities(), &s, &ScoreOptions::new(test.len())).unwrap();
+        let u = scored.unseen()[0];
+        assert_eq!((u.commands, u.params, u.values), expected);
+        let why = scored.explain(model.probabilities(), &s, 0).unwrap();
+        for (step, (params, not_with, values)) in why.steps.iter().zip(marks) {
+            assert_eq!(step.unseen_params, *params, "{step:?}");
+            assert_eq!(step.not_with_command, *not_with, "{step:?}");
+            assert_eq!(step.unseen_values, *values, "{step:?}");
+        }
+    }
+
+    #[test]
+    fn unseen_items_are_those_the_score_could_not_count() {
+        let v = |n: &str, p: &[(&str, &str)]| Cmd::with_values(n, p.iter().copied());
+        let train = [v("x", &[("A", "1")]), v("y", &[("B", "2")])];
+        // all seen
+        check(&train, &[v("x", &[("A", "1")])], (0, 0, 0), &[(&[], &[], &[])]);
+        // a value seen with B only is unseen with A; an unknown parameter
+        check(&train, &[v("x", &[("A", "2"), ("C", "1")])], (0, 1, 1), &[(&["C"], &[], &["A"])]);
+        // B was never seen with x: neither it nor its value counts
+        check(&train, &[v("x", &[("A", "1"), ("B", "9")])], (0, 0, 0), &[(&[], &["B"], &[])]);
+        // an unknown command; its parameters are known
+        check(&train, &[v("z", &[("A", "1")])], (1, 0, 0), &[(&[], &[], &[])]);
+        // an empty value is no value
+        check(&train, &[v("x", &[("A", "")])], (0, 0, 0), &[(&[], &[], &[])]);
+    }
 }

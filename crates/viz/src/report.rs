@@ -107,8 +107,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// Read the columns and pick the rarest sessions: the `top_n` lowest scores
-    /// among the sessions on the timeline (ties in row order).
+    /// Read the columns and pick the rarest sessions: the `top_n` rarest in the
+    /// score's direction among the sessions drawn as points (ties in row order).
     pub fn new(
         data: &[RecordBatch],
         time_column: &str,
@@ -224,7 +224,9 @@ impl Report {
             let _ = write!(out, "<td class=\"num\" data-v=\"{:e}\">{}</td>", s.score, format_score(s.score));
             match &s.explanation {
                 Some(e) => {
-                    let _ = writeln!(out, "<td class=\"window\">{}</td></tr>", explanation_markup(e));
+                    // another score than the likelihood: say what the steps multiply to
+                    let likelihood = !score_column.ends_with("_likelihood");
+                    let _ = writeln!(out, "<td class=\"window\">{}</td></tr>", explanation_markup(e, likelihood));
                 }
                 None => {
                     let _ = writeln!(out, "<td class=\"window\">{}</td></tr>", escape_html(&s.window));
@@ -256,8 +258,15 @@ fn probability(p: f64) -> String {
 /// The steps of a rarest window as escaped markup: each event with its
 /// probability and what the model never saw, then its parameters and values,
 /// long ones folded but expandable.
-fn explanation_markup(e: &Explanation) -> String {
+fn explanation_markup(e: &Explanation, with_likelihood: bool) -> String {
     let mut out = String::new();
+    if with_likelihood {
+        let _ = write!(
+            out,
+            "<div class=\"lik\">rarest window under the reference model: likelihood {}</div>",
+            format_score(e.likelihood)
+        );
+    }
     if e.unseen.total() > 0 {
         let _ = write!(out, "<div class=\"unseen\">unseen in training: {}</div>", escape_html(&e.unseen.describe()));
     }

@@ -9,8 +9,10 @@ use crate::Error;
 
 impl Timeline {
     /// The timeline as a static SVG image of `width` × `height` pixels: one
-    /// circle per session, time on x, score on y (log scale unless the options
-    /// say otherwise). Text in it is escaped by the SVG backend.
+    /// circle per point ([`Timeline::points`]: the rarest sessions, at most
+    /// [`TimelineOptions::max_points`](crate::TimelineOptions::max_points)), time on x,
+    /// score on y (log scale unless the options say otherwise); the band of the
+    /// other sessions is left out of the image. Text in it is escaped by the SVG backend.
     pub fn to_svg(&self, width: u32, height: u32) -> Result<String, Error> {
         let mut out = String::new();
         {

@@ -81,7 +81,8 @@ impl TimelineOptions {
         self
     }
 
-    /// Keep only sessions whose score is at most `bound`.
+    /// Keep only sessions at least as rare as `bound`: at most it, or at least it
+    /// when [`higher_is_rarer`](Self::higher_is_rarer).
     pub fn with_score_upper_bound(mut self, bound: Option<f64>) -> Self {
         self.score_upper_bound = bound;
         self
@@ -154,7 +155,7 @@ pub struct BandBin {
     pub count: usize,
     /// Lowest score among them.
     pub min: f64,
-    /// Their median score.
+    /// Their median score (the upper one of an even count).
     pub median: f64,
     /// Highest score among them.
     pub max: f64,
@@ -244,9 +245,10 @@ fn band(mut rest: Vec<(i64, f64)>) -> Vec<BandBin> {
     }
     let lo = rest.iter().map(|r| r.0).min().expect("not empty");
     let hi = rest.iter().map(|r| r.0).max().expect("not empty");
-    let span = (hi as i128 - lo as i128).max(1);
+    // bins of equal width over [lo, hi], in whole milliseconds
+    let span = hi as i128 - lo as i128 + 1;
     let bins = BAND_BINS.min(rest.len()).max(1) as i128;
-    let bin_of = |t: i64| (((t as i128 - lo as i128) * bins / (span + 1)) as usize).min(bins as usize - 1);
+    let bin_of = |t: i64| (((t as i128 - lo as i128) * bins / span) as usize).min(bins as usize - 1);
     rest.sort_by(|a, b| bin_of(a.0).cmp(&bin_of(b.0)).then(a.1.total_cmp(&b.1)));
     let mut out = Vec::new();
     let mut start = 0;
@@ -254,7 +256,7 @@ fn band(mut rest: Vec<(i64, f64)>) -> Vec<BandBin> {
         let b = bin_of(rest[start].0);
         let end = start + rest[start..].iter().take_while(|r| bin_of(r.0) == b).count();
         let scores: Vec<f64> = rest[start..end].iter().map(|r| r.1).collect();
-        let centre = lo as i128 + (2 * b as i128 + 1) * (span + 1) / (2 * bins);
+        let centre = lo as i128 + (2 * b as i128 + 1) * span / (2 * bins);
         out.push(BandBin {
             time_ms: centre as i64,
             count: scores.len(),
