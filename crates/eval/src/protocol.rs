@@ -1,7 +1,8 @@
 //! Evaluation protocols and the detectors they compare.
 
+use anomseq_core::Direction;
 use anomseq_model::Model;
-use anomseq_score::{rarest_windows, rarest_windows_log, ProfileModel, ProfileOptions, WindowOptions};
+use anomseq_score::{rarest_windows_log, score, ProfileModel, ProfileOptions, ScoreOptions, WindowOptions};
 
 use crate::{metrics, Error, Labelled, Metrics};
 
@@ -108,6 +109,19 @@ pub fn sample_normals(labels: &[bool], fraction: f64, seed: u64) -> Vec<bool> {
     mask
 }
 
+/// Scores oriented so that higher is more anomalous, whatever their direction; a
+/// session without a score (NaN: no window fits) ranks least anomalous.
+fn anomaly(scores: &[f64], direction: Direction) -> Vec<f64> {
+    scores
+        .iter()
+        .map(|&x| match direction {
+            _ if x.is_nan() => f64::NEG_INFINITY,
+            Direction::LowerIsRarer => -x,
+            Direction::HigherIsRarer => x,
+        })
+        .collect()
+}
+
 /// One evaluated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -147,18 +161,20 @@ pub fn evaluate(data: &Labelled, protocol: &Protocol, detector: Detector) -> Res
         Detector::Reference { .. } | Detector::ReferenceLog { .. } => {
             let copies = |i: usize| if unsupervised { (data.weights[i].round() as usize).max(1) } else { 1 };
             let model = Model::train(&data.subset(&train_idx, copies)?.sessions);
-            let rarest = match detector {
+            match detector {
+                // the pipeline's scoring step, as the CLI runs it
                 Detector::Reference { window } => {
-                    rarest_windows(model.probabilities(), &test.sessions, &WindowOptions::new(window))?
+                    let scored = score(model.probabilities(), &test.sessions, &ScoreOptions::new(window))?;
+                    anomaly(scored.scores(), scored.direction())
                 }
-                Detector::ReferenceLog { window, tokens } => rarest_windows_log(
-                    model.probabilities(),
-                    &test.sessions,
-                    &WindowOptions::new(window).tokens(tokens),
-                )?,
+                Detector::ReferenceLog { window, tokens } => {
+                    let o = WindowOptions::new(window).tokens(tokens);
+                    let rarest = rarest_windows_log(model.probabilities(), &test.sessions, &o)?;
+                    let logs: Vec<f64> = rarest.iter().map(|r| r.likelihood).collect();
+                    anomaly(&logs, Direction::LowerIsRarer)
+                }
                 _ => unreachable!(),
-            };
-            rarest.iter().map(|r| if r.likelihood.is_nan() { f64::NEG_INFINITY } else { -r.likelihood }).collect()
+            }
         }
         Detector::Profile(_) | Detector::ProfileDistance | Detector::Surprise { .. } => {
             let options = match detector {
@@ -170,14 +186,15 @@ pub fn evaluate(data: &Labelled, protocol: &Protocol, detector: Detector) -> Res
             let weights = if unsupervised { train.weights.clone() } else { vec![1.0; train.len()] };
             let model = ProfileModel::train_weighted(&train.sessions, &weights, &options)?;
             let parts = if unsupervised { model.score_training(&test.sessions) } else { model.score(&test.sessions) };
-            parts
+            let parts: Vec<f64> = parts
                 .iter()
                 .map(|p| match detector {
                     Detector::ProfileDistance => p.distance,
                     Detector::Surprise { .. } => p.surprise,
                     _ => p.score,
                 })
-                .collect()
+                .collect();
+            anomaly(&parts, Direction::HigherIsRarer)
         }
     };
     Ok(Outcome {
