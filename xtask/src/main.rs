@@ -1,5 +1,8 @@
 //! anomseq's automation: `cargo xtask <command>`.
 //!
+//! - `test`: every test — Rust (`cargo test --workspace`) and Python (a `.venv-test`
+//!   with the test dependencies from PyPI, the extension built by maturin, pytest on
+//!   `crates/python/tests`); the README's test command, which `.ci/run` calls;
 //! - `ci`: what CI checks — formatting, clippy, every test, the layering rule;
 //! - `bench`: the side-by-side suite against msticpy and DuckDB (`--quick`: up
 //!   to 100k events; `--criterion`: the criterion micro-benchmarks instead;
@@ -19,6 +22,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("test") => test(),
         Some("bench") => {
             let quick = args[1..].iter().any(|a| a == "--quick");
             if args[1..].iter().any(|a| a == "--criterion") {
@@ -36,7 +40,7 @@ fn main() -> Result<()> {
         Some("fixtures") => fixtures(),
         Some("eval") => eval(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [--quick] [--criterion | --report] | fixtures | eval>");
+            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report] | fixtures | eval>");
             std::process::exit(2)
         }
     }
@@ -56,10 +60,66 @@ fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The Python packages the tests need, from PyPI.
+const PYTHON_TEST_DEPS: &[&str] = &["maturin>=1.9,<2", "pytest>=8", "pyarrow>=14", "pandas>=2.1", "polars>=1.0"];
+
+/// `.venv-test`, made and filled on first use (a missing package is an error, never a skip).
+fn test_python() -> Result<PathBuf> {
+    let venv = root().join(".venv-test");
+    let python = venv.join("bin/python");
+    let ready = |py: &Path| {
+        Command::new(py)
+            .args(["-c", "import pytest, pyarrow, pandas, polars, maturin"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if python.exists() && ready(&python) {
+        return Ok(python);
+    }
+    eprintln!("setting up {} (the Python test dependencies, from PyPI) ...", venv.display());
+    let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
+    if !status.success() {
+        bail!("python3 -m venv failed: install python3 and python3-venv");
+    }
+    let status = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--upgrade"])
+        .args(PYTHON_TEST_DEPS)
+        .status()
+        .context("pip install")?;
+    if !status.success() || !ready(&python) {
+        bail!("pip install {} failed", PYTHON_TEST_DEPS.join(" "));
+    }
+    Ok(python)
+}
+
+/// Every test: Rust, then the Python package built by maturin and tested by pytest.
+fn test() -> Result<()> {
+    cargo(&["test", "--workspace", "--locked"])?;
+    let python = test_python()?;
+    let venv = root().join(".venv-test");
+    let path = format!("{}:{}", venv.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let run = |program: &Path, args: &[&str], dir: &Path| -> Result<()> {
+        eprintln!("$ {} {}", program.display(), args.join(" "));
+        let status = Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .env("VIRTUAL_ENV", &venv)
+            .env("PATH", &path)
+            .status()
+            .with_context(|| program.display().to_string())?;
+        if !status.success() {
+            bail!("{} {} failed: {status}", program.display(), args.join(" "));
+        }
+        Ok(())
+    };
+    run(&venv.join("bin/maturin"), &["develop", "--locked", "--quiet"], &root().join("crates/python"))?;
+    run(&python, &["-m", "pytest", "-q", "crates/python/tests"], &root())
+}
+
 fn ci() -> Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
-    cargo(&["test", "--workspace", "--locked"])?;
+    test()?;
     tidy::check_layering()?;
     tidy::check_unused_dependencies()?;
     Ok(())

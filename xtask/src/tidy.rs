@@ -232,10 +232,10 @@ mod tests {
     fn readme_opens_with_the_two_commands() {
         let readme = read("README.md");
         let head: String = readme.lines().take(15).collect::<Vec<_>>().join("\n");
-        assert!(head.contains("cargo test --workspace"), "README must give the test command first");
+        assert!(head.contains("cargo xtask test"), "README must give the test command first");
         assert!(head.contains("cargo run --release"), "README must give the main job first");
         let ci = read(".ci/run");
-        assert!(ci.contains("cargo test --workspace"), ".ci/run must run the README's test command");
+        assert!(ci.contains("cargo xtask test"), ".ci/run must run the README's test command");
     }
 
     #[test]

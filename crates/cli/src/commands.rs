@@ -408,16 +408,8 @@ fn session_column(path: &Path, input: &SessionsInput) -> Result<String> {
         return Ok(c.clone());
     }
     let schema = anomseq_io::open(path, input.format, &ReadOptions::default())?.schema();
-    let lists: Vec<&String> = schema.fields().iter().map(|f| f.name()).filter(|n| n.ends_with("_list")).collect();
-    match lists.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Ok("events".to_owned()),
-        many => bail!(
-            "{}: several session columns ({}): choose one with --session-col",
-            path.display(),
-            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-    }
+    anomseq_io::default_session_column(&schema)
+        .map_err(|e| anyhow::anyhow!("{}: {e} with --session-col", path.display()))
 }
 
 fn read_sessions(path: &Path, input: &SessionsInput, progress: &Progress) -> Result<SessionsTable> {

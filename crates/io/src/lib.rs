@@ -64,8 +64,8 @@ pub use scored::{
     restore_scored_columns, scored_column_names, scored_columns, scored_table, without_columns, write_scored,
 };
 pub use sessions::{
-    read_sessions, read_sessions_with, sessionize_file, sessionize_stream, write_bad_rows, write_sessions,
-    SessionsTable, StreamSummary,
+    default_session_column, read_sessions, read_sessions_with, sessionize_file, sessionize_stream, write_bad_rows,
+    write_sessions, SessionsTable, StreamSummary,
 };
 pub use source::release_spooled_inputs;
 pub use write::{spreadsheet_safe, write_batches, write_table, write_table_with, BatchWriter, WriteOptions};

@@ -196,6 +196,24 @@ pub fn sessionize_stream(
     Ok(summary)
 }
 
+/// The session column of a table with these columns when none is named: the one
+/// column whose name ends in `_list` (as `sessionize` names it), else `events`;
+/// several such columns are an error listing them.
+///
+/// ```
+/// use arrow::datatypes::{DataType, Field, Schema};
+/// let s = Schema::new(vec![Field::new("user", DataType::Utf8, true), Field::new("Operation_list", DataType::Utf8, true)]);
+/// assert_eq!(anomseq_io::default_session_column(&s).unwrap(), "Operation_list");
+/// ```
+pub fn default_session_column(schema: &Schema) -> Result<String, Error> {
+    let lists: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).filter(|n| n.ends_with("_list")).collect();
+    match lists.as_slice() {
+        [one] => Ok((*one).to_owned()),
+        [] => Ok("events".to_owned()),
+        many => Err(Error::Invalid(format!("several session columns ({}): choose one", many.join(", ")))),
+    }
+}
+
 /// Write a sessions table (e.g. [`Sessionized::table`]) atomically.
 pub fn write_sessions(
     path: &Path,

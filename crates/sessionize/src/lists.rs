@@ -255,6 +255,25 @@ fn push_params(b: &mut SessionsBuilder, name: &str, params: &ArrayRef, e: usize)
                     )
                     .map_err(|x| x.to_string())?;
                 }
+                // pandas' form of a map: (key, value) pairs, which come back as lists of two
+                DataType::List(pair) if matches!(pair.data_type(), DataType::Utf8 | DataType::LargeUtf8) => {
+                    let pairs = values.as_list::<i32>();
+                    let kv = s(pairs.values())?;
+                    let kv = kv.as_string::<i32>();
+                    let po = pairs.value_offsets();
+                    let mut out = Vec::with_capacity(r.len());
+                    for i in r.filter(|&i| pairs.is_valid(i)) {
+                        let (a, z) = (po[i] as usize, po[i + 1] as usize);
+                        if z - a != 2 || kv.is_null(a) {
+                            return Err(format!(
+                                "a parameter given as a list must be [name, value], got {} items",
+                                z - a
+                            ));
+                        }
+                        out.push((kv.value(a), if kv.is_valid(a + 1) { kv.value(a + 1) } else { "" }));
+                    }
+                    b.push_values(name, out).map_err(|x| x.to_string())?;
+                }
                 _ => return Ok(None),
             }
         }

@@ -1,0 +1,140 @@
+"""The native API (``anomseq.sessionize``, ``train``, ``Model.score``) against msticpy's
+own outputs on the Exchange demo logs (``fixtures/oracle-exchange``), on pandas,
+polars and pyarrow frames."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv
+import pyarrow.parquet
+import pytest
+
+import anomseq
+
+REPO = Path(__file__).resolve().parents[3]
+CSV = REPO / "fixtures/exchange/demo_exchange_data.csv"
+ORACLE = REPO / "fixtures/oracle-exchange"
+
+KINDS = {
+    "cmds": dict(),
+    "params": dict(params_col="Parameters"),
+    "values": dict(params_col="Parameters", values=True),
+}
+
+
+def oracle(kind: str) -> dict[tuple, float | None]:
+    """msticpy's rarest_window3_likelihood per (UserId, ClientIP, start)."""
+    sessions = json.loads((ORACLE / f"sessions_{kind}.json").read_text())["sessions"]
+    model = json.loads((ORACLE / f"model_{kind}.json").read_text())
+    liks = model["score_sessions"]["rarest_window3_likelihood"]
+    return {(s["UserId"], s["ClientIP"], s["time_min"]): lik for s, lik in zip(sessions, liks)}
+
+
+def sessionize(frame, kind: str):
+    return anomseq.sessionize(
+        frame, user_cols=["UserId", "ClientIP"], time_col="TimeGenerated", event_col="Operation", **KINDS[kind]
+    )
+
+
+def key(row) -> tuple:
+    def none(v):
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    start = pd.Timestamp(row["TimeGenerated_min"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return none(row["UserId"]), none(row["ClientIP"]), start
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_scores_match_msticpy_on_pandas(kind):
+    df = pd.read_csv(CSV)
+    sessions = sessionize(df, kind)
+    assert isinstance(sessions, pd.DataFrame) and len(sessions) == 400
+    scored = anomseq.train(sessions).score(sessions, window=3)
+    assert isinstance(scored, pd.DataFrame)
+    expected = oracle(kind)
+    seen = 0
+    for _, row in scored.iterrows():
+        want = expected[key(row)]
+        got = row["rarest_window3_likelihood"]
+        if want is None:
+            assert pd.isna(got)
+        else:
+            assert math.isclose(got, want, rel_tol=1e-9), (key(row), got, want)
+            assert math.isclose(math.prod(row["rarest_window3_factors"]), got, rel_tol=1e-12)
+            seen += 1
+        assert row["unseen"] == 0
+    assert seen == 154 if kind == "cmds" else seen > 0
+
+
+def test_polars_and_pyarrow_give_back_their_own_kind():
+    pdf = pl.read_csv(CSV)
+    s = sessionize(pdf, "cmds")
+    assert isinstance(s, pl.DataFrame) and s.height == 400
+    scored = anomseq.train(s).score(s)
+    assert isinstance(scored, pl.DataFrame)
+    assert scored.schema["rarest_window3"] == pl.List(pl.String)
+    table = pa.csv.read_csv(
+        CSV,
+        parse_options=pa.csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa.csv.ConvertOptions(strings_can_be_null=True),
+    )
+    t = sessionize(table, "cmds")
+    assert isinstance(t, pa.Table) and t.num_rows == 400
+    st = anomseq.train(t).score(t)
+    assert isinstance(st, pa.Table)
+    # the same numbers whatever the frame
+    a = sorted(x for x in scored["rarest_window3_likelihood"].to_list() if x is not None)
+    b = sorted(x for x in st.column("rarest_window3_likelihood").to_pylist() if x is not None)
+    assert a == b
+
+
+def test_a_model_saved_in_python_scores_alike_on_the_command_line(tmp_path):
+    df = pd.read_csv(CSV)
+    sessions = sessionize(df, "values")
+    model = anomseq.train(sessions)
+    model.save(tmp_path / "m.model")
+    again = anomseq.load_model(tmp_path / "m.model")
+    assert again.session_type == "values" and again.n_sessions == 400
+    ours = model.score(sessions)["rarest_window3_likelihood"].tolist()
+    assert again.score(sessions)["rarest_window3_likelihood"].tolist() == pytest.approx(ours, nan_ok=True, rel=0)
+    cli = REPO / "target/debug/anomseq"
+    if not cli.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "anomseq-cli"], cwd=REPO, check=True)
+    pa.parquet.write_table(pa.Table.from_pandas(sessions, preserve_index=False), tmp_path / "s.parquet")
+    subprocess.run(
+        [str(cli), "-q", "score", "s.parquet", "--model", "m.model", "-o", "scored.parquet"], cwd=tmp_path, check=True
+    )
+    theirs = pa.parquet.read_table(tmp_path / "scored.parquet").column("rarest_window3_likelihood").to_pylist()
+    assert [x if x is not None else math.nan for x in theirs] == pytest.approx(ours, nan_ok=True, rel=0)
+
+
+def test_merged_models_equal_training_on_the_union(tmp_path):
+    s = sessionize(pd.read_csv(CSV), "params")
+    half = len(s) // 2
+    merged = anomseq.merge([anomseq.train(s.iloc[:half]), anomseq.train(s.iloc[half:])])
+    merged.save(tmp_path / "merged.model")
+    anomseq.train(s).save(tmp_path / "all.model")
+    assert (tmp_path / "merged.model").read_bytes() == (tmp_path / "all.model").read_bytes()
+
+
+def test_errors_are_anomseq_errors_with_the_cli_messages():
+    df = pd.read_csv(CSV)
+    with pytest.raises(anomseq.AnomseqError, match="no column `Nope`; the columns are: TimeGenerated"):
+        anomseq.sessionize(df, user_cols=["Nope"], time_col="TimeGenerated", event_col="Operation")
+    with pytest.raises(ValueError, match="max_gap"):
+        anomseq.sessionize(df, user_cols=["UserId"], time_col="TimeGenerated", event_col="Operation", max_gap="soon")
+    s = sessionize(df, "cmds")
+    v = sessionize(df, "values")
+    with pytest.raises(anomseq.AnomseqError, match="a commands model cannot score commands\\+params\\+values sessions"):
+        anomseq.train(s).score(v)
+    with pytest.raises(anomseq.AnomseqError, match="unknown scoring mode"):
+        anomseq.train(s).score(s, mode="magic")
+    with pytest.raises(TypeError, match="expected a pandas, polars or pyarrow frame"):
+        anomseq.train([1, 2, 3])
