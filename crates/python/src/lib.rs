@@ -17,6 +17,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod msticpy;
+
 use std::path::PathBuf;
 
 use anomseq::io::{default_session_column, scored_table, write_atomically};
@@ -38,7 +40,7 @@ create_exception!(
 );
 
 /// Any displayable error as an `AnomseqError`, its causes joined as the CLI prints them.
-fn err(e: impl std::fmt::Display) -> PyErr {
+pub(crate) fn err(e: impl std::fmt::Display) -> PyErr {
     AnomseqError::new_err(e.to_string())
 }
 
@@ -237,15 +239,53 @@ fn merge(models: Vec<PyRef<'_, Model>>) -> PyResult<Model> {
     Ok(Model { inner })
 }
 
+/// The interactive timeline of scored sessions as one self-contained HTML page
+/// (msticpy's `visualise_scored_sessions`): x = time, y = score, a tooltip with
+/// the window and the source columns; `score_upper_bound` keeps only the rarest.
+#[pyfunction]
+#[pyo3(signature = (data, *, time_column, score_column, window_column, score_upper_bound=None, source_columns=None, title=None))]
+#[allow(clippy::too_many_arguments)]
+fn timeline_html(
+    py: Python<'_>,
+    data: AnyRecordBatch,
+    time_column: &str,
+    score_column: &str,
+    window_column: &str,
+    score_upper_bound: Option<f64>,
+    source_columns: Option<Vec<String>>,
+    title: Option<String>,
+) -> PyResult<String> {
+    let batch = one_batch(data)?;
+    let higher = matches!(
+        anomseq::core::column_kind(score_column),
+        Some(anomseq::core::ColumnKind::Score(anomseq::Direction::HigherIsRarer))
+    );
+    let mut options = anomseq::viz::TimelineOptions::default()
+        .with_score_upper_bound(score_upper_bound)
+        .with_source_columns(source_columns.unwrap_or_default())
+        .with_higher_is_rarer(higher)
+        .with_log_scale(!higher);
+    if let Some(t) = title {
+        options = options.with_title(t);
+    }
+    py.detach(|| {
+        anomseq::viz::Timeline::new(std::slice::from_ref(&batch), time_column, score_column, window_column, &options)
+            .map(|t| t.to_html())
+    })
+    .map_err(err)
+}
+
 /// The extension module.
 #[pymodule]
 fn _anomseq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("AnomseqError", m.py().get_type::<AnomseqError>())?;
     m.add_class::<Model>()?;
+    m.add_class::<msticpy::SessionModel>()?;
     m.add_function(wrap_pyfunction!(sessionize, m)?)?;
     m.add_function(wrap_pyfunction!(train, m)?)?;
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
+    m.add_function(wrap_pyfunction!(timeline_html, m)?)?;
     Ok(())
 }

@@ -1,0 +1,6 @@
+"""A drop-in for msticpy's ``anomalous_sequence``: replace the import prefix
+``msticpy.`` with ``anomseq.msticpy.`` and keep the rest of the notebook.
+
+The modules mirror msticpy 3.0.2's paths, names, signatures, defaults and return
+types; the work is done by anomseq's Rust pipeline. msticpy is not a dependency.
+"""

@@ -1,0 +1,1 @@
+"""msticpy's ``analysis`` package, as far as ``anomalous_sequence`` goes."""

@@ -1,0 +1,1 @@
+"""msticpy's ``anomalous_sequence``: ``sessionize``, ``model`` and ``anomalous``, on anomseq."""

@@ -1,0 +1,1 @@
+"""msticpy's ``anomalous_sequence.utils``: the data structures."""

@@ -1,0 +1,1 @@
+"""msticpy's ``common`` package, as far as ``anomalous_sequence`` uses it."""

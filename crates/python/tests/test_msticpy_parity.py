@@ -1,0 +1,132 @@
+"""The drop-in (``anomseq.msticpy``) against msticpy 3.0.2's own outputs on the
+Exchange demo logs (``fixtures/oracle-exchange``), for the three session types, and
+its notebook page."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from anomseq.msticpy.analysis.anomalous_sequence import anomalous, sessionize
+from anomseq.msticpy.analysis.anomalous_sequence.model import Model
+from anomseq.msticpy.analysis.anomalous_sequence.utils.data_structures import Cmd
+
+REPO = Path(__file__).resolve().parents[3]
+ORACLE = REPO / "fixtures/oracle-exchange"
+
+
+def demo() -> pd.DataFrame:
+    """The demo logs prepared as the oracle's README says: Parameters parsed into
+    the three event columns."""
+    df = pd.read_csv(REPO / "fixtures/exchange/demo_exchange_data.csv", parse_dates=["TimeGenerated"])
+    params = df["Parameters"].map(json.loads)
+    df["cmd_param"] = [Cmd(op, {p["Name"] for p in ps}) for op, ps in zip(df["Operation"], params)]
+    df["cmd_param_val"] = [Cmd(op, {p["Name"]: p["Value"] for p in ps}) for op, ps in zip(df["Operation"], params)]
+    return df
+
+
+EVENT_COLS = {"cmds": "Operation", "params": "cmd_param", "values": "cmd_param_val"}
+
+
+def plain(event):
+    if isinstance(event, str):
+        return event
+    params = sorted(event.params) if isinstance(event.params, set) else dict(event.params)
+    return {"name": event.name, "params": params}
+
+
+def oracle_plain(event):
+    if isinstance(event, str):
+        return event
+    params = event["params"]
+    return {"name": event["name"], "params": sorted(params) if isinstance(params, list) else params}
+
+
+@pytest.mark.parametrize("kind", list(EVENT_COLS))
+def test_sessionize_and_score_match_msticpy(kind):
+    event_col = EVENT_COLS[kind]
+    sessions = sessionize.sessionize_data(
+        demo(),
+        user_identifier_cols=["UserId", "ClientIP"],
+        time_col="TimeGenerated",
+        max_session_time_mins=20,
+        max_event_separation_mins=2,
+        event_col=event_col,
+    )
+    expected = json.loads((ORACLE / f"sessions_{kind}.json").read_text())
+    assert list(sessions.columns) == expected["output_columns"]
+    assert len(sessions) == expected["n_sessions"] == 400
+    # the same sessions, in the same order, with the same events
+    for (_, row), want in zip(sessions.iterrows(), expected["sessions"]):
+        user = None if pd.isna(row["UserId"]) else row["UserId"]
+        assert user == want["UserId"]
+        assert row["TimeGenerated_min"].strftime("%Y-%m-%dT%H:%M:%SZ") == want["time_min"]
+        assert row["duration"].total_seconds() == want["duration_seconds"]
+        assert row["number_events"] == want["number_events"]
+        assert [plain(e) for e in row[f"{event_col}_list"]] == [oracle_plain(e) for e in want["events"]]
+    scored = anomalous.score_sessions(sessions, session_column=f"{event_col}_list", window_length=3)
+    oracle = json.loads((ORACLE / f"model_{kind}.json").read_text())["score_sessions"]
+    for got, want in zip(scored["rarest_window3_likelihood"], oracle["rarest_window3_likelihood"]):
+        if want is None:
+            assert math.isnan(got)
+        else:
+            assert math.isclose(got, want, rel_tol=1e-9)
+    for got, want in zip(scored["rarest_window3"], oracle["rarest_window3"]):
+        assert [plain(e) for e in got] == [oracle_plain(e) for e in want]
+
+
+def test_model_tables_match_msticpy():
+    expected = json.loads((ORACLE / "model_values.json").read_text())
+    sessions = json.loads((ORACLE / "sessions_values.json").read_text())["sessions"]
+    lists = [[Cmd(e["name"], dict(e["params"])) for e in s["events"]] for s in sessions]
+    model = Model(lists)
+    model.train()
+    assert model.modellable_params == set(expected["modellable_params"])
+    for name in ["seq1_counts", "param_counts", "value_counts"]:
+        assert dict(getattr(model, name)) == dict(expected[name]), name
+    for name in ["prior_probs", "param_probs", "value_probs"]:
+        got, want = getattr(model, name), expected[name]
+        assert got.keys() == want.keys(), name
+        assert all(math.isclose(got[k], want[k], rel_tol=1e-9) for k in want), name
+    trans = model.trans_probs
+    for a, row in expected["trans_probs"].items():
+        for b, p in row.items():
+            assert math.isclose(trans[a][b], p, rel_tol=1e-9)
+    # unseen commands read as ##UNK##, as msticpy's StateMatrix does
+    assert model.prior_probs["Never-Seen"] == model.prior_probs["##UNK##"]
+    model.compute_scores(use_start_end_tokens=True)
+    for got, want in zip(model.session_likelihoods, expected["session_likelihoods"]["use_start_end_tokens_true"]):
+        assert math.isclose(got, want, rel_tol=1e-9)
+
+
+HOSTILE = ["<script>window.__pwned=1</script>", '"><img src=x onerror=alert(1)>', "</iframe><script>x()</script>"]
+
+
+def test_the_notebook_timeline_keeps_hostile_strings_inert(tmp_path):
+    times = pd.date_range("2020-01-01", periods=3, freq="h", tz="UTC")
+    data = pd.DataFrame(
+        {
+            "session": [[HOSTILE[0], HOSTILE[1]], [HOSTILE[1], HOSTILE[2], HOSTILE[0]], [HOSTILE[2]] * 4],
+            "time": times,
+            "user": HOSTILE,
+        }
+    )
+    timeline = anomalous.score_and_visualise_sessions(
+        data, session_column="session", window_length=2, time_column="time", source_columns=["user"]
+    )
+    shown = timeline._repr_html_()
+    assert shown.startswith('<iframe sandbox="allow-scripts"') and shown.count("<iframe") == 1
+    for h in HOSTILE:
+        assert h not in shown, "a data string became markup of the notebook"
+    srcdoc = shown.split('srcdoc="', 1)[1].rsplit('"></iframe>', 1)[0]
+    assert html.unescape(srcdoc) == timeline.html
+    assert "default-src 'none'" in timeline.html
+    for h in HOSTILE:
+        assert h not in timeline.html, "a data string became markup of the page"
+    timeline.save(tmp_path / "t.html")
+    assert (tmp_path / "t.html").read_text(encoding="utf-8") == timeline.html
