@@ -24,9 +24,13 @@ ROOT = os.path.dirname(HERE)
 
 
 def run_timed(cmd, timeout=None, cwd=None):
-    """Run cmd; (seconds, peak RSS in MiB, stdout). None seconds when it hit the timeout."""
+    """Run cmd; (seconds, peak RSS in MiB, stdout). None seconds when it hit the timeout.
+
+    Python peers run with one hash seed: a set of parameters is then iterated in the
+    same order by every process, and a product over it rounds the same way."""
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, text=True)
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, text=True, env=env)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -73,6 +77,7 @@ def main():
     ap.add_argument("--results-dir", default=os.path.join(HERE, "results"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--cap", type=float, default=120.0)
+    ap.add_argument("--notebook", action="store_true", help="only the notebook rows (anomseq.msticpy against msticpy)")
     a = ap.parse_args()
     sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000, 10_000_000]
     suite = os.path.join(a.bin_dir, "benchsuite")
@@ -80,6 +85,7 @@ def main():
     os.makedirs(a.data_dir, exist_ok=True)
     rows = []  # (case, events, impl, seconds or None, note)
     capped = set()
+    last_out = [""]  # the last peer's stdout
 
     def peer(case, impl, events, cmd):
         key = (case, impl)
@@ -87,6 +93,7 @@ def main():
             rows.append((case, events, impl, None, f"not run: a smaller size exceeded the {a.cap:.0f} s cap"))
             return
         secs, _, out = run_timed(cmd, timeout=a.cap)
+        last_out[0] = out
         if secs is None:
             capped.add(key)
             rows.append((case, events, impl, None, f"> {a.cap:.0f} s (cap on the whole peer process, loading included)"))
@@ -94,7 +101,7 @@ def main():
             rows.append((case, events, impl, json.loads(out.strip().splitlines()[-1])["seconds"], ""))
         print(f"  {impl:10} {case:24} {events:>10}  {rows[-1][3] if rows[-1][3] is not None else rows[-1][4]}", flush=True)
 
-    for n in sizes:
+    for n in [] if a.notebook else sizes:
         print(f"== {n} events", flush=True)
         subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
         csv = os.path.join(a.data_dir, f"events-{n}.csv")
@@ -122,15 +129,45 @@ def main():
             sessions = os.path.join(a.data_dir, f"sessions-{n}-{kind}.ndjson")
             peer(f"train+rarest3/{kind}", "msticpy", n, [a.python, os.path.join(HERE, "peers", "msticpy_case.py"), "model", sessions, kind])
 
+    # the notebook: msticpy's functions through msticpy and through anomseq.msticpy, same
+    # DataFrames, the whole call timed (pandas conversions included), results compared
+    nb_sizes = [10_000, 20_000, 100_000]
+    case_py = os.path.join(HERE, "peers", "notebook_case.py")
+    mismatches = []
+    for n in nb_sizes:
+        print(f"== notebook, {n} events", flush=True)
+        csv = os.path.join(a.data_dir, f"events-{n}.csv")
+        if not os.path.exists(csv) or not os.path.exists(os.path.join(a.data_dir, f"sessions-{n}-values.ndjson")):
+            subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
+            pq = os.path.join(a.data_dir, f"events-{n}.parquet")
+            subprocess.run([suite, "lib", "--parquet", pq, "--sessions-dir", a.data_dir], check=True, capture_output=True)
+        cases = [("notebook: sessionize_data", ["sessionize", csv])]
+        for kind in ["cmds", "params", "values"]:
+            cases.append((f"notebook: score_sessions/{kind}", ["score", os.path.join(a.data_dir, f"sessions-{n}-{kind}.ndjson"), kind]))
+        for case, args in cases:
+            ours_out = run_timed([a.python, case_py, "anomseq", *args])[2]
+            r = json.loads(ours_out.strip().splitlines()[-1])
+            rows.append((case, n, "anomseq.msticpy", r["seconds"], f"{r['rows']} rows out; best of 3"))
+            print(f"  anomseq.msticpy {case:32} {n:>8}  {r['seconds']:.4f}", flush=True)
+            before = len(rows)
+            peer(case, "msticpy", n, [a.python, case_py, "msticpy", *args])
+            if len(rows) > before and rows[-1][3] is not None:
+                theirs = json.loads(last_out[0].strip().splitlines()[-1])
+                if theirs["digest"] != r["digest"]:
+                    mismatches.append(f"{case} at {n}: anomseq.msticpy {r['digest']} != msticpy {theirs['digest']}")
+                    rows[-1] = (*rows[-1][:4], "DIFFERENT RESULT")
+                else:
+                    rows[-1] = (*rows[-1][:4], "same result (digest of every value)")
+
     # one table: every peer row with its ratio to anomseq's time for the same case and size
-    ours = {(c, n): s for (c, n, i, s, _) in rows if i == "anomseq"}
+    ours = {(c, n): s for (c, n, i, s, _) in rows if i in ("anomseq", "anomseq.msticpy")}
     lines = ["| case | events | implementation | seconds | events/s | × anomseq | note |", "|---|---:|---|---:|---:|---:|---|"]
-    for case, n, impl, secs, note in sorted(rows, key=lambda r: (r[0], r[1], r[2] != "anomseq", r[2])):
+    for case, n, impl, secs, note in sorted(rows, key=lambda r: (r[0], r[1], not r[2].startswith("anomseq"), r[2])):
         base = ours.get((case, n))
         if secs is None:
             lines.append(f"| {case} | {n:,} | {impl} | {note} | | | |")
             continue
-        ratio = f"{secs / base:,.1f}×" if impl != "anomseq" and base else ""
+        ratio = f"{secs / base:,.1f}×" if impl not in ("anomseq", "anomseq.msticpy") and base else ""
         lines.append(f"| {case} | {n:,} | {impl} | {secs:.4f} | {n / secs:,.0f} | {ratio} | {note} |")
     table = "\n".join(lines)
     print("\n" + table)
@@ -138,19 +175,26 @@ def main():
     versions = subprocess.run([a.python, "-c", "import msticpy, duckdb, pandas; print(msticpy.__version__, duckdb.__version__, pandas.__version__)"], capture_output=True, text=True).stdout.split()
     date = datetime.date.today().isoformat()
     os.makedirs(a.results_dir, exist_ok=True)
-    path = os.path.join(a.results_dir, f"{date}-{facts['host']}.md")
+    path = os.path.join(a.results_dir, f"{date}-{facts['host']}{'-notebook' if a.notebook else ''}.md")
     with open(path, "w") as f:
         f.write(f"# Side-by-side benchmark, {date}\n\n")
-        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}`\n\n")
+        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}{' --notebook' if a.notebook else ''}`\n\n")
         f.write("Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()) + "\n\n")
         if len(versions) == 3:
             f.write(f"Peers: msticpy {versions[0]}, DuckDB {versions[1]}, pandas {versions[2]}. ")
         f.write(f"Each peer case is capped at {a.cap:.0f} s; a capped case is not extrapolated and its larger sizes are not run. ")
         f.write("DuckDB applies the gap rule only; anomseq enforces both the gap and the max-session rules. "
                 "anomseq library rows are the best of 3 runs on columns already loaded; CLI rows are one run of the release binary, "
-                "including reading and writing files; msticpy rows time the library call alone (not imports or reading the CSV).\n\n")
+                "including reading and writing files; msticpy rows time the library call alone (not imports or reading the CSV). "
+                "Notebook rows call msticpy's functions through msticpy and through anomseq.msticpy (the import prefix swapped) "
+                "on the same DataFrames and time the whole call, pandas conversions included; their results are compared "
+                "value by value.\n\n")
         f.write(table + "\n")
     print(f"\nwrote {path}")
+    if mismatches:
+        print("\n".join(["error: anomseq.msticpy and msticpy disagree:", *mismatches]), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,8 +6,12 @@
 //! - `ci`: what CI checks — formatting, clippy, every test, the layering rule;
 //! - `bench`: the side-by-side suite against msticpy and DuckDB (`--quick`: up
 //!   to 100k events; `--criterion`: the criterion micro-benchmarks instead;
-//!   `--report`: the report's page size and first render at 100k and 1M sessions);
+//!   `--report`: the report's page size and first render at 100k and 1M sessions;
+//!   `--notebook`: only the notebook rows, msticpy's functions through msticpy and
+//!   through `anomseq.msticpy` on the same DataFrames);
 //! - `fixtures`: copy the oracle files the tests use from `../shared`;
+//! - `notebook`: write and execute `docs/notebooks/anomalous-sessions.ipynb` (nbconvert
+//!   and ipykernel from PyPI into `.venv-test`, the extension built by maturin);
 //! - `eval`: detection quality on the labelled data sets in `../shared/datasets`,
 //!   written to `docs/quality.md` (skipped, with a message, when `../shared` is absent).
 
@@ -34,13 +38,14 @@ fn main() -> Result<()> {
                 run.extend(sizes);
                 cargo(&run)
             } else {
-                suite(quick)
+                suite(quick, args[1..].iter().any(|a| a == "--notebook"))
             }
         }
         Some("fixtures") => fixtures(),
+        Some("notebook") => notebook(),
         Some("eval") => eval(),
         _ => {
-            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report] | fixtures | eval>");
+            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report | --notebook] | fixtures | notebook | eval>");
             std::process::exit(2)
         }
     }
@@ -97,23 +102,40 @@ fn test() -> Result<()> {
     cargo(&["test", "--workspace", "--locked"])?;
     let python = test_python()?;
     let venv = root().join(".venv-test");
+    in_venv(&venv, &venv.join("bin/maturin"), &["develop", "--locked", "--quiet"], &root().join("crates/python"))?;
+    in_venv(&venv, &python, &["-m", "pytest", "-q", "crates/python/tests"], &root())
+}
+
+/// Run `program` in `dir` with the virtualenv `venv` active.
+fn in_venv(venv: &Path, program: &Path, args: &[&str], dir: &Path) -> Result<()> {
     let path = format!("{}:{}", venv.join("bin").display(), std::env::var("PATH").unwrap_or_default());
-    let run = |program: &Path, args: &[&str], dir: &Path| -> Result<()> {
-        eprintln!("$ {} {}", program.display(), args.join(" "));
-        let status = Command::new(program)
-            .args(args)
-            .current_dir(dir)
-            .env("VIRTUAL_ENV", &venv)
-            .env("PATH", &path)
-            .status()
-            .with_context(|| program.display().to_string())?;
-        if !status.success() {
-            bail!("{} {} failed: {status}", program.display(), args.join(" "));
-        }
-        Ok(())
-    };
-    run(&venv.join("bin/maturin"), &["develop", "--locked", "--quiet"], &root().join("crates/python"))?;
-    run(&python, &["-m", "pytest", "-q", "crates/python/tests"], &root())
+    eprintln!("$ {} {}", program.display(), args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("VIRTUAL_ENV", venv)
+        .env("PATH", &path)
+        .status()
+        .with_context(|| program.display().to_string())?;
+    if !status.success() {
+        bail!("{} {} failed: {status}", program.display(), args.join(" "));
+    }
+    Ok(())
+}
+
+/// Write and execute the walk-through notebook, its outputs saved.
+fn notebook() -> Result<()> {
+    let python = test_python()?;
+    let venv = root().join(".venv-test");
+    in_venv(
+        &venv,
+        &python,
+        &["-m", "pip", "install", "--quiet", "nbconvert>=7", "nbformat>=5", "ipykernel>=6"],
+        &root(),
+    )?;
+    in_venv(&venv, &python, &["-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], &root())?;
+    in_venv(&venv, &venv.join("bin/maturin"), &["develop", "--locked", "--quiet"], &root().join("crates/python"))?;
+    in_venv(&venv, &python, &["docs/notebooks/build.py"], &root())
 }
 
 fn ci() -> Result<()> {
@@ -131,31 +153,39 @@ fn peers_python() -> Result<PathBuf> {
     let python = venv.join("bin/python");
     let ready = |py: &Path| {
         Command::new(py)
-            .args(["-c", "import msticpy, duckdb; assert msticpy.__version__ == '3.0.2'"])
+            .args(["-c", "import msticpy, duckdb, maturin; assert msticpy.__version__ == '3.0.2'"])
             .status()
             .is_ok_and(|s| s.success())
     };
     if python.exists() && ready(&python) {
         return Ok(python);
     }
-    eprintln!("setting up the peers in {} (msticpy 3.0.2, DuckDB) ...", venv.display());
+    eprintln!("setting up the peers in {} (msticpy 3.0.2, DuckDB, maturin) ...", venv.display());
     let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
     if !status.success() {
         bail!("python3 -m venv failed: install python3-venv");
     }
     let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "msticpy==3.0.2", "duckdb", "pyarrow"])
+        .args(["-m", "pip", "install", "--quiet", "msticpy==3.0.2", "duckdb", "pyarrow", "maturin>=1.9,<2"])
         .status()
         .context("pip install")?;
     if !status.success() || !ready(&python) {
-        bail!("could not install msticpy 3.0.2 and DuckDB into {}", venv.display());
+        bail!("could not install msticpy 3.0.2, DuckDB and maturin into {}", venv.display());
     }
     Ok(python)
 }
 
-fn suite(quick: bool) -> Result<()> {
+fn suite(quick: bool, notebook: bool) -> Result<()> {
     cargo(&["build", "--release", "--locked", "-p", "anomseq-cli", "-p", "anomseq-benches", "--bins"])?;
     let python = peers_python()?;
+    // the Python package beside msticpy, built as users get it (release)
+    let venv = root().join(".venv");
+    in_venv(
+        &venv,
+        &venv.join("bin/maturin"),
+        &["develop", "--release", "--locked", "--quiet"],
+        &root().join("crates/python"),
+    )?;
     let mut cmd = Command::new(&python);
     cmd.arg(root().join("benches/suite.py"))
         .arg("--bin-dir")
@@ -165,6 +195,9 @@ fn suite(quick: bool) -> Result<()> {
         .current_dir(root());
     if quick {
         cmd.arg("--quick");
+    }
+    if notebook {
+        cmd.arg("--notebook");
     }
     eprintln!("$ {cmd:?}");
     if !cmd.status()?.success() {

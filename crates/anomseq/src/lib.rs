@@ -271,10 +271,38 @@ pub fn score_and_report_sessions(
     time_column: &str,
     options: &viz::ReportOptions,
 ) -> Result<viz::Report, viz::Error> {
-    let (model, scored, batch) = scored_batch(sessions, other, window_length)?;
-    let options = options.clone().with_events_column(core::SESSION_LENGTH);
-    let report =
-        viz::Report::new(&[batch], time_column, scored.score_name(), &core::rarest_window(window_length), &options)?;
+    if sessions.len() != other.num_rows() {
+        return Err(viz::Error::LengthMismatch { sessions: sessions.len(), rows: other.num_rows() });
+    }
+    let model = train(sessions);
+    let scored = score_data(&model, sessions, &ScoreOptions::new(window_length))?;
+    report(&model, sessions, &scored, other, time_column, options)
+}
+
+/// The report page of scored sessions, as `anomseq run --report` writes it and
+/// Python's `anomseq.report` shows it: the timeline in the score's direction, the
+/// `options.top_n` rarest sessions with their number of events and each step of
+/// their rarest window explained by `model`, and `options.parameters`.
+///
+/// `other` holds one row per session, in the order of `sessions` (the sessionized
+/// table without its event list, say): at least `time_column`, the key columns and
+/// the timeline's source columns. The direction and scale of the timeline follow
+/// the score's [`Direction`], whatever `options.timeline` says.
+#[cfg(feature = "viz")]
+pub fn report(
+    model: &Model,
+    sessions: &Sessions,
+    scored: &Scored,
+    other: &arrow_array::RecordBatch,
+    time_column: &str,
+    options: &viz::ReportOptions,
+) -> Result<viz::Report, viz::Error> {
+    let higher = scored.direction() == Direction::HigherIsRarer;
+    let timeline = options.timeline.clone().with_higher_is_rarer(higher).with_log_scale(!higher);
+    let options = options.clone().with_timeline(timeline).with_events_column(core::SESSION_LENGTH);
+    let batch = viz::scored_sessions_batch(sessions, scored, other)?;
+    let k = scored.window_options().window_len;
+    let report = viz::Report::new(&[batch], time_column, scored.score_name(), &core::rarest_window(k), &options)?;
     let explainer = scored.explainer(model.probabilities(), sessions);
     Ok(report.with_explanations(|row| explainer.as_ref().and_then(|e| e.explain(row))))
 }

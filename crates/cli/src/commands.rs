@@ -61,35 +61,19 @@ fn write_report(
     scored: &Scored,
     shown: Shown<'_>,
 ) -> Result<()> {
-    let higher = scored.direction() == Direction::HigherIsRarer;
     let timeline = anomseq::viz::TimelineOptions::default()
         .with_title("anomseq: rarest sessions")
         .with_source_columns(shown.user_cols.iter().cloned())
         .with_score_upper_bound(shown.upper_bound)
-        .with_higher_is_rarer(higher)
-        .with_log_scale(!higher)
         .with_max_points(shown.chart.max_points)
         .with_colour_by(shown.chart.colour_by.clone());
     let options = anomseq::viz::ReportOptions::default()
         .with_timeline(timeline)
         .with_top_n(shown.top)
         .with_key_columns(shown.user_cols.iter().cloned())
-        .with_events_column(anomseq::core::SESSION_LENGTH)
         .with_parameters(shown.parameters);
-    let k = scored.window_options().window_len;
-    let explainer = scored.explainer(model.probabilities(), sessions);
-    let report = anomseq::viz::scored_sessions_batch(sessions, scored, others)
-        .and_then(|batch| {
-            anomseq::viz::Report::new(
-                &[batch],
-                shown.time_col,
-                scored.score_name(),
-                &anomseq::core::rarest_window(k),
-                &options,
-            )
-        })
-        .with_context(|| format!("{}: cannot build the report", path.display()))?
-        .with_explanations(|row| explainer.as_ref().and_then(|e| e.explain(row)));
+    let report = anomseq::report(model, sessions, scored, others, shown.time_col, &options)
+        .with_context(|| format!("{}: cannot build the report", path.display()))?;
     write_atomically(path, report.to_html().as_bytes())
 }
 

@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod lists;
 mod msticpy;
 
 use std::path::PathBuf;
@@ -109,6 +110,41 @@ fn sessionize(
     let batch = one_batch(data)?;
     let out = py.detach(|| sessionize_batches(std::slice::from_ref(&batch), &opts, &spec)).map_err(err)?;
     table_out(py, out.table)
+}
+
+/// The sessions as input rows (what the msticpy drop-in builds its DataFrames from):
+/// a table of the rows in session order (`row`, UInt32, from 0) and a table of the
+/// sessions (`first`: where each starts in the rows; `start`, `end`: its first and
+/// last event time, UTC).
+#[pyfunction]
+#[pyo3(signature = (data, *, user_cols, time_col, max_session="20m", max_gap="2m"))]
+fn session_rows(
+    py: Python<'_>,
+    data: AnyRecordBatch,
+    user_cols: Vec<String>,
+    time_col: String,
+    max_session: &str,
+    max_gap: &str,
+) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    use arrow::array::{ArrayRef, TimestampNanosecondArray, UInt32Array};
+    use std::sync::Arc;
+    let limits = (
+        max_session.parse().map_err(|e| err(format!("max_session: {e}")))?,
+        max_gap.parse().map_err(|e| err(format!("max_gap: {e}")))?,
+    );
+    let opts = SessionizeOptions::new(&user_cols, time_col).with_limits(limits.0, limits.1);
+    let batch = one_batch(data)?;
+    let r = py.detach(|| anomseq::sessionize::session_rows(std::slice::from_ref(&batch), &opts)).map_err(err)?;
+    let n = r.bounds.len().saturating_sub(1);
+    let rows = RecordBatch::try_from_iter([("row", Arc::new(UInt32Array::from(r.rows)) as ArrayRef)]).map_err(err)?;
+    let utc = |v: Vec<i64>| Arc::new(TimestampNanosecondArray::from(v).with_timezone("UTC")) as ArrayRef;
+    let sessions = RecordBatch::try_from_iter([
+        ("first", Arc::new(UInt32Array::from(r.bounds[..n].to_vec())) as ArrayRef),
+        ("start", utc(r.starts)),
+        ("end", utc(r.ends)),
+    ])
+    .map_err(err)?;
+    Ok((table_out(py, rows)?, table_out(py, sessions)?))
 }
 
 /// A trained model: the counts of msticpy's `Model`, saved in the CLI's model file format.
@@ -242,8 +278,9 @@ fn merge(models: Vec<PyRef<'_, Model>>) -> PyResult<Model> {
 /// The interactive timeline of scored sessions as one self-contained HTML page
 /// (msticpy's `visualise_scored_sessions`): x = time, y = score, a tooltip with
 /// the window and the source columns; `score_upper_bound` keeps only the rarest.
+/// With `svg_size` (width, height), a static SVG picture of it instead.
 #[pyfunction]
-#[pyo3(signature = (data, *, time_column, score_column, window_column, score_upper_bound=None, source_columns=None, title=None))]
+#[pyo3(signature = (data, *, time_column, score_column, window_column, score_upper_bound=None, source_columns=None, title=None, svg_size=None))]
 #[allow(clippy::too_many_arguments)]
 fn timeline_html(
     py: Python<'_>,
@@ -254,6 +291,7 @@ fn timeline_html(
     score_upper_bound: Option<f64>,
     source_columns: Option<Vec<String>>,
     title: Option<String>,
+    svg_size: Option<(u32, u32)>,
 ) -> PyResult<String> {
     let batch = one_batch(data)?;
     let higher = matches!(
@@ -269,10 +307,167 @@ fn timeline_html(
         options = options.with_title(t);
     }
     py.detach(|| {
-        anomseq::viz::Timeline::new(std::slice::from_ref(&batch), time_column, score_column, window_column, &options)
-            .map(|t| t.to_html())
+        let timeline = anomseq::viz::Timeline::new(
+            std::slice::from_ref(&batch),
+            time_column,
+            score_column,
+            window_column,
+            &options,
+        )?;
+        match svg_size {
+            Some((w, h)) => timeline.to_svg(w, h),
+            None => Ok(timeline.to_html()),
+        }
     })
     .map_err(err)
+}
+
+/// The report page of scored sessions, as `anomseq run --report` writes it: the
+/// timeline, the `top` rarest sessions with each step of their rarest window
+/// explained, and the parameters. The sessions are scored again by `model` (by
+/// default one trained on them), and scores already in the table must agree.
+#[pyfunction]
+#[pyo3(signature = (data, *, model=None, session_col=None, time_col=None, key_cols=None, window=None, tokens=true, geo_mean=false, mode="reference", top=50, upper_bound=None, colour_by=None, max_points=anomseq::viz::DEFAULT_MAX_POINTS, title=None))]
+#[allow(clippy::too_many_arguments)]
+fn report(
+    py: Python<'_>,
+    data: AnyRecordBatch,
+    model: Option<PyRef<'_, Model>>,
+    session_col: Option<String>,
+    time_col: Option<String>,
+    key_cols: Option<Vec<String>>,
+    window: Option<usize>,
+    tokens: bool,
+    geo_mean: bool,
+    mode: &str,
+    top: usize,
+    upper_bound: Option<f64>,
+    colour_by: Option<String>,
+    max_points: usize,
+    title: Option<String>,
+) -> PyResult<String> {
+    let mode = ScoringMode::from_name(mode).map_err(err)?;
+    if max_points == 0 {
+        return Err(err("max_points must be at least 1, got 0"));
+    }
+    let batch = one_batch(data)?;
+    let column = session_column(&batch, session_col)?;
+    let s = sessions_of(&batch, &column)?;
+    let schema = batch.schema();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    // the window of the scores already there, unless given
+    let window = window
+        .or_else(|| {
+            names.iter().find_map(|n| match anomseq::core::column_kind(n) {
+                Some(anomseq::core::ColumnKind::Window(k)) => Some(k),
+                _ => None,
+            })
+        })
+        .unwrap_or(3);
+    if window == 0 {
+        return Err(err("window must be at least 1, got 0"));
+    }
+    let trained;
+    let (model, model_said) = match &model {
+        Some(m) => (&m.inner, "given"),
+        None => {
+            trained = py.detach(|| RustModel::train(&s));
+            (&trained, "trained on these sessions")
+        }
+    };
+    if s.session_type() != model.session_type() {
+        return Err(err(format!("a {} model cannot score {} sessions", model.session_type(), s.session_type())));
+    }
+    let w = WindowOptions { window_len: window, use_start_end_tokens: tokens, use_geo_mean: geo_mean };
+    let options = ScoreOptions::new(window).with_window(w).with_mode(mode);
+    let scored = py.detach(|| anomseq::score_data(model, &s, &options)).map_err(err)?;
+    check_scores(&batch, &scored)?;
+    // beside the scores: the table without its event list and old scored columns
+    let mut dropped = anomseq::io::scored_column_names(&batch);
+    dropped.extend([column.clone(), anomseq::core::SESSION_LENGTH.to_owned()]);
+    let others = anomseq::io::without_columns(&batch, &dropped);
+    let time_col = match time_col {
+        Some(t) => t,
+        None => names
+            .iter()
+            .find(|n| {
+                n.ends_with("_min")
+                    && matches!(
+                        schema.field_with_name(n).map(|f| f.data_type()),
+                        Ok(arrow::datatypes::DataType::Timestamp(..))
+                    )
+            })
+            .cloned()
+            .ok_or_else(|| {
+                err(format!("no start-time column ending in _min: give time_col (columns: {})", names.join(", ")))
+            })?,
+    };
+    // whose session: by default the columns before the start time that hold single values
+    let key_cols = key_cols.unwrap_or_else(|| {
+        others
+            .schema()
+            .fields()
+            .iter()
+            .take_while(|f| *f.name() != time_col)
+            .filter(|f| !f.data_type().is_nested())
+            .map(|f| f.name().clone())
+            .collect()
+    });
+    if let Some(c) = &colour_by {
+        if others.schema().index_of(c).is_err() {
+            return Err(err(format!("colour_by {c:?}: no such column (columns: {})", names.join(", "))));
+        }
+    }
+    let timeline = anomseq::viz::TimelineOptions::default()
+        .with_title(title.unwrap_or_else(|| "anomseq: rarest sessions".to_owned()))
+        .with_source_columns(key_cols.iter().cloned())
+        .with_score_upper_bound(upper_bound)
+        .with_max_points(max_points)
+        .with_colour_by(colour_by);
+    let parameters = vec![
+        ("model".to_owned(), model_said.to_owned()),
+        ("mode".to_owned(), mode.name().to_owned()),
+        ("session type".to_owned(), s.session_type().to_string()),
+        ("window".to_owned(), window.to_string()),
+        ("start and end tokens".to_owned(), if tokens { "yes" } else { "no" }.to_owned()),
+        ("geometric mean".to_owned(), if geo_mean { "yes" } else { "no" }.to_owned()),
+        ("sessions".to_owned(), s.len().to_string()),
+    ];
+    let report_options = anomseq::viz::ReportOptions::default()
+        .with_timeline(timeline)
+        .with_top_n(top)
+        .with_key_columns(key_cols)
+        .with_parameters(parameters);
+    py.detach(|| anomseq::report(model, &s, &scored, &others, &time_col, &report_options).map(|r| r.to_html()))
+        .map_err(err)
+}
+
+/// Scores already in `table` under the name `scored` gives must be the same: else
+/// the report would explain other numbers than the ones shown.
+fn check_scores(table: &RecordBatch, scored: &anomseq::Scored) -> PyResult<()> {
+    let Ok(i) = table.schema().index_of(scored.score_name()) else { return Ok(()) };
+    let Some(old) = table.column(i).as_any().downcast_ref::<arrow::array::Float64Array>() else {
+        return Err(err(format!("column {:?} is not a column of float scores", scored.score_name())));
+    };
+    for (row, (a, &b)) in old.iter().zip(scored.scores()).enumerate() {
+        let a = a.unwrap_or(f64::NAN);
+        let same = (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+        if !same {
+            return Err(err(format!(
+                "the scores in {:?} are not this model's (row {row}: {a} there, {b} from the model): \
+                 give the model and options that scored them",
+                scored.score_name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Write `text` to `path` atomically (a temporary file renamed into place; a
+/// planted symlink is replaced, never followed).
+#[pyfunction]
+fn write_text(py: Python<'_>, path: PathBuf, text: &str) -> PyResult<()> {
+    py.detach(|| write_atomically(&path, text.as_bytes())).map_err(err)
 }
 
 /// The extension module.
@@ -287,5 +482,9 @@ fn _anomseq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(timeline_html, m)?)?;
+    m.add_function(wrap_pyfunction!(msticpy::score_session_lists, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
+    m.add_function(wrap_pyfunction!(session_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(write_text, m)?)?;
     Ok(())
 }

@@ -1,12 +1,13 @@
-//! The engine under `anomseq.msticpy`'s `Model`: sessions given as Python lists (sent as
-//! JSON in the oracle encoding), trained and scored by the Rust pipeline, every table
-//! handed back by name, in msticpy's insertion order.
+//! The engine under `anomseq.msticpy`'s `Model` and `score_sessions`: sessions given
+//! as Python lists, trained and scored by the Rust pipeline, every table handed back
+//! by name, in msticpy's insertion order.
 
-use anomseq::core::Cmd;
 use anomseq::{Model, ModelOptions, Sessions};
 use pyo3::prelude::*;
+use pyo3::types::PyList;
 
 use crate::err;
+use crate::lists::sessions_from_lists;
 
 /// A data set and, once trained, its model (msticpy's `Model`, less the Python objects).
 #[pyclass(module = "anomseq._anomseq", frozen)]
@@ -31,17 +32,12 @@ fn json(value: &impl serde::Serialize) -> PyResult<String> {
 
 #[pymethods]
 impl SessionModel {
-    /// Validate `sessions_json` (a list of sessions, each a list of events: a name,
-    /// or `{"name": .., "params": [..] | {..}}`).
+    /// Read and check `sessions`: a list of sessions, each a non-empty list of
+    /// command names or of `Cmd`s (with a set or a dict of parameters).
     #[new]
-    #[pyo3(signature = (sessions_json, modellable_params=None))]
-    fn new(py: Python<'_>, sessions_json: &str, modellable_params: Option<Vec<String>>) -> PyResult<Self> {
-        let sessions = py
-            .detach(|| {
-                let lists: Vec<Vec<Cmd>> = serde_json::from_str(sessions_json).map_err(|e| e.to_string())?;
-                Sessions::from_cmds(&lists).map_err(|e| e.to_string())
-            })
-            .map_err(err)?;
+    #[pyo3(signature = (sessions, modellable_params=None))]
+    fn new(sessions: &Bound<'_, PyAny>, modellable_params: Option<Vec<String>>) -> PyResult<Self> {
+        let sessions = sessions_from_lists(sessions)?;
         Ok(SessionModel { sessions, model: std::sync::OnceLock::new(), modellable: modellable_params })
     }
 
@@ -121,4 +117,35 @@ impl SessionModel {
             result.iter().map(|(c, sets)| (c, sets.iter().map(|(k, &p)| (k, p)).collect())).collect();
         json(&out)
     }
+}
+
+/// msticpy's `score_sessions` in one call: train on `sessions` (as for
+/// `SessionModel`) and give each session's rarest window of `window_len` (with
+/// the start and end tokens, no geometric mean) as its likelihood and as a slice
+/// of the session's own list (`[]` and NaN when no window fits).
+#[pyfunction]
+pub(crate) fn score_session_lists<'py>(
+    py: Python<'py>,
+    sessions: &Bound<'py, PyAny>,
+    window_len: usize,
+) -> PyResult<(Vec<f64>, Bound<'py, PyList>)> {
+    if window_len == 0 {
+        return Err(err("window length must be at least 1, got 0"));
+    }
+    let s = sessions_from_lists(sessions)?;
+    let rare = py
+        .detach(|| {
+            let model = Model::train(&s);
+            anomseq::compute_rarest_windows(&model, &s, window_len, true, false)
+        })
+        .map_err(err)?;
+    let lists = sessions.cast::<PyList>()?;
+    let windows = PyList::empty(py);
+    for (i, r) in rare.iter().enumerate() {
+        match r.start {
+            Some(start) => windows.append(lists.get_item(i)?.cast::<PyList>()?.get_slice(start, start + r.len))?,
+            None => windows.append(PyList::empty(py))?,
+        }
+    }
+    Ok((rare.iter().map(|r| r.likelihood).collect(), windows))
 }

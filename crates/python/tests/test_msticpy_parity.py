@@ -130,3 +130,55 @@ def test_the_notebook_timeline_keeps_hostile_strings_inert(tmp_path):
         assert h not in timeline.html, "a data string became markup of the page"
     timeline.save(tmp_path / "t.html")
     assert (tmp_path / "t.html").read_text(encoding="utf-8") == timeline.html
+
+
+def test_score_sessions_equals_the_model_it_stands_for():
+    """score_sessions' one-call path gives what Model(...).train().compute_rarest_windows(...) gives."""
+    df = demo()
+    for kind, col in EVENT_COLS.items():
+        sessions = sessionize.sessionize_data(
+            df, ["UserId", "ClientIP"], "TimeGenerated", 20, 2, event_col=col
+        )
+        scored = anomalous.score_sessions(sessions, session_column=f"{col}_list", window_length=3)
+        model = Model(sessions[f"{col}_list"].tolist())
+        model.train()
+        model.compute_rarest_windows(window_len=3, use_start_end_tokens=True, use_geo_mean=False)
+        got = scored["rarest_window3_likelihood"].tolist()
+        want = model.rare_window_likelihoods[3]
+        assert all((math.isnan(a) and math.isnan(b)) or a == b for a, b in zip(got, want)), kind
+        assert scored["rarest_window3"].tolist() == model.rare_windows[3], kind
+
+
+@pytest.mark.parametrize(
+    "sessions, message",
+    [
+        ("not a list", "`sessions` should be a list"),
+        ([], "`sessions` should not be an empty list"),
+        ([["a"], "b"], "each session in `sessions` should be a list"),
+        ([["a"], []], "session at index 1 of `sessions` is empty"),
+        ([["a", 3]], "session 0, event 1 has type int, where the first event is a str"),
+        ([[Cmd("a", {"x"})], ["b"]], "session 1, event 0 has type str, where the first event is a Cmd"),
+        ([[Cmd("a", {"x"}), Cmd("b", {"y": "1"})]], "session 0, event 1 has params of type dict, where the first event has a set"),
+        ([[Cmd("a", ["x"])]], "Params attribute of Cmd data structure should be either a set or a dict"),
+        ([["##START##"]], "##START##"),
+    ],
+)
+def test_bad_sessions_are_msticpy_exceptions_that_say_where(sessions, message):
+    from anomseq.msticpy.common.exceptions import MsticpyException
+
+    with pytest.raises(MsticpyException, match=message.replace("[", "\\[").replace("(", "\\(")):
+        Model(sessions)
+    if isinstance(sessions, list) and sessions:
+        with pytest.raises(MsticpyException, match=message.replace("[", "\\[").replace("(", "\\(")):
+            anomalous.score_sessions(pd.DataFrame({"s": sessions}), session_column="s", window_length=2)
+
+
+def test_the_timeline_draws_a_static_picture_too(tmp_path):
+    sessions = sessionize.sessionize_data(demo(), ["UserId", "ClientIP"], "TimeGenerated", 20, 2, "Operation")
+    timeline = anomalous.score_and_visualise_sessions(
+        sessions, "Operation_list", 3, "TimeGenerated_min", source_columns=["UserId", "ClientIP"]
+    )
+    picture = timeline.svg(800, 400)
+    assert picture._repr_svg_().lstrip().startswith("<svg") and 'width="800"' in picture.svg
+    picture.save(tmp_path / "t.svg")
+    assert (tmp_path / "t.svg").read_text(encoding="utf-8") == picture.svg

@@ -138,3 +138,66 @@ def test_errors_are_anomseq_errors_with_the_cli_messages():
         anomseq.train(s).score(s, mode="magic")
     with pytest.raises(TypeError, match="expected a pandas, polars or pyarrow frame"):
         anomseq.train([1, 2, 3])
+
+
+def test_the_report_explains_the_scores_shown(tmp_path):
+    df = pd.read_csv(CSV)
+    sessions = sessionize(df, "values")
+    model = anomseq.train(sessions)
+    scored = model.score(sessions, window=3)
+    report = anomseq.report(scored, model, top=5)
+    assert isinstance(report, anomseq.Report)
+    page = report.html
+    assert page.startswith("<!doctype html>") and "default-src 'none'" in page
+    # the five rarest sessions, rarest first, each step with its probability
+    rarest = scored.sort_values("rarest_window3_likelihood", kind="stable").head(5)
+    at = [page.index(f'data-v="{repr(lik).replace("e-0", "e-")}"') for lik in rarest["rarest_window3_likelihood"]]
+    assert at == sorted(at)
+    assert page.count('<span class="p">p = ') >= 5 * 2  # each step of each window, with its probability
+    assert "window" in page and "trained on these sessions" not in page
+    # the same page as scoring inside the report, and as a frame without scores
+    assert anomseq.report(sessions, model, top=5).html == page
+    # scores from another model are refused: the report would explain other numbers
+    other = anomseq.train(sessions.iloc[:100])
+    with pytest.raises(anomseq.AnomseqError, match="are not this model's"):
+        anomseq.report(scored, other)
+    with pytest.raises(anomseq.AnomseqError, match="colour_by \"Nope\": no such column"):
+        anomseq.report(scored, model, colour_by="Nope")
+    shown = report._repr_html_()
+    assert shown.startswith('<iframe sandbox="allow-scripts"') and shown.count("<iframe") == 1
+    report.save(tmp_path / "r.html")
+    assert (tmp_path / "r.html").read_text(encoding="utf-8") == page
+    # saving replaces a planted symlink, never writes through it
+    target = tmp_path / "target.txt"
+    target.write_text("keep")
+    (tmp_path / "link.html").symlink_to(target)
+    report.save(tmp_path / "link.html")
+    assert target.read_text() == "keep" and not (tmp_path / "link.html").is_symlink()
+
+
+def test_the_progress_bar_shows_only_when_asked_or_watched(monkeypatch, capsys):
+    df = pd.read_csv(CSV)
+    monkeypatch.delenv("ANOMSEQ_PROGRESS", raising=False)
+    sessionize(df, "cmds")
+    assert capsys.readouterr().err == ""  # not a terminal, not a notebook: no bar
+    monkeypatch.setenv("ANOMSEQ_PROGRESS", "1")
+    monkeypatch.setitem(__import__("sys").modules, "tqdm", None)  # the plain bar
+    sessions = sessionize(df, "cmds")
+    err = capsys.readouterr().err
+    assert "anomseq: sessionize: [" in err and "100%" in err and "sessionizing" in err
+    monkeypatch.setenv("ANOMSEQ_PROGRESS", "0")
+    anomseq.train(sessions).score(sessions)
+    assert capsys.readouterr().err == ""
+
+
+def test_chunked_reading_gives_the_same_table():
+    from anomseq._progress import Progress, table_from_pandas
+
+    df = pd.DataFrame({"a": [None] * 5 + ["x"] * 5, "b": range(10)})
+    bar = Progress("t", 10)
+    bar.on = True  # force the chunked path without printing a bar
+    bar._bar = None
+    bar._line = lambda: None
+    chunked = table_from_pandas(df, bar, chunk=3)
+    assert chunked.equals(pa.Table.from_pandas(df, preserve_index=False))
+    assert bar.done == 10

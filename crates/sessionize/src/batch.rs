@@ -329,6 +329,38 @@ fn build_sessions(events: &ParsedEvents, plan: &Plan, kind: SessionType) -> Resu
     Ok(b.finish()?)
 }
 
+/// Each session as rows of the input, for callers that build their own output
+/// from the rows (the msticpy drop-in keeps the very objects of a DataFrame).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionRows {
+    /// Input rows (from 0, over all batches) in session order, bad rows skipped
+    /// with [`OnBadRow::Skip`] left out: session `s` is `rows[bounds[s]..bounds[s + 1]]`.
+    pub rows: Vec<u32>,
+    /// Where each session starts in `rows`, and the end (one more than the sessions).
+    pub bounds: Vec<u32>,
+    /// Each session's first event time, in nanoseconds since the epoch (UTC).
+    pub starts: Vec<i64>,
+    /// Each session's last event time, in nanoseconds since the epoch (UTC).
+    pub ends: Vec<i64>,
+    /// The rows skipped, with why.
+    pub bad_rows: Vec<BadRow>,
+}
+
+/// The sessions of [`sessionize`] as input rows: sorted by (user keys, time),
+/// stably, cut by the same rules, without building any event.
+pub fn session_rows(batches: &[RecordBatch], opts: &SessionizeOptions) -> Result<SessionRows, Error> {
+    let (mut p, ()) = prepare(batches, opts, &[], |_, _, _| Ok(()))?;
+    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, None, true);
+    Ok(SessionRows {
+        rows: plan.perm,
+        bounds: plan.bounds,
+        starts: plan.mins,
+        ends: plan.maxs,
+        bad_rows: std::mem::take(&mut p.check.bad),
+    })
+}
+
 /// The input rows in session order with a session-index column appended
 /// (msticpy's `create_session_col`): rows sorted by (user keys, time), stably,
 /// and `column` (Int64) numbering the sessions from 0. Bad rows skipped with

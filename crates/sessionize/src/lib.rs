@@ -10,7 +10,7 @@
 //! - [`StreamSessionizer`]: the same sessions from input already in time
 //!   order, emitted as they close, in memory bounded by the open sessions.
 //! - [`session_index`]: msticpy's `create_session_col`: the rows in session order
-//!   with a session-index column.
+//!   with a session-index column; [`session_rows`]: the sessions as input rows.
 //! - [`EventSpec`] / [`ParamsSource`]: build events straight from raw columns:
 //!   commands, Exchange-style `{"Name","Value"}` lists, JSON objects (CloudTrail)
 //!   or a list of columns, as params (a set) or params with values (a map).
@@ -82,7 +82,7 @@ mod time;
 
 pub use anomseq_core::printable;
 pub use bad_rows::OnBadRow;
-pub use batch::{session_index, sessionize, SessionizeOptions, Sessionized};
+pub use batch::{session_index, session_rows, sessionize, SessionRows, SessionizeOptions, Sessionized};
 pub use duration::Duration;
 pub use error::{BadRow, Error};
 pub use events::{EventSpec, ParamsSource};

@@ -21,18 +21,18 @@ from typing import Any, Sequence
 
 from . import _anomseq
 from ._anomseq import AnomseqError, __version__, load_model
+from ._page import Page
+from ._progress import Progress, rows_of, table_from_pandas
 
-__all__ = ["AnomseqError", "Model", "__version__", "load_model", "merge", "sessionize", "train"]
+__all__ = ["AnomseqError", "Model", "Page", "Report", "__version__", "load_model", "merge", "report", "sessionize", "train"]
 
 
-def _arrow(data: Any) -> tuple[Any, str]:
+def _arrow(data: Any, progress: Progress | None = None) -> tuple[Any, str]:
     """`data` as something with ``__arrow_c_stream__``, and the kind it was."""
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
-        import pyarrow as pa
-
         # pandas' own export keeps its index as a column: leave it out, as msticpy does
-        return pa.Table.from_pandas(data, preserve_index=False), "pandas"
+        return table_from_pandas(data, progress or Progress("", 0)), "pandas"
     if module == "polars":
         return data, "polars"
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
@@ -76,20 +76,24 @@ def sessionize(
     the user columns, ``{time_col}_min``, ``{time_col}_max``, ``{event_col}_list``,
     ``duration`` (seconds) and ``number_events``.
     """
-    table, kind = _arrow(data)
-    out = _anomseq.sessionize(
-        table,
-        user_cols=list(user_cols),
-        time_col=time_col,
-        event_col=event_col,
-        params_col=params_col,
-        params_format=params_format,
-        param_cols=None if param_cols is None else list(param_cols),
-        values=values,
-        max_session=max_session,
-        max_gap=max_gap,
-    )
-    return _back(out, kind)
+    rows = rows_of(data)
+    with Progress("anomseq: sessionize", rows, stages=3) as bar:
+        table, kind = _arrow(data, bar)
+        with bar.stage("sessionizing", rows):
+            out = _anomseq.sessionize(
+                table,
+                user_cols=list(user_cols),
+                time_col=time_col,
+                event_col=event_col,
+                params_col=params_col,
+                params_format=params_format,
+                param_cols=None if param_cols is None else list(param_cols),
+                values=values,
+                max_session=max_session,
+                max_gap=max_gap,
+            )
+        with bar.stage("making the frame", rows):
+            return _back(out, kind)
 
 
 class Model:
@@ -124,17 +128,21 @@ class Model:
         ``rarest_window{k}_factors`` (each step's probability; their product is the
         likelihood) and ``unseen`` added. ``mode="profile"`` adds the improved score
         (``profile_score``, higher is rarer)."""
-        table, kind = _arrow(sessions)
-        out = self._inner.score(
-            table,
-            session_col=session_col,
-            window=window,
-            tokens=tokens,
-            geo_mean=geo_mean,
-            mode=mode,
-            all_scores=all_scores,
-        )
-        return _back(out, kind)
+        rows = rows_of(sessions)
+        with Progress("anomseq: score", rows, stages=3) as bar:
+            table, kind = _arrow(sessions, bar)
+            with bar.stage("scoring", rows):
+                out = self._inner.score(
+                    table,
+                    session_col=session_col,
+                    window=window,
+                    tokens=tokens,
+                    geo_mean=geo_mean,
+                    mode=mode,
+                    all_scores=all_scores,
+                )
+            with bar.stage("making the frame", rows):
+                return _back(out, kind)
 
     def save(self, path: str) -> None:
         """Write the model file (the command line's: ``anomseq score --model PATH``)."""
@@ -163,3 +171,60 @@ def load_model(path: str) -> Model:  # noqa: F811 - the public wrapper
 def merge(models: Sequence[Model]) -> Model:
     """The model of all the models' sessions (same session type and options)."""
     return Model(_anomseq.merge([m._inner for m in models]))
+
+
+class Report(Page):
+    """The report page of scored sessions (see :func:`report`): shown inline by
+    Jupyter, written with :meth:`save`."""
+
+    height = 900
+
+
+def report(
+    scored: Any,
+    model: Model | None = None,
+    *,
+    session_col: str | None = None,
+    time_col: str | None = None,
+    key_cols: Sequence[str] | None = None,
+    window: int | None = None,
+    tokens: bool = True,
+    geo_mean: bool = False,
+    mode: str = "reference",
+    top: int = 50,
+    upper_bound: float | None = None,
+    colour_by: str | None = None,
+    max_points: int = 20_000,
+    title: str | None = None,
+) -> Report:
+    """The report of ``anomseq run --report`` for a frame of sessions (scored by
+    :meth:`Model.score` or not): the timeline of scores, the ``top`` rarest sessions
+    with each step of their rarest window explained, and the parameters.
+
+    The sessions are scored again by ``model`` (by default, one trained on them)
+    with ``window`` (by default the window of the frame's ``rarest_window{k}``
+    column, else 3), ``tokens``, ``geo_mean`` and ``mode``; scores already in the
+    frame must be the same, so the explanations are of the numbers shown.
+    ``time_col`` defaults to the frame's ``*_min`` time column and ``key_cols`` to the
+    columns before it; ``colour_by`` colours the points by a column;
+    ``upper_bound`` keeps only the rarer scores; the rarest ``max_points`` sessions
+    are drawn as points and the rest as a band.
+    """
+    table, _ = _arrow(scored)
+    page = _anomseq.report(
+        table,
+        model=None if model is None else model._inner,
+        session_col=session_col,
+        time_col=time_col,
+        key_cols=None if key_cols is None else list(key_cols),
+        window=window,
+        tokens=tokens,
+        geo_mean=geo_mean,
+        mode=mode,
+        top=top,
+        upper_bound=upper_bound,
+        colour_by=colour_by,
+        max_points=max_points,
+        title=title,
+    )
+    return Report(page)

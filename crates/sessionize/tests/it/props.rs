@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use anomseq_sessionize::{session_index, sessionize, EpochUnit, EventSpec, OnBadRow, SessionizeOptions};
+use anomseq_sessionize::{session_index, session_rows, sessionize, EpochUnit, EventSpec, OnBadRow, SessionizeOptions};
 use arrow::array::{ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::Int64Type;
 use proptest::prelude::*;
@@ -86,6 +86,23 @@ proptest! {
     #[test]
     fn same_as_reference(rows in rows_strategy(false), max_session in 0i64..1200, gap in 0i64..300) {
         prop_assert_eq!(ours(&rows, max_session, gap), reference(&rows, max_session, gap));
+    }
+
+    #[test]
+    fn session_rows_are_the_reference_sessions(rows in rows_strategy(false), max_session in 0i64..1200, gap in 0i64..300) {
+        let r = session_rows(&[batch(&rows)], &opts(max_session, gap)).unwrap();
+        prop_assert!(r.bad_rows.is_empty());
+        let got: Vec<(Option<u8>, i64, i64, Vec<u8>)> = r
+            .bounds
+            .windows(2)
+            .enumerate()
+            .map(|(s, w)| {
+                let rows_of: Vec<usize> = r.rows[w[0] as usize..w[1] as usize].iter().map(|&i| i as usize).collect();
+                let first = rows[rows_of[0]];
+                (first.0, r.starts[s] / 1_000_000_000, r.ends[s] / 1_000_000_000, rows_of.iter().map(|&i| rows[i].2).collect())
+            })
+            .collect();
+        prop_assert_eq!(got, reference(&rows, max_session, gap));
     }
 
     #[test]

@@ -4,15 +4,13 @@ timeline is anomseq's offline page, shown inline in Jupyter."""
 
 from __future__ import annotations
 
-import html
-from pathlib import Path
-
 import pandas as pd
 import pyarrow as pa
 
-from ...._anomseq import AnomseqError, timeline_html
+from ...._anomseq import AnomseqError, score_session_lists, timeline_html
+from ...._page import Page, Picture
 from ...common.exceptions import MsticpyException
-from .model import Model
+from .model import Model  # noqa: F401 - msticpy's module has it too
 
 __all__ = ["Timeline", "score_and_visualise_sessions", "score_sessions", "visualise_scored_sessions"]
 
@@ -27,31 +25,31 @@ def score_sessions(data: pd.DataFrame, session_column: str, window_length: int) 
         raise MsticpyException(f'"{session_column}" should be a column in the `data`')
     sessions_df = data.copy()
     sessions = sessions_df[session_column].values.tolist()
-    model = Model(sessions=sessions)
-    model.train()
-    model.compute_rarest_windows(window_len=window_length, use_geo_mean=False, use_start_end_tokens=True)
-    sessions_df[f"rarest_window{window_length}_likelihood"] = model.rare_window_likelihoods[window_length]
-    sessions_df[f"rarest_window{window_length}"] = model.rare_windows[window_length]
+    # msticpy's Model(sessions).train().compute_rarest_windows(...) in one call: the
+    # same numbers and windows, without building the model's Python tables
+    try:
+        likelihoods, windows = score_session_lists(sessions, window_length)
+    except AnomseqError as e:
+        raise MsticpyException(str(e)) from e
+    sessions_df[f"rarest_window{window_length}_likelihood"] = likelihoods
+    sessions_df[f"rarest_window{window_length}"] = windows
     return sessions_df
 
 
-class Timeline:
+class Timeline(Page):
     """The timeline of scored sessions: shown inline by Jupyter (the self-contained,
-    CSP-protected page in a sandboxed iframe), and saved with :meth:`save`."""
+    CSP-protected page in a sandboxed iframe), saved with :meth:`save`, drawn as a
+    static picture by :meth:`svg`."""
 
-    def __init__(self, page: str):
-        self.html = page
+    def __init__(self, page: str, draw=None):
+        super().__init__(page)
+        self._draw = draw
 
-    def save(self, path: str | Path) -> None:
-        """Write the page: one HTML file that works offline."""
-        Path(path).write_text(self.html, encoding="utf-8")
-
-    def _repr_html_(self) -> str:
-        # the page travels as an attribute value, escaped: no data string becomes markup here
-        return (
-            '<iframe sandbox="allow-scripts" style="width:100%;height:640px;border:0" '
-            f'srcdoc="{html.escape(self.html, quote=True)}"></iframe>'
-        )
+    def svg(self, width: int = 960, height: int = 480) -> Picture:
+        """The timeline as a static SVG picture (the rarest sessions as points)."""
+        if self._draw is None:
+            raise MsticpyException("this timeline was not made by visualise_scored_sessions")
+        return Picture(self._draw((int(width), int(height))))
 
 
 def visualise_scored_sessions(
@@ -76,18 +74,23 @@ def visualise_scored_sessions(
     )
     for col in source_columns or []:
         frame[col] = data_with_scores[col].map(lambda v: None if v is None else str(v))
-    try:
-        page = timeline_html(
-            pa.Table.from_pandas(frame, preserve_index=False),
-            time_column=time_column,
-            score_column=score_column,
-            window_column=window_column,
-            score_upper_bound=score_upper_bound,
-            source_columns=list(source_columns or []),
-        )
-    except AnomseqError as e:
-        raise MsticpyException(str(e)) from e
-    return Timeline(page)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+
+    def draw(svg_size=None):
+        try:
+            return timeline_html(
+                table,
+                time_column=time_column,
+                score_column=score_column,
+                window_column=window_column,
+                score_upper_bound=score_upper_bound,
+                source_columns=list(source_columns or []),
+                svg_size=svg_size,
+            )
+        except AnomseqError as e:
+            raise MsticpyException(str(e)) from e
+
+    return Timeline(draw(), draw)
 
 
 def score_and_visualise_sessions(

@@ -26,15 +26,6 @@ def _is_cmd(cmd: Any) -> bool:
     return "name" in dir(cmd) and "params" in dir(cmd)
 
 
-def _event(cmd: Any) -> Any:
-    """One event in the oracle's JSON encoding."""
-    if isinstance(cmd, str):
-        return cmd
-    if isinstance(cmd.params, dict):
-        return {"name": cmd.name, "params": {str(k): "" if v is None else str(v) for k, v in cmd.params.items()}}
-    return {"name": cmd.name, "params": [str(p) for p in cmd.params]}
-
-
 def _counts(pairs: list | None, nested: bool) -> Any:
     """A table of counts, as msticpy's ``defaultdict``s."""
     if pairs is None:
@@ -62,17 +53,12 @@ class Model:
     parameter), Laplace-smoothed with an ``##UNK##`` token (msticpy's ``Model``)."""
 
     def __init__(self, sessions: list[list[str | Cmd]], modellable_params: set | None = None):
-        if not isinstance(sessions, list):
-            raise MsticpyException("`sessions` should be a list")
-        if not sessions:
-            raise MsticpyException("`sessions` should not be an empty list")
-        for i, ses in enumerate(sessions):
-            if not isinstance(ses, list):
-                raise MsticpyException("each session in `sessions` should be a list")
-            if len(ses) == 0:
-                raise MsticpyException(
-                    f"session at index {i} of `sessions` is empty. Each session should contain at least one command"
-                )
+        # the sessions are read and checked in Rust, with msticpy's messages
+        given = None if modellable_params is None else sorted(str(p) for p in modellable_params)
+        try:
+            self._engine = SessionModel(sessions, given)
+        except AnomseqError as e:
+            raise MsticpyException(str(e)) from e
         self.start_token = "##START##"  # nosec B105
         self.end_token = "##END##"  # nosec B105
         self.unk_token = "##UNK##"  # nosec B105
@@ -106,18 +92,6 @@ class Model:
         self.rare_window_likelihoods: dict[int, list] = {}
         self.rare_windows_geo: dict[int, list] = {}
         self.rare_window_likelihoods_geo: dict[int, list] = {}
-
-        try:
-            data = json.dumps([[_event(c) for c in ses] for ses in sessions])
-        except (AttributeError, TypeError) as e:
-            raise MsticpyException(
-                "Each element of 'sessions' should be a list of either strings, or Cmd data types"
-            ) from e
-        given = None if modellable_params is None else sorted(str(p) for p in modellable_params)
-        try:
-            self._engine = SessionModel(data, given)
-        except AnomseqError as e:
-            raise MsticpyException(str(e)) from e
 
     def train(self):
         """Compute the counts and probabilities of the commands (and the params and
