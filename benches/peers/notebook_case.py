@@ -7,8 +7,8 @@ prints one JSON line.
 
 The whole call is timed, pandas conversions included (not imports, not reading
 the file). anomseq's time is the best of 3 calls, msticpy's one call. `digest`
-is a hash of the result (every value, floats by their exact repr), so the suite
-can check that both gave the same answer.
+is a hash of the result (the columns, their dtypes and every value, floats by
+their exact repr), so the suite can check that both gave the same answer.
 """
 import hashlib
 import importlib
@@ -71,7 +71,7 @@ def sessionize(impl, path):
         (r.UserId, r.Host, str(r.TimeGenerated_min), str(r.TimeGenerated_max), list(r.Operation_list), r.duration, r.number_events)
         for r in out.itertuples(index=False)
     ]
-    return secs, len(out), digest([list(out.columns)] + rows)
+    return secs, len(out), digest([list(out.columns), [str(t) for t in out.dtypes]] + rows)
 
 
 def score(impl, path, kind):
@@ -95,7 +95,7 @@ def score(impl, path, kind):
     secs, out = timed(impl, lambda: anomalous.score_sessions(data=df, session_column="session", window_length=3))
     liks = out["rarest_window3_likelihood"].tolist()
     windows = [[cmd_text(c) for c in w] for w in out["rarest_window3"]]
-    return secs, len(out), digest([list(out.columns)] + liks + windows)
+    return secs, len(out), digest([list(out.columns), [str(t) for t in out.dtypes]] + liks + windows)
 
 
 if __name__ == "__main__":

@@ -45,11 +45,26 @@ pub(crate) fn err(e: impl std::fmt::Display) -> PyErr {
     AnomseqError::new_err(e.to_string())
 }
 
-/// The data as one record batch (its batches concatenated).
-fn one_batch(data: AnyRecordBatch) -> PyResult<RecordBatch> {
+/// The data as one record batch (its batches concatenated, the GIL released).
+fn one_batch(py: Python<'_>, data: AnyRecordBatch) -> PyResult<RecordBatch> {
     let table = data.into_table().map_err(PyErr::from)?;
     let (batches, schema) = table.into_inner();
-    arrow::compute::concat_batches(&schema, &batches).map_err(err)
+    if batches.len() == 1 {
+        return Ok(batches.into_iter().next().expect("one batch"));
+    }
+    py.detach(|| arrow::compute::concat_batches(&schema, &batches)).map_err(err)
+}
+
+/// The data as one batch, its session column (as named, or found), and the sessions in it.
+fn read_sessions(
+    py: Python<'_>,
+    data: AnyRecordBatch,
+    session_col: Option<String>,
+) -> PyResult<(RecordBatch, String, Sessions)> {
+    let batch = one_batch(py, data)?;
+    let column = session_column(&batch, session_col)?;
+    let s = py.detach(|| sessions_of(&batch, &column))?;
+    Ok((batch, column, s))
 }
 
 fn table_out(py: Python<'_>, batch: RecordBatch) -> PyResult<Py<PyAny>> {
@@ -76,7 +91,7 @@ fn sessions_of(batch: &RecordBatch, column: &str) -> PyResult<Sessions> {
 /// Group events into sessions per user (msticpy's `sessionize_data`): one row per
 /// session, ordered by user key then start time.
 #[pyfunction]
-#[pyo3(signature = (data, *, user_cols, time_col, event_col, params_col=None, params_format="exchange", param_cols=None, values=false, max_session="20m", max_gap="2m"))]
+#[pyo3(signature = (data, *, user_cols, time_col, event_col, params_col=None, params_format="exchange", param_cols=None, values=false, max_session="20m", max_gap="2m", epoch_unit=None))]
 #[allow(clippy::too_many_arguments)]
 fn sessionize(
     py: Python<'_>,
@@ -90,7 +105,9 @@ fn sessionize(
     values: bool,
     max_session: &str,
     max_gap: &str,
+    epoch_unit: Option<&str>,
 ) -> PyResult<Py<PyAny>> {
+    check_output_names(&user_cols, &time_col, &event_col)?;
     let spec = match (params_col, param_cols) {
         (Some(_), Some(_)) => return Err(err("give params_col or param_cols, not both")),
         (Some(col), None) => match params_format {
@@ -106,10 +123,34 @@ fn sessionize(
         max_session.parse().map_err(|e| err(format!("max_session: {e}")))?,
         max_gap.parse().map_err(|e| err(format!("max_gap: {e}")))?,
     );
-    let opts = SessionizeOptions::new(&user_cols, time_col).with_limits(limits.0, limits.1);
-    let batch = one_batch(data)?;
+    let mut opts = SessionizeOptions::new(&user_cols, time_col).with_limits(limits.0, limits.1);
+    if let Some(unit) = epoch_unit {
+        opts = opts.with_epoch_unit(unit.parse().map_err(|e| err(format!("epoch_unit: {e}")))?);
+    }
+    let batch = one_batch(py, data)?;
     let out = py.detach(|| sessionize_batches(std::slice::from_ref(&batch), &opts, &spec)).map_err(err)?;
     table_out(py, out.table)
+}
+
+/// Refuse user columns given twice or named like an output column: the output
+/// would have two columns of one name.
+fn check_output_names(user_cols: &[String], time_col: &str, event_col: &str) -> PyResult<()> {
+    let outputs = [
+        format!("{time_col}_min"),
+        format!("{time_col}_max"),
+        format!("{event_col}_list"),
+        "duration".to_owned(),
+        "number_events".to_owned(),
+    ];
+    for (i, c) in user_cols.iter().enumerate() {
+        if user_cols[..i].contains(c) {
+            return Err(err(format!("user column {c:?} is given twice")));
+        }
+        if outputs.contains(c) {
+            return Err(err(format!("user column {c:?} has the name of an output column: rename it first")));
+        }
+    }
+    Ok(())
 }
 
 /// The sessions as input rows (what the msticpy drop-in builds its DataFrames from):
@@ -133,7 +174,7 @@ fn session_rows(
         max_gap.parse().map_err(|e| err(format!("max_gap: {e}")))?,
     );
     let opts = SessionizeOptions::new(&user_cols, time_col).with_limits(limits.0, limits.1);
-    let batch = one_batch(data)?;
+    let batch = one_batch(py, data)?;
     let r = py.detach(|| anomseq::sessionize::session_rows(std::slice::from_ref(&batch), &opts)).map_err(err)?;
     let n = r.bounds.len().saturating_sub(1);
     let rows = RecordBatch::try_from_iter([("row", Arc::new(UInt32Array::from(r.rows)) as ArrayRef)]).map_err(err)?;
@@ -192,9 +233,7 @@ impl Model {
             return Err(err("window must be at least 1, got 0"));
         }
         let mode = ScoringMode::from_name(mode).map_err(err)?;
-        let batch = one_batch(sessions)?;
-        let column = session_column(&batch, session_col)?;
-        let s = sessions_of(&batch, &column)?;
+        let (batch, _, s) = read_sessions(py, sessions, session_col)?;
         if s.session_type() != self.inner.session_type() {
             return Err(err(format!(
                 "a {} model cannot score {} sessions",
@@ -211,6 +250,11 @@ impl Model {
             })
             .map_err(err)?;
         table_out(py, out)
+    }
+
+    /// The model file's bytes (what `save` writes; `model_from_bytes` reads them back).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
+        pyo3::types::PyBytes::new(py, &self.inner.to_file_bytes())
     }
 
     /// Save the model (the CLI's model file: `anomseq score --model PATH` scores with it).
@@ -237,9 +281,7 @@ fn train(
     session_col: Option<String>,
     modellable_params: Option<Vec<String>>,
 ) -> PyResult<Model> {
-    let batch = one_batch(sessions)?;
-    let column = session_column(&batch, session_col)?;
-    let s = sessions_of(&batch, &column)?;
+    let (_, _, s) = read_sessions(py, sessions, session_col)?;
     let options = modellable_params.map(ModelOptions::with_modellable_params).unwrap_or_default();
     Ok(Model { inner: py.detach(|| RustModel::train_with(&s, &options)) })
 }
@@ -251,6 +293,13 @@ fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
     let inner = py
         .detach(|| RustModel::from_file_bytes(&bytes))
         .map_err(|e| err(format!("{}: bad model file: {e}", path.display())))?;
+    Ok(Model { inner })
+}
+
+/// A model from the bytes of a model file (`Model.to_bytes`, or a file's contents).
+#[pyfunction]
+fn model_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Model> {
+    let inner = py.detach(|| RustModel::from_file_bytes(data)).map_err(|e| err(format!("bad model file: {e}")))?;
     Ok(Model { inner })
 }
 
@@ -293,7 +342,7 @@ fn timeline_html(
     title: Option<String>,
     svg_size: Option<(u32, u32)>,
 ) -> PyResult<String> {
-    let batch = one_batch(data)?;
+    let batch = one_batch(py, data)?;
     let higher = matches!(
         anomseq::core::column_kind(score_column),
         Some(anomseq::core::ColumnKind::Score(anomseq::Direction::HigherIsRarer))
@@ -350,9 +399,7 @@ fn report(
     if max_points == 0 {
         return Err(err("max_points must be at least 1, got 0"));
     }
-    let batch = one_batch(data)?;
-    let column = session_column(&batch, session_col)?;
-    let s = sessions_of(&batch, &column)?;
+    let (batch, column, s) = read_sessions(py, data, session_col)?;
     let schema = batch.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     // the window of the scores already there, unless given
@@ -381,7 +428,7 @@ fn report(
     let w = WindowOptions { window_len: window, use_start_end_tokens: tokens, use_geo_mean: geo_mean };
     let options = ScoreOptions::new(window).with_window(w).with_mode(mode);
     let scored = py.detach(|| anomseq::score_data(model, &s, &options)).map_err(err)?;
-    check_scores(&batch, &scored)?;
+    check_scores(&batch, &scored, model_said != "given")?;
     // beside the scores: the table without its event list and old scored columns
     let mut dropped = anomseq::io::scored_column_names(&batch);
     dropped.extend([column.clone(), anomseq::core::SESSION_LENGTH.to_owned()]);
@@ -415,7 +462,11 @@ fn report(
     });
     if let Some(c) = &colour_by {
         if others.schema().index_of(c).is_err() {
-            return Err(err(format!("colour_by {c:?}: no such column (columns: {})", names.join(", "))));
+            let shown: Vec<String> = others.schema().fields().iter().map(|f| f.name().clone()).collect();
+            return Err(err(format!(
+                "colour_by {c:?}: not a column the points can be coloured by (those are: {})",
+                shown.join(", ")
+            )));
         }
     }
     let timeline = anomseq::viz::TimelineOptions::default()
@@ -444,7 +495,7 @@ fn report(
 
 /// Scores already in `table` under the name `scored` gives must be the same: else
 /// the report would explain other numbers than the ones shown.
-fn check_scores(table: &RecordBatch, scored: &anomseq::Scored) -> PyResult<()> {
+fn check_scores(table: &RecordBatch, scored: &anomseq::Scored, trained_here: bool) -> PyResult<()> {
     let Ok(i) = table.schema().index_of(scored.score_name()) else { return Ok(()) };
     let Some(old) = table.column(i).as_any().downcast_ref::<arrow::array::Float64Array>() else {
         return Err(err(format!("column {:?} is not a column of float scores", scored.score_name())));
@@ -453,9 +504,13 @@ fn check_scores(table: &RecordBatch, scored: &anomseq::Scored) -> PyResult<()> {
         let a = a.unwrap_or(f64::NAN);
         let same = (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
         if !same {
+            let hint = if trained_here {
+                "the report trained a model on these sessions alone: give it the model that scored them"
+            } else {
+                "give the model and options that scored them"
+            };
             return Err(err(format!(
-                "the scores in {:?} are not this model's (row {row}: {a} there, {b} from the model): \
-                 give the model and options that scored them",
+                "the scores in {:?} are not this model's (row {row}: {a} there, {b} from the model): {hint}",
                 scored.score_name()
             )));
         }
@@ -468,6 +523,15 @@ fn check_scores(table: &RecordBatch, scored: &anomseq::Scored) -> PyResult<()> {
 #[pyfunction]
 fn write_text(py: Python<'_>, path: PathBuf, text: &str) -> PyResult<()> {
     py.detach(|| write_atomically(&path, text.as_bytes())).map_err(err)
+}
+
+/// Which of `names` are columns that anomseq's scoring writes (and a new scoring replaces).
+#[pyfunction]
+fn scored_column_names(names: Vec<String>) -> Vec<String> {
+    names
+        .into_iter()
+        .filter(|n| n != anomseq::core::SESSION_LENGTH && anomseq::core::column_kind(n).is_some())
+        .collect()
 }
 
 /// The extension module.
@@ -485,6 +549,8 @@ fn _anomseq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(msticpy::score_session_lists, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(session_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(model_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(scored_column_names, m)?)?;
     m.add_function(wrap_pyfunction!(write_text, m)?)?;
     Ok(())
 }

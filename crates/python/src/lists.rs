@@ -78,7 +78,8 @@ fn params_misfit(session: usize, event: usize, params: &Bound<'_, PyAny>, wanted
     ))
 }
 
-/// Sessions of command names. Each string object is read once (the lists of a
+/// Sessions of command names (a name that is not a `str`, such as pandas' NaN for a
+/// missing one, is read by its `str()`). Each string object is read once (the lists of a
 /// DataFrame often share their string objects, so most events are one look-up of a
 /// pointer), each distinct text is copied once.
 fn names(lists: &[Bound<'_, PyList>]) -> PyResult<Sessions> {
@@ -107,13 +108,16 @@ fn names(lists: &[Bound<'_, PyList>]) -> PyResult<Sessions> {
                     by_object = HashMap::default();
                 }
             }
-            let text = item.cast::<PyString>().map_err(|_| misfit(s, e, &item, "a str"))?.to_str()?;
-            let id = match by_text.get(text) {
+            if !item.is_instance_of::<PyString>() && item.hasattr(intern!(item.py(), "params")).unwrap_or(false) {
+                return Err(misfit(s, e, &item, "a str"));
+            }
+            let text = text(&item).map_err(|e2| unreadable(s, e, e2))?;
+            let id = match by_text.get(text.as_ref()) {
                 Some(&id) => id,
                 None => {
                     let id = texts.len() as u32;
-                    by_text.insert(text.to_owned(), id);
-                    texts.push(text.to_owned());
+                    by_text.insert(text.clone().into_owned(), id);
+                    texts.push(text.into_owned());
                     id
                 }
             };
@@ -128,8 +132,13 @@ fn names(lists: &[Bound<'_, PyList>]) -> PyResult<Sessions> {
     Sessions::from_cmd_ids(&texts, &cmds, offsets).map_err(err)
 }
 
-/// `item` as text: a `str` as it is, anything else by `str()` (as msticpy's
-/// tables key it).
+/// Text that cannot be read (a lone surrogate has no UTF-8), and where it is.
+fn unreadable(session: usize, event: usize, e: PyErr) -> PyErr {
+    err(format!("session {session}, event {event}: the text cannot be read as UTF-8 ({e})"))
+}
+
+/// `item` as text: a `str` as it is, anything else (a NaN event name, an integer
+/// value) by `str()`.
 fn text<'a>(item: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
     match item.cast::<PyString>() {
         Ok(s) => Ok(Cow::Borrowed(s.to_str()?)),
@@ -157,14 +166,15 @@ fn cmds(lists: &[Bound<'_, PyList>], kind: Kind) -> PyResult<Sessions> {
             else {
                 return Err(misfit(s, e, &item, "a Cmd"));
             };
-            let name = text(&name)?;
+            let name = text(&name).map_err(|e2| unreadable(s, e, e2))?;
             items.clear();
             values.clear();
             let pushed = match kind {
                 Kind::Params => {
                     let set = params.cast::<PySet>().map_err(|_| params_misfit(s, e, &params, "a set"))?;
                     items.extend(set.iter());
-                    let texts: Vec<Cow<'_, str>> = items.iter().map(text).collect::<PyResult<_>>()?;
+                    let texts: Vec<Cow<'_, str>> =
+                        items.iter().map(text).collect::<PyResult<_>>().map_err(|e2| unreadable(s, e, e2))?;
                     b.push_params(&name, texts.iter().map(|t| t.as_ref()))
                 }
                 _ => {
@@ -173,8 +183,10 @@ fn cmds(lists: &[Bound<'_, PyList>], kind: Kind) -> PyResult<Sessions> {
                         items.push(k);
                         values.push(v);
                     }
-                    let keys: Vec<Cow<'_, str>> = items.iter().map(text).collect::<PyResult<_>>()?;
-                    let vals: Vec<Cow<'_, str>> = values.iter().map(value).collect::<PyResult<_>>()?;
+                    let keys: Vec<Cow<'_, str>> =
+                        items.iter().map(text).collect::<PyResult<_>>().map_err(|e2| unreadable(s, e, e2))?;
+                    let vals: Vec<Cow<'_, str>> =
+                        values.iter().map(value).collect::<PyResult<_>>().map_err(|e2| unreadable(s, e, e2))?;
                     b.push_values(&name, keys.iter().zip(&vals).map(|(k, v)| (k.as_ref(), v.as_ref())))
                 }
             };

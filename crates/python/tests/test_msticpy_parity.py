@@ -15,6 +15,7 @@ import pytest
 from anomseq.msticpy.analysis.anomalous_sequence import anomalous, sessionize
 from anomseq.msticpy.analysis.anomalous_sequence.model import Model
 from anomseq.msticpy.analysis.anomalous_sequence.utils.data_structures import Cmd
+from anomseq.msticpy.common.exceptions import MsticpyException
 
 REPO = Path(__file__).resolve().parents[3]
 ORACLE = REPO / "fixtures/oracle-exchange"
@@ -156,7 +157,7 @@ def test_score_sessions_equals_the_model_it_stands_for():
         ([], "`sessions` should not be an empty list"),
         ([["a"], "b"], "each session in `sessions` should be a list"),
         ([["a"], []], "session at index 1 of `sessions` is empty"),
-        ([["a", 3]], "session 0, event 1 has type int, where the first event is a str"),
+        ([["a", Cmd("b", {"x"})]], "session 0, event 1 has type Cmd, where the first event is a str"),
         ([[Cmd("a", {"x"})], ["b"]], "session 1, event 0 has type str, where the first event is a Cmd"),
         ([[Cmd("a", {"x"}), Cmd("b", {"y": "1"})]], "session 0, event 1 has params of type dict, where the first event has a set"),
         ([[Cmd("a", ["x"])]], "Params attribute of Cmd data structure should be either a set or a dict"),
@@ -182,3 +183,63 @@ def test_the_timeline_draws_a_static_picture_too(tmp_path):
     assert picture._repr_svg_().lstrip().startswith("<svg") and 'width="800"' in picture.svg
     picture.save(tmp_path / "t.svg")
     assert (tmp_path / "t.svg").read_text(encoding="utf-8") == picture.svg
+
+
+
+def test_create_session_col_is_msticpys():
+    df = pd.DataFrame(
+        {
+            "u": ["b", None, "b", "dummy_str", "a", "b"],
+            "t": ["2020-01-01T00:00:00Z", "2020-01-01T00:00:05Z", "2020-01-01T00:10:00Z",
+                  "2020-01-01T00:00:07Z", "2020-01-01T00:00:09Z", "2020-01-01T00:00:30Z"],
+            "e": list("abcdef"),
+        },
+        index=[5, 5, 3, 1, 1, 0],  # repeated labels: msticpy sorts by position
+    )
+    out = sessionize.create_session_col(df, ["u"], "t", 20, 2)
+    assert len(out) == len(df) and list(out.columns) == ["u", "t", "e", "session_ind"]
+    assert out["t"].dtype == pd.to_datetime(df["t"]).dtype and out["session_ind"].dtype == "float64"
+    # sorted by user ("dummy_str" standing for the missing one, as msticpy reads it) then time
+    assert out["e"].tolist() == ["e", "a", "f", "c", "b", "d"]
+    assert out["session_ind"].tolist() == [0.0, 1.0, 1.0, 2.0, 3.0, 3.0]
+    assert out["u"].tolist()[:4] == ["a", "b", "b", "b"] and out["u"].iloc[4:].isna().all()
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ["2020-01-01T00:00:00Z", "2020-01-01T00:01:00Z"],
+        ["2020-01-01 00:00:00", "2020-01-01 00:01:00"],
+        ["2020-01-01T00:00:00+02:00", "2020-01-01T00:01:00+02:00"],
+        ["2020-01-01T00:00:00+02", "2020-01-01T00:01:00+02"],
+        ["2020-01-01T00:00:00.5Z", "2020-01-01T00:01:00.25Z"],
+        ["2020-01-01T00:00:00 UTC", "2020-01-01T00:01:00 UTC"],
+        ["01/02/2020 00:00", "01/02/2020 00:01"],
+    ],
+)
+def test_times_are_read_as_pandas_reads_them(times):
+    df = pd.DataFrame({"u": ["a", "a"], "t": times, "e": ["x", "y"]})
+    out = sessionize.sessionize_data(df, ["u"], "t", 20, 2, "e")
+    parsed = pd.to_datetime(df["t"])
+    assert out["t_min"].dtype == parsed.dtype
+    assert out["t_min"].iloc[0] == parsed.min() and out["t_max"].iloc[0] == parsed.max()
+
+
+def test_time_units_and_fractional_minutes_are_kept():
+    t = pd.Series(pd.to_datetime(["2020-01-01T00:00:00", "2020-01-01T00:00:08.5714"], format="ISO8601"))
+    t = t.astype("datetime64[us]")
+    df = pd.DataFrame({"u": ["a", "a"], "t": t, "e": ["x", "y"]})
+    out = sessionize.sessionize_data(df, ["u"], "t", 20, 1 / 7, "e")  # a gap of 8.571428571 s
+    assert out["number_events"].tolist() == [2]
+    assert out["t_min"].dtype == "datetime64[us]" and out["duration"].dtype == "timedelta64[us]"
+
+
+def test_missing_event_names_score_as_msticpy_reads_them():
+    df = demo()
+    df.loc[5:40, "Operation"] = float("nan")
+    sessions = sessionize.sessionize_data(df, ["UserId", "ClientIP"], "TimeGenerated", 20, 2, "Operation")
+    scored = anomalous.score_sessions(sessions, "Operation_list", 3)
+    assert scored["rarest_window3_likelihood"].notna().any()
+    for bad in (0, -1):
+        with pytest.raises(MsticpyException, match="should be a whole number of at least 1"):
+            anomalous.score_sessions(sessions, "Operation_list", bad)

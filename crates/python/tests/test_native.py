@@ -161,7 +161,7 @@ def test_the_report_explains_the_scores_shown(tmp_path):
     other = anomseq.train(sessions.iloc[:100])
     with pytest.raises(anomseq.AnomseqError, match="are not this model's"):
         anomseq.report(scored, other)
-    with pytest.raises(anomseq.AnomseqError, match="colour_by \"Nope\": no such column"):
+    with pytest.raises(anomseq.AnomseqError, match="colour_by \"Nope\": not a column the points can be coloured by"):
         anomseq.report(scored, model, colour_by="Nope")
     shown = report._repr_html_()
     assert shown.startswith('<iframe sandbox="allow-scripts"') and shown.count("<iframe") == 1
@@ -201,3 +201,66 @@ def test_chunked_reading_gives_the_same_table():
     chunked = table_from_pandas(df, bar, chunk=3)
     assert chunked.equals(pa.Table.from_pandas(df, preserve_index=False))
     assert bar.done == 10
+
+
+def test_pandas_scores_join_the_frame_as_it_is():
+    df = pd.read_csv(CSV)
+    sessions = sessionize(df, "cmds")
+    sub = sessions[sessions.number_events > 1].copy()
+    sub["extra"] = [{"a": 1}] * len(sub)  # not Arrow-friendly: stays as it is, never read
+    sub["mixed"] = [1, "x"] * (len(sub) // 2) + [1] * (len(sub) % 2)
+    model = anomseq.train(sessions)
+    scored = model.score(sub)
+    assert list(scored.index) == list(sub.index)
+    assert scored["extra"].iloc[0] == {"a": 1} and scored["mixed"].tolist() == sub["mixed"].tolist()
+    assert list(scored.columns[: len(sub.columns)]) == list(sub.columns)
+    # the same numbers as scoring the whole frame, row by row
+    whole = model.score(sessions).loc[sub.index, "rarest_window3_likelihood"]
+    assert scored["rarest_window3_likelihood"].tolist() == whole.tolist()
+    # scoring again replaces the scores
+    again = model.score(scored, window=2)
+    assert "rarest_window3_likelihood" not in again.columns and "rarest_window2_likelihood" in again.columns
+
+
+def test_models_pickle_and_copy():
+    import copy
+    import pickle
+
+    df = pd.read_csv(CSV)
+    sessions = sessionize(df, "values")
+    model = anomseq.train(sessions)
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert other.to_bytes() == model.to_bytes()
+        assert other.score(sessions)["rarest_window3_likelihood"].equals(model.score(sessions)["rarest_window3_likelihood"])
+
+
+def test_arguments_users_get_wrong_get_clear_errors():
+    df = pd.read_csv(CSV)
+    with pytest.raises(TypeError, match="user_cols must be a list of names, got the string 'UserId'"):
+        anomseq.sessionize(df, user_cols="UserId", time_col="TimeGenerated", event_col="Operation")
+    with pytest.raises(anomseq.AnomseqError, match='user column "UserId" is given twice'):
+        anomseq.sessionize(df, user_cols=["UserId", "UserId"], time_col="TimeGenerated", event_col="Operation")
+    renamed = df.rename(columns={"ClientIP": "duration"})
+    with pytest.raises(anomseq.AnomseqError, match='user column "duration" has the name of an output column'):
+        anomseq.sessionize(renamed, user_cols=["duration"], time_col="TimeGenerated", event_col="Operation")
+    s = sessionize(df, "cmds")
+    model = anomseq.train(s)
+    for bad in (0, -1, 2.5):
+        with pytest.raises(anomseq.AnomseqError, match="window must be a whole number of at least 1"):
+            model.score(s, window=bad)
+    with pytest.raises(anomseq.AnomseqError, match="no sessions to score: the frame has no rows"):
+        model.score(s.iloc[:0])
+    with pytest.raises(anomseq.AnomseqError, match="no sessions to train on"):
+        anomseq.train(s.iloc[:0])
+    with pytest.raises(anomseq.AnomseqError, match="top must be a whole number of at least 0"):
+        anomseq.report(s, model, top=-1)
+    with pytest.raises(anomseq.AnomseqError, match="give it the model that scored them"):
+        anomseq.report(model.score(s).iloc[50:60])
+
+
+def test_epoch_times_with_a_unit():
+    df = pd.DataFrame({"u": ["a"] * 3, "t": [0, 60, 600], "e": ["x", "y", "z"]})
+    with pytest.raises(anomseq.AnomseqError, match="epoch unit"):
+        anomseq.sessionize(df, user_cols=["u"], time_col="t", event_col="e")
+    s = anomseq.sessionize(df, user_cols=["u"], time_col="t", event_col="e", epoch_unit="s")
+    assert s["number_events"].tolist() == [2, 1]

@@ -27,12 +27,44 @@ from ._progress import Progress, rows_of, table_from_pandas
 __all__ = ["AnomseqError", "Model", "Page", "Report", "__version__", "load_model", "merge", "report", "sessionize", "train"]
 
 
-def _arrow(data: Any, progress: Progress | None = None) -> tuple[Any, str]:
-    """`data` as something with ``__arrow_c_stream__``, and the kind it was."""
+def _names(value: Any, what: str) -> list[str] | None:
+    """A list of column or parameter names (a plain string is refused: it is not a list)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} must be a list of names, got the string {value!r}: write [{value!r}]")
+    return list(value)
+
+
+def _count(value: int, what: str, least: int = 1) -> int:
+    """A whole number of at least ``least``, as an AnomseqError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise AnomseqError(f"{what} must be a whole number of at least {least}, got {value!r}")
+    return value
+
+
+_OFF = Progress("", 0)  # no name: never shown
+
+
+def _arrow(data: Any, progress: Progress | None = None, columns: Sequence[str] | None = None) -> tuple[Any, str]:
+    """`data` as something with ``__arrow_c_stream__``, and the kind it was. A pandas
+    frame is read without its index (as msticpy does) and, given ``columns``, only
+    those columns are read (the others stay as they are in the frame)."""
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
-        # pandas' own export keeps its index as a column: leave it out, as msticpy does
-        return table_from_pandas(data, progress or Progress("", 0)), "pandas"
+        if columns is not None:
+            missing = [c for c in columns if c not in data.columns]
+            if missing:
+                raise AnomseqError(
+                    f"no column `{missing[0]}`; the columns are: {', '.join(str(c) for c in data.columns)}"
+                )
+            data = data[list(dict.fromkeys(columns))]
+        import pyarrow as pa
+
+        try:
+            return table_from_pandas(data, progress or _OFF), "pandas"
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+            raise AnomseqError(f"cannot read the frame: {e}") from None
     if module == "polars":
         return data, "polars"
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
@@ -40,6 +72,18 @@ def _arrow(data: Any, progress: Progress | None = None) -> tuple[Any, str]:
     raise TypeError(
         f"expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), got {type(data).__name__}"
     )
+
+
+def _session_column(data: Any, named: str | None) -> str | None:
+    """The session column of a pandas frame, found as Rust finds it (the one column
+    ending in ``_list``, else ``events``), or None to let Rust say what is wrong."""
+    if named is not None:
+        return named
+    names = [c for c in data.columns if isinstance(c, str)]
+    lists = [c for c in names if c.endswith("_list")]
+    if len(lists) == 1:
+        return lists[0]
+    return "events" if not lists and "events" in names else None
 
 
 def _back(table: Any, kind: str) -> Any:
@@ -65,6 +109,7 @@ def sessionize(
     values: bool = False,
     max_session: str = "20m",
     max_gap: str = "2m",
+    epoch_unit: str | None = None,
 ) -> Any:
     """Group events into sessions per user: a session never spans two users, is at
     most ``max_session`` long and has no gap over ``max_gap`` between events.
@@ -72,25 +117,30 @@ def sessionize(
     ``params_col`` holds each event's parameters as JSON (``params_format``:
     ``"exchange"`` for ``[{"Name": .., "Value": ..}]`` lists, ``"object"`` for JSON
     objects); ``param_cols`` names columns whose values become the parameters;
-    ``values`` keeps the values (else parameter names only). One row per session:
+    ``values`` keeps the values (else parameter names only); ``epoch_unit`` (``"s"``,
+    ``"ms"``, ``"us"``, ``"ns"``) reads a numeric time column. One row per session:
     the user columns, ``{time_col}_min``, ``{time_col}_max``, ``{event_col}_list``,
     ``duration`` (seconds) and ``number_events``.
     """
+    user_cols = _names(user_cols, "user_cols")
+    param_cols = _names(param_cols, "param_cols")
+    needed = [*user_cols, time_col, event_col, *([params_col] if params_col else []), *(param_cols or [])]
     rows = rows_of(data)
     with Progress("anomseq: sessionize", rows, stages=3) as bar:
-        table, kind = _arrow(data, bar)
+        table, kind = _arrow(data, bar, needed)
         with bar.stage("sessionizing", rows):
             out = _anomseq.sessionize(
                 table,
-                user_cols=list(user_cols),
+                user_cols=user_cols,
                 time_col=time_col,
                 event_col=event_col,
                 params_col=params_col,
                 params_format=params_format,
-                param_cols=None if param_cols is None else list(param_cols),
+                param_cols=param_cols,
                 values=values,
                 max_session=max_session,
                 max_gap=max_gap,
+                epoch_unit=epoch_unit,
             )
         with bar.stage("making the frame", rows):
             return _back(out, kind)
@@ -128,25 +178,43 @@ class Model:
         ``rarest_window{k}_factors`` (each step's probability; their product is the
         likelihood) and ``unseen`` added. ``mode="profile"`` adds the improved score
         (``profile_score``, higher is rarer)."""
+        window = _count(window, "window")
         rows = rows_of(sessions)
+        if rows == 0:
+            raise AnomseqError("no sessions to score: the frame has no rows")
+        options = dict(window=window, tokens=tokens, geo_mean=geo_mean, mode=mode, all_scores=all_scores)
         with Progress("anomseq: score", rows, stages=3) as bar:
+            if type(sessions).__module__.split(".")[0] == "pandas":
+                # only the session column goes to Rust; the scores join the frame as it is
+                col = _session_column(sessions, session_col)
+                table, _ = _arrow(sessions, bar, None if col is None else [col])
+                with bar.stage("scoring", rows):
+                    out = self._inner.score(table, session_col=col, **options)
+                with bar.stage("making the frame", rows):
+                    new = out.drop_columns([c for c in out.column_names if c in table.column_names]).to_pandas()
+                    old = set(_anomseq.scored_column_names([c for c in sessions.columns if isinstance(c, str)]))
+                    result = sessions.drop(columns=[c for c in sessions.columns if c in old])
+                    for c in new.columns:
+                        result[c] = new[c].to_numpy()
+                    return result
             table, kind = _arrow(sessions, bar)
             with bar.stage("scoring", rows):
-                out = self._inner.score(
-                    table,
-                    session_col=session_col,
-                    window=window,
-                    tokens=tokens,
-                    geo_mean=geo_mean,
-                    mode=mode,
-                    all_scores=all_scores,
-                )
+                out = self._inner.score(table, session_col=session_col, **options)
             with bar.stage("making the frame", rows):
                 return _back(out, kind)
 
     def save(self, path: str) -> None:
-        """Write the model file (the command line's: ``anomseq score --model PATH``)."""
+        """Write the model file (the command line's: ``anomseq score --model PATH``),
+        atomically; a symlink at ``path`` is replaced, never written through."""
         self._inner.save(str(path))
+
+    def to_bytes(self) -> bytes:
+        """The model file's bytes (what :meth:`save` writes)."""
+        return self._inner.to_bytes()
+
+    def __reduce__(self):
+        # pickle, copy and multiprocessing carry the model file's bytes
+        return (_model_from_bytes, (self.to_bytes(),))
 
     def __repr__(self) -> str:
         return repr(self._inner)
@@ -155,9 +223,17 @@ class Model:
 def train(sessions: Any, *, session_col: str | None = None, modellable_params: Sequence[str] | None = None) -> Model:
     """Train on sessions (a frame with a session column, as :func:`sessionize` gives;
     by default the one column ending in ``_list``)."""
-    table, _ = _arrow(sessions)
-    params = None if modellable_params is None else list(modellable_params)
-    return Model(_anomseq.train(table, session_col=session_col, modellable_params=params))
+    params = _names(modellable_params, "modellable_params")
+    if rows_of(sessions) == 0:
+        raise AnomseqError("no sessions to train on: the frame has no rows")
+    col = _session_column(sessions, session_col) if type(sessions).__module__.split(".")[0] == "pandas" else session_col
+    table, _ = _arrow(sessions, None, None if col is None else [col])
+    return Model(_anomseq.train(table, session_col=col, modellable_params=params))
+
+
+def _model_from_bytes(data: bytes) -> Model:
+    """A model from a model file's bytes (:meth:`Model.to_bytes`)."""
+    return Model(_anomseq.model_from_bytes(data))
 
 
 _load_model = load_model
@@ -203,20 +279,27 @@ def report(
 
     The sessions are scored again by ``model`` (by default, one trained on them)
     with ``window`` (by default the window of the frame's ``rarest_window{k}``
-    column, else 3), ``tokens``, ``geo_mean`` and ``mode``; scores already in the
-    frame must be the same, so the explanations are of the numbers shown.
+    column, else 3), ``tokens``, ``geo_mean`` and ``mode``; a score column of that
+    name already in the frame must hold the same scores, so the explanations are of
+    the numbers shown (scores of other windows or modes are replaced).
     ``time_col`` defaults to the frame's ``*_min`` time column and ``key_cols`` to the
     columns before it; ``colour_by`` colours the points by a column;
     ``upper_bound`` keeps only the rarer scores; the rarest ``max_points`` sessions
     are drawn as points and the rest as a band.
     """
+    top = _count(top, "top", 0)
+    max_points = _count(max_points, "max_points")
+    if window is not None:
+        window = _count(window, "window")
+    if rows_of(scored) == 0:
+        raise AnomseqError("no sessions to report: the frame has no rows")
     table, _ = _arrow(scored)
     page = _anomseq.report(
         table,
         model=None if model is None else model._inner,
         session_col=session_col,
         time_col=time_col,
-        key_cols=None if key_cols is None else list(key_cols),
+        key_cols=_names(key_cols, "key_cols"),
         window=window,
         tokens=tokens,
         geo_mean=geo_mean,

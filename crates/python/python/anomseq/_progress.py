@@ -50,7 +50,7 @@ class Progress:
     ``n`` rows of the current stage; :meth:`stage` names the step under way."""
 
     def __init__(self, what: str, rows: int, stages: int = 1):
-        self.on = enabled(rows)
+        self.on = bool(what) and enabled(rows)
         self.total = max(rows, 1) * stages
         self.what = what
         self.done = 0
@@ -69,9 +69,10 @@ class Progress:
     def advance(self, n: int) -> None:
         if not self.on:
             return
-        self.done = min(self.done + n, self.total)
+        step = min(n, self.total - self.done)
+        self.done += step
         if self._bar is not None:
-            self._bar.update(n)
+            self._bar.update(step)
         else:
             self._line()
 
@@ -91,10 +92,12 @@ class Progress:
         width = 30
         filled = int(width * self.done / self.total)
         secs = time.perf_counter() - self.start
-        sys.stderr.write(
-            f"\r{self.what}: [{'#' * filled}{' ' * (width - filled)}] {100 * self.done // self.total:3d}% "
+        line = (
+            f"{self.what}: [{'#' * filled}{' ' * (width - filled)}] {100 * self.done // self.total:3d}% "
             f"{self._stage:<24} {secs:6.1f} s"
         )
+        self._width = max(getattr(self, "_width", 0), len(line))
+        sys.stderr.write("\r" + line)
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -103,7 +106,7 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
         else:
-            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.write("\r" + " " * getattr(self, "_width", 0) + "\r")
             sys.stderr.flush()
 
     def __enter__(self) -> "Progress":

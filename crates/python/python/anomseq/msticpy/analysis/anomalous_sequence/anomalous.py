@@ -23,6 +23,8 @@ def score_sessions(data: pd.DataFrame, session_column: str, window_length: int) 
         raise MsticpyException("`data` should be a pandas dataframe")
     if session_column not in data.columns:
         raise MsticpyException(f'"{session_column}" should be a column in the `data`')
+    if isinstance(window_length, bool) or not isinstance(window_length, int) or window_length < 1:
+        raise MsticpyException(f"`window_length` should be a whole number of at least 1, got {window_length!r}")
     sessions_df = data.copy()
     sessions = sessions_df[session_column].values.tolist()
     # msticpy's Model(sessions).train().compute_rarest_windows(...) in one call: the
@@ -49,6 +51,8 @@ class Timeline(Page):
         """The timeline as a static SVG picture (the rarest sessions as points)."""
         if self._draw is None:
             raise MsticpyException("this timeline was not made by visualise_scored_sessions")
+        if int(width) < 1 or int(height) < 1 or int(width) > 20_000 or int(height) > 20_000:
+            raise MsticpyException(f"the picture's size must be 1 to 20000 pixels a side, got {width} x {height}")
         return Picture(self._draw((int(width), int(height))))
 
 

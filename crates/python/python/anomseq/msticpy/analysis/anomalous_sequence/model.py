@@ -26,6 +26,16 @@ def _is_cmd(cmd: Any) -> bool:
     return "name" in dir(cmd) and "params" in dir(cmd)
 
 
+def _text(item: Any) -> str:
+    """A name as the Rust model reads it: a ``str`` as it is, anything else by ``str()``."""
+    return item if isinstance(item, str) else str(item)
+
+
+def _value_text(item: Any) -> str:
+    """A parameter's value as the Rust model reads it: as :func:`_text`, ``None`` as ``""``."""
+    return "" if item is None else _text(item)
+
+
 def _counts(pairs: list | None, nested: bool) -> Any:
     """A table of counts, as msticpy's ``defaultdict``s."""
     if pairs is None:
@@ -114,7 +124,7 @@ class Model:
         self.param_cond_cmd_probs = _probs(probs["param_cond_cmd_probs"], True, unk)
         self.value_probs = _probs(probs["value_probs"], False, unk)
         self.value_cond_param_probs = _probs(probs["value_cond_param_probs"], True, unk)
-        if self.session_type == SessionType.cmds_params_values:
+        if self.session_type == SessionType.cmds_params_values and self.modellable_params is None:
             self.modellable_params = set(self._engine.modellable_params())
 
     def _check_trained(self):
@@ -144,19 +154,24 @@ class Model:
         result: Any = defaultdict(lambda: defaultdict(lambda: 0))
         for ses in self.sessions:
             for cmd in ses:
+                # the key as msticpy builds it (set order), the look-up as Rust reads the names
                 if self.session_type == SessionType.cmds_params_only:
                     key = tuple(cmd.params)
-                    sorted_key = tuple(sorted(str(p) for p in cmd.params))
+                    sorted_key = tuple(sorted(_text(p) for p in cmd.params))
                 else:
-                    keys = set()
-                    for par in cmd.params:
-                        if par in self.modellable_params:
+                    pars = set(cmd.params.keys())
+                    modelled = pars.intersection(self.modellable_params)
+                    keys, texts = set(), []
+                    for par in pars:
+                        if par in modelled:
                             keys.add(f"{par} --- {cmd.params[par]}")
+                            texts.append(f"{_text(par)} --- {_value_text(cmd.params[par])}")
                         else:
                             keys.add(par)
+                            texts.append(_text(par))
                     key = tuple(keys)
-                    sorted_key = tuple(sorted(keys))
-                result[cmd.name][key] = table[cmd.name][sorted_key]
+                    sorted_key = tuple(sorted(set(texts)))
+                result[cmd.name][key] = table[_text(cmd.name)][sorted_key]
         self.set_params_cond_cmd_probs = result
 
     def compute_likelihoods_of_sessions(self, use_start_end_tokens: bool = True):
@@ -174,6 +189,8 @@ class Model:
         """The rarest window of each session and its likelihood (``rare_windows``,
         ``rare_window_likelihoods``, or their ``_geo`` forms), by window length."""
         self._check_trained()
+        if isinstance(window_len, bool) or not isinstance(window_len, int) or window_len < 1:
+            raise MsticpyException(f"`window_len` should be a whole number of at least 1, got {window_len!r}")
         rare = self._engine.rarest_windows(window_len, use_start_end_tokens, use_geo_mean)
         windows = [ses[start : start + n] if start is not None else [] for ses, (start, n, _) in zip(self.sessions, rare)]
         liks = [lik for _, _, lik in rare]
