@@ -30,10 +30,9 @@ def sessionize(path):
     return time.perf_counter() - t, len(out)
 
 
-def model(path, kind):
-    from msticpy.analysis.anomalous_sequence.model import Model
-    from msticpy.analysis.anomalous_sequence.utils.data_structures import Cmd
-
+def load_sessions(path, kind, Cmd):
+    """The sessions of a sessions NDJSON file as msticpy takes them: lists of names
+    (cmds), or of ``Cmd``s with a set (params) or a dict (values) of parameters."""
     sessions = []
     with open(path) as f:
         for line in f:
@@ -46,6 +45,14 @@ def model(path, kind):
                 sessions.append([Cmd(name=e["name"], params=set(e["params"])) for e in events])
             else:
                 sessions.append([Cmd(name=e["name"], params=dict(e["params"])) for e in events])
+    return sessions
+
+
+def model(path, kind):
+    from msticpy.analysis.anomalous_sequence.model import Model
+    from msticpy.analysis.anomalous_sequence.utils.data_structures import Cmd
+
+    sessions = load_sessions(path, kind, Cmd)
     t = time.perf_counter()
     m = Model(sessions)
     m.train()

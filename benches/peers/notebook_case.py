@@ -17,6 +17,8 @@ import sys
 import time
 import warnings
 
+from msticpy_case import load_sessions  # noqa: E402 - beside this file
+
 warnings.filterwarnings("ignore")
 
 
@@ -79,18 +81,7 @@ def score(impl, path, kind):
 
     anomalous = module(impl, "analysis.anomalous_sequence.anomalous")
     Cmd = module(impl, "analysis.anomalous_sequence.utils.data_structures").Cmd
-    sessions = []
-    with open(path) as f:
-        for line in f:
-            events = json.loads(line)["Operation_list"]
-            if isinstance(events, str):
-                events = json.loads(events)
-            if kind == "cmds":
-                sessions.append(list(events))
-            elif kind == "params":
-                sessions.append([Cmd(name=e["name"], params=set(e["params"])) for e in events])
-            else:
-                sessions.append([Cmd(name=e["name"], params=dict(e["params"])) for e in events])
+    sessions = load_sessions(path, kind, Cmd)
     df = pd.DataFrame({"session": sessions})
     secs, out = timed(impl, lambda: anomalous.score_sessions(data=df, session_column="session", window_length=3))
     liks = out["rarest_window3_likelihood"].tolist()
