@@ -65,36 +65,39 @@ fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// The Python packages the tests need, from PyPI.
-const PYTHON_TEST_DEPS: &[&str] = &["maturin>=1.9,<2", "pytest>=8", "pyarrow>=14", "pandas>=2.1", "polars>=1.0"];
+/// The Python packages the tests need, from PyPI (pyspark runs on the JRE `.ci/run` installs).
+const PYTHON_TEST_DEPS: &[&str] =
+    &["maturin>=1.9,<2", "pytest>=8", "pyarrow>=14", "pandas>=2.1", "polars>=1.0", "pyspark==4.3.0"];
 
-/// `.venv-test`, made and filled on first use (a missing package is an error, never a skip).
-fn test_python() -> Result<PathBuf> {
-    let venv = root().join(".venv-test");
+/// A virtualenv in the workspace, made and filled from PyPI on first use; `check` is
+/// Python code that fails until the packages are there (a missing package is an
+/// error, never a skip).
+fn venv(name: &str, packages: &[&str], check: &str) -> Result<PathBuf> {
+    let venv = root().join(name);
     let python = venv.join("bin/python");
-    let ready = |py: &Path| {
-        Command::new(py)
-            .args(["-c", "import pytest, pyarrow, pandas, polars, maturin"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
+    let ready = |py: &Path| Command::new(py).args(["-c", check]).status().is_ok_and(|s| s.success());
     if python.exists() && ready(&python) {
         return Ok(python);
     }
-    eprintln!("setting up {} (the Python test dependencies, from PyPI) ...", venv.display());
+    eprintln!("setting up {} ({}, from PyPI) ...", venv.display(), packages.join(" "));
     let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
     if !status.success() {
         bail!("python3 -m venv failed: install python3 and python3-venv");
     }
     let status = Command::new(&python)
         .args(["-m", "pip", "install", "--quiet", "--upgrade"])
-        .args(PYTHON_TEST_DEPS)
+        .args(packages)
         .status()
         .context("pip install")?;
     if !status.success() || !ready(&python) {
-        bail!("pip install {} failed", PYTHON_TEST_DEPS.join(" "));
+        bail!("pip install {} into {} failed", packages.join(" "), venv.display());
     }
     Ok(python)
+}
+
+/// `.venv-test`: what the Python tests need.
+fn test_python() -> Result<PathBuf> {
+    venv(".venv-test", PYTHON_TEST_DEPS, "import pytest, pyarrow, pandas, polars, maturin, pyspark")
 }
 
 /// Every test: Rust, then the Python package built by maturin and tested by pytest.
@@ -147,32 +150,13 @@ fn ci() -> Result<()> {
     Ok(())
 }
 
-/// The Python that runs the peers: `.venv`, made and filled on first use.
+/// The Python that runs the peers: `.venv`.
 fn peers_python() -> Result<PathBuf> {
-    let venv = root().join(".venv");
-    let python = venv.join("bin/python");
-    let ready = |py: &Path| {
-        Command::new(py)
-            .args(["-c", "import msticpy, duckdb, maturin; assert msticpy.__version__ == '3.0.2'"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if python.exists() && ready(&python) {
-        return Ok(python);
-    }
-    eprintln!("setting up the peers in {} (msticpy 3.0.2, DuckDB, maturin) ...", venv.display());
-    let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
-    if !status.success() {
-        bail!("python3 -m venv failed: install python3-venv");
-    }
-    let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "msticpy==3.0.2", "duckdb", "pyarrow", "maturin>=1.9,<2"])
-        .status()
-        .context("pip install")?;
-    if !status.success() || !ready(&python) {
-        bail!("could not install msticpy 3.0.2, DuckDB and maturin into {}", venv.display());
-    }
-    Ok(python)
+    venv(
+        ".venv",
+        &["msticpy==3.0.2", "duckdb", "pyarrow", "maturin>=1.9,<2"],
+        "import msticpy, duckdb, maturin; assert msticpy.__version__ == '3.0.2'",
+    )
 }
 
 fn suite(quick: bool, notebook: bool) -> Result<()> {
