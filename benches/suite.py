@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--cap", type=float, default=120.0)
     ap.add_argument("--notebook", action="store_true", help="only the notebook rows (anomseq.msticpy against msticpy)")
+    ap.add_argument("--spark", action="store_true", help="only the Spark rows (anomseq.spark against a window query)")
     a = ap.parse_args()
     sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000, 10_000_000]
     suite = os.path.join(a.bin_dir, "benchsuite")
@@ -101,7 +102,8 @@ def main():
             rows.append((case, events, impl, json.loads(out.strip().splitlines()[-1])["seconds"], ""))
         print(f"  {impl:10} {case:24} {events:>10}  {rows[-1][3] if rows[-1][3] is not None else rows[-1][4]}", flush=True)
 
-    for n in [] if a.notebook else sizes:
+    only = a.notebook or a.spark
+    for n in [] if only else sizes:
         print(f"== {n} events", flush=True)
         subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
         csv = os.path.join(a.data_dir, f"events-{n}.csv")
@@ -131,7 +133,7 @@ def main():
 
     # the notebook: msticpy's functions through msticpy and through anomseq.msticpy, same
     # DataFrames, the whole call timed (pandas conversions included), results compared
-    nb_sizes = [10_000, 20_000, 100_000]
+    nb_sizes = [] if a.spark else [10_000, 20_000, 100_000]
     case_py = os.path.join(HERE, "peers", "notebook_case.py")
     mismatches = []
     for n in nb_sizes:
@@ -159,36 +161,58 @@ def main():
                 else:
                     rows[-1] = (*rows[-1][:4], "same result (digest of every value)")
 
+    # Spark, local[2]: anomseq.spark against the lag/running-sum window query, same Parquet
+    spark_sizes = [] if a.notebook else ([1_000_000] if a.quick else [1_000_000, 10_000_000])
+    for n in spark_sizes:
+        print(f"== spark, {n} events", flush=True)
+        pq = os.path.join(a.data_dir, f"events-{n}.parquet")
+        if not os.path.exists(pq):
+            subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
+        work = os.path.join(a.data_dir, f"spark-{n}")
+        os.makedirs(work, exist_ok=True)
+        secs, _, out = run_timed([a.python, os.path.join(HERE, "peers", "spark_case.py"), pq, work], timeout=3 * a.cap)
+        if secs is None:
+            rows.append(("spark: sessionize → parquet", n, "anomseq.spark", None, f"> {3 * a.cap:.0f} s for the three cases"))
+            continue
+        got = {r["case"]: r["seconds"] for r in map(json.loads, out.strip().splitlines()) if "case" in r}
+        window, ours, pipeline = got["window query"], got["anomseq.spark sessionize"], got["anomseq.spark pipeline"]
+        rows.append(("spark: sessionize → parquet", n, "anomseq.spark", ours, "both rules; local[2]"))
+        rows.append(("spark: sessionize → parquet", n, "spark window query", window, "lag + running sum: the gap rule only; local[2]"))
+        rows.append(("spark: sessionize+train+score → parquet", n, "anomseq.spark", pipeline,
+                     f"{pipeline / window:.2f}× the window query's time; local[2]"))
+        print(f"  spark {n}: window {window:.2f} s, anomseq sessionize {ours:.2f} s, pipeline {pipeline:.2f} s", flush=True)
+
     # one table: every peer row with its ratio to anomseq's time for the same case and size
-    ours = {(c, n): s for (c, n, i, s, _) in rows if i in ("anomseq", "anomseq.msticpy")}
+    ours = {(c, n): s for (c, n, i, s, _) in rows if i in ("anomseq", "anomseq.msticpy", "anomseq.spark")}
     lines = ["| case | events | implementation | seconds | events/s | × anomseq | note |", "|---|---:|---|---:|---:|---:|---|"]
     for case, n, impl, secs, note in sorted(rows, key=lambda r: (r[0], r[1], not r[2].startswith("anomseq"), r[2])):
         base = ours.get((case, n))
         if secs is None:
             lines.append(f"| {case} | {n:,} | {impl} | {note} | | | |")
             continue
-        ratio = f"{secs / base:,.1f}×" if impl not in ("anomseq", "anomseq.msticpy") and base else ""
+        ratio = f"{secs / base:,.1f}×" if not impl.startswith("anomseq") and base else ""
         lines.append(f"| {case} | {n:,} | {impl} | {secs:.4f} | {n / secs:,.0f} | {ratio} | {note} |")
     table = "\n".join(lines)
     print("\n" + table)
     facts = machine()
-    versions = subprocess.run([a.python, "-c", "import msticpy, duckdb, pandas; print(msticpy.__version__, duckdb.__version__, pandas.__version__)"], capture_output=True, text=True).stdout.split()
+    versions = subprocess.run([a.python, "-c", "import msticpy, duckdb, pandas, pyspark; print(msticpy.__version__, duckdb.__version__, pandas.__version__, pyspark.__version__)"], capture_output=True, text=True).stdout.split()
     date = datetime.date.today().isoformat()
     os.makedirs(a.results_dir, exist_ok=True)
-    path = os.path.join(a.results_dir, f"{date}-{facts['host']}{'-notebook' if a.notebook else ''}.md")
+    path = os.path.join(a.results_dir, f"{date}-{facts['host']}{'-notebook' if a.notebook else ''}{'-spark' if a.spark else ''}.md")
     with open(path, "w") as f:
         f.write(f"# Side-by-side benchmark, {date}\n\n")
-        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}{' --notebook' if a.notebook else ''}`\n\n")
+        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}{' --notebook' if a.notebook else ''}{' --spark' if a.spark else ''}`\n\n")
         f.write("Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()) + "\n\n")
-        if len(versions) == 3:
-            f.write(f"Peers: msticpy {versions[0]}, DuckDB {versions[1]}, pandas {versions[2]}. ")
+        if len(versions) == 4:
+            f.write(f"Peers: msticpy {versions[0]}, DuckDB {versions[1]}, pandas {versions[2]}, Spark {versions[3]}. ")
         f.write(f"Each peer case is capped at {a.cap:.0f} s; a capped case is not extrapolated and its larger sizes are not run. ")
         f.write("DuckDB applies the gap rule only; anomseq enforces both the gap and the max-session rules. "
                 "anomseq library rows are the best of 3 runs on columns already loaded; CLI rows are one run of the release binary, "
                 "including reading and writing files; msticpy rows time the library call alone (not imports or reading the CSV). "
                 "Notebook rows call msticpy's functions through msticpy and through anomseq.msticpy (the import prefix swapped) "
                 "on the same DataFrames and time the whole call, pandas conversions included; their results are compared "
-                "value by value.\n\n")
+                "value by value. Spark rows run in one local[2] session, each case timed from the query to the "
+                "Parquet files written.\n\n")
         f.write(table + "\n")
     print(f"\nwrote {path}")
     if mismatches:

@@ -8,7 +8,8 @@
 //!   to 100k events; `--criterion`: the criterion micro-benchmarks instead;
 //!   `--report`: the report's page size and first render at 100k and 1M sessions;
 //!   `--notebook`: only the notebook rows, msticpy's functions through msticpy and
-//!   through `anomseq.msticpy` on the same DataFrames);
+//!   through `anomseq.msticpy` on the same DataFrames; `--spark`: only the Spark rows,
+//!   `anomseq.spark` against a window query in `local[2]`);
 //! - `fixtures`: copy the oracle files the tests use from `../shared`;
 //! - `notebook`: write and execute `docs/notebooks/anomalous-sessions.ipynb` (nbconvert
 //!   and ipykernel from PyPI into `.venv-test`, the extension built by maturin);
@@ -38,14 +39,15 @@ fn main() -> Result<()> {
                 run.extend(sizes);
                 cargo(&run)
             } else {
-                suite(quick, args[1..].iter().any(|a| a == "--notebook"))
+                let flag = |f: &str| args[1..].iter().any(|a| a == f);
+                suite(quick, flag("--notebook"), flag("--spark"))
             }
         }
         Some("fixtures") => fixtures(),
         Some("notebook") => notebook(),
         Some("eval") => eval(),
         _ => {
-            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report | --notebook] | fixtures | notebook | eval>");
+            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report | --notebook | --spark] | fixtures | notebook | eval>");
             std::process::exit(2)
         }
     }
@@ -154,12 +156,12 @@ fn ci() -> Result<()> {
 fn peers_python() -> Result<PathBuf> {
     venv(
         ".venv",
-        &["msticpy==3.0.2", "duckdb", "pyarrow", "maturin>=1.9,<2"],
-        "import msticpy, duckdb, maturin; assert msticpy.__version__ == '3.0.2'",
+        &["msticpy==3.0.2", "duckdb", "pyarrow", "maturin>=1.9,<2", "pyspark==4.3.0"],
+        "import msticpy, duckdb, maturin, pyspark; assert msticpy.__version__ == '3.0.2'",
     )
 }
 
-fn suite(quick: bool, notebook: bool) -> Result<()> {
+fn suite(quick: bool, notebook: bool, spark: bool) -> Result<()> {
     cargo(&["build", "--release", "--locked", "-p", "anomseq-cli", "-p", "anomseq-benches", "--bins"])?;
     let python = peers_python()?;
     // the Python package beside msticpy, built as users get it (release)
@@ -182,6 +184,9 @@ fn suite(quick: bool, notebook: bool) -> Result<()> {
     }
     if notebook {
         cmd.arg("--notebook");
+    }
+    if spark {
+        cmd.arg("--spark");
     }
     eprintln!("$ {cmd:?}");
     if !cmd.status()?.success() {

@@ -146,3 +146,13 @@ def test_errors_are_the_single_machine_ones(spark):
         aspark.train(s.limit(0))
     with pytest.raises(anomseq.AnomseqError, match="unknown scoring mode"):
         aspark.score(s, aspark.train(s), mode="magic")
+
+
+def test_each_score_uses_its_own_model(spark):
+    """Python workers live on between jobs: a second model must not be served the first one's cache."""
+    events = exchange()
+    want = anomseq.sessionize(events, user_cols=USERS, time_col="TimeGenerated", event_col="Operation")
+    sessions = aspark.sessionize(spark.createDataFrame(events), user_cols=USERS, time_col="TimeGenerated", event_col="Operation")
+    for model in (anomseq.train(want.slice(0, 100)), anomseq.train(want.slice(100)), anomseq.train(want)):
+        got = aspark.score(sessions, model).toArrow()
+        assert in_order(got, ORDER).equals(in_order(as_spark(model.score(want)), ORDER))

@@ -19,6 +19,7 @@ A single user's events must fit in one task's memory (see docs/scale-out.md).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
@@ -199,16 +200,19 @@ def _one_session(schema: pa.Schema, col: str, model: Model) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-_MODELS: dict = {}  # per Python worker: the broadcast model, loaded once
+_MODELS: dict = {}  # per Python worker: each broadcast model, loaded once
 
 
-def _broadcast_model(blob: Any) -> Any:
-    key = blob.id if hasattr(blob, "id") else id(blob)
-    model = _MODELS.get(key)
+def _broadcast_model(token: str, blob: Any) -> Any:
+    """The model of one `score` call (``token``, made on the driver), loaded once per
+    worker process from the broadcast file."""
+    model = _MODELS.get(token)
     if model is None:
         from anomseq import _anomseq as native
 
-        model = _MODELS[key] = native.model_from_bytes(blob.value)
+        if len(_MODELS) > 8:  # a long-lived worker: keep the last few
+            _MODELS.clear()
+        model = _MODELS[token] = native.model_from_bytes(blob.value)
     return model
 
 
@@ -232,9 +236,10 @@ def score(
     # the output's types, and the options checked, on the driver: scoring one made-up session
     out_schema = _spark_types(model._inner.score(_one_session(in_schema, col, model), **options).schema)
     blob = sessions.sparkSession.sparkContext.broadcast(model.to_bytes())
+    token = uuid.uuid4().hex
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        native_model = _broadcast_model(blob)
+        native_model = _broadcast_model(token, blob)
         for batch in batches:
             if batch.num_rows == 0:
                 continue
