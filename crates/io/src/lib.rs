@@ -61,7 +61,8 @@ pub use paths::check_outputs;
 pub use progress::{ProgressUnit, ReadProgress};
 pub use read::{open, read_table, BatchReader, ReadOptions};
 pub use scored::{
-    restore_scored_columns, scored_column_names, scored_columns, scored_table, without_columns, write_scored,
+    is_scored_column, restore_scored_columns, scored_column_names, scored_columns, scored_table, without_columns,
+    write_scored,
 };
 pub use sessions::{
     default_session_column, read_sessions, read_sessions_with, sessionize_file, sessionize_stream, write_bad_rows,

@@ -90,16 +90,16 @@ pub fn write_scored(
     crate::write_table_with(path, format, &out, options)
 }
 
-/// The columns of `table` that anomseq's scoring writes (see [`column_kind`]),
+/// Is `name` a column that anomseq's scoring writes (see [`column_kind`]) and a
+/// new scoring replaces? (The session length is kept.)
+pub fn is_scored_column(name: &str) -> bool {
+    name != anomseq_core::SESSION_LENGTH && column_kind(name).is_some()
+}
+
+/// The columns of `table` that anomseq's scoring writes ([`is_scored_column`]),
 /// which a new scoring replaces.
 pub fn scored_column_names(table: &RecordBatch) -> Vec<String> {
-    table
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .filter(|n| n != anomseq_core::SESSION_LENGTH && column_kind(n).is_some())
-        .collect()
+    table.schema().fields().iter().map(|f| f.name().clone()).filter(|n| is_scored_column(n)).collect()
 }
 
 /// `table` without the columns `names`.

@@ -107,7 +107,6 @@ fn sessionize(
     max_gap: &str,
     epoch_unit: Option<&str>,
 ) -> PyResult<Py<PyAny>> {
-    check_output_names(&user_cols, &time_col, &event_col)?;
     let spec = match (params_col, param_cols) {
         (Some(_), Some(_)) => return Err(err("give params_col or param_cols, not both")),
         (Some(col), None) => match params_format {
@@ -130,27 +129,6 @@ fn sessionize(
     let batch = one_batch(py, data)?;
     let out = py.detach(|| sessionize_batches(std::slice::from_ref(&batch), &opts, &spec)).map_err(err)?;
     table_out(py, out.table)
-}
-
-/// Refuse user columns given twice or named like an output column: the output
-/// would have two columns of one name.
-fn check_output_names(user_cols: &[String], time_col: &str, event_col: &str) -> PyResult<()> {
-    let outputs = [
-        format!("{time_col}_min"),
-        format!("{time_col}_max"),
-        format!("{event_col}_list"),
-        "duration".to_owned(),
-        "number_events".to_owned(),
-    ];
-    for (i, c) in user_cols.iter().enumerate() {
-        if user_cols[..i].contains(c) {
-            return Err(err(format!("user column {c:?} is given twice")));
-        }
-        if outputs.contains(c) {
-            return Err(err(format!("user column {c:?} has the name of an output column: rename it first")));
-        }
-    }
-    Ok(())
 }
 
 /// The sessions as input rows (what the msticpy drop-in builds its DataFrames from):
@@ -528,10 +506,17 @@ fn write_text(py: Python<'_>, path: PathBuf, text: &str) -> PyResult<()> {
 /// Which of `names` are columns that anomseq's scoring writes (and a new scoring replaces).
 #[pyfunction]
 fn scored_column_names(names: Vec<String>) -> Vec<String> {
-    names
-        .into_iter()
-        .filter(|n| n != anomseq::core::SESSION_LENGTH && anomseq::core::column_kind(n).is_some())
-        .collect()
+    names.into_iter().filter(|n| anomseq::io::is_scored_column(n)).collect()
+}
+
+/// The session column of a table with these column names, found as the CLI finds it
+/// (the one column ending in `_list`, else `events`).
+#[pyfunction]
+#[pyo3(name = "default_session_column")]
+fn session_column_among(names: Vec<String>) -> PyResult<String> {
+    let fields: Vec<arrow::datatypes::Field> =
+        names.iter().map(|n| arrow::datatypes::Field::new(n, arrow::datatypes::DataType::Null, true)).collect();
+    default_session_column(&arrow::datatypes::Schema::new(fields)).map_err(|e| err(format!("{e} with session_col")))
 }
 
 /// The extension module.
@@ -551,6 +536,7 @@ fn _anomseq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(session_rows, m)?)?;
     m.add_function(wrap_pyfunction!(model_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(scored_column_names, m)?)?;
+    m.add_function(wrap_pyfunction!(session_column_among, m)?)?;
     m.add_function(wrap_pyfunction!(write_text, m)?)?;
     Ok(())
 }

@@ -238,10 +238,10 @@ def test_arguments_users_get_wrong_get_clear_errors():
     df = pd.read_csv(CSV)
     with pytest.raises(TypeError, match="user_cols must be a list of names, got the string 'UserId'"):
         anomseq.sessionize(df, user_cols="UserId", time_col="TimeGenerated", event_col="Operation")
-    with pytest.raises(anomseq.AnomseqError, match='user column "UserId" is given twice'):
+    with pytest.raises(anomseq.AnomseqError, match="user column `UserId` is given twice"):
         anomseq.sessionize(df, user_cols=["UserId", "UserId"], time_col="TimeGenerated", event_col="Operation")
     renamed = df.rename(columns={"ClientIP": "duration"})
-    with pytest.raises(anomseq.AnomseqError, match='user column "duration" has the name of an output column'):
+    with pytest.raises(anomseq.AnomseqError, match="user column `duration` has the name of an output column"):
         anomseq.sessionize(renamed, user_cols=["duration"], time_col="TimeGenerated", event_col="Operation")
     s = sessionize(df, "cmds")
     model = anomseq.train(s)

@@ -199,6 +199,7 @@ pub(crate) fn session_columns(
 pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &EventSpec) -> Result<Sessionized, Error> {
     let first = batches.first().ok_or(Error::NoBatches)?;
     check_spec(spec, &first.schema())?;
+    check_user_columns(opts, spec)?;
     for (name, _) in opts.user_cols.iter().zip(0..) {
         let idx = column_index(&first.schema(), name)?;
         crate::keys::check_key_type(name, first.schema().field(idx).data_type())?;
@@ -327,6 +328,28 @@ fn build_sessions(events: &ParsedEvents, plan: &Plan, kind: SessionType) -> Resu
         b.end_session()?;
     }
     Ok(b.finish()?)
+}
+
+/// Refuse user columns given twice or named like an output column.
+fn check_user_columns(opts: &SessionizeOptions, spec: &EventSpec) -> Result<(), Error> {
+    let outputs = [
+        format!("{}_min", opts.time_col),
+        format!("{}_max", opts.time_col),
+        spec.list_column(),
+        "duration".to_owned(),
+        "number_events".to_owned(),
+    ];
+    for (i, c) in opts.user_cols.iter().enumerate() {
+        let reason = if opts.user_cols[..i].contains(c) {
+            "is given twice"
+        } else if outputs.contains(c) {
+            "has the name of an output column: rename it first"
+        } else {
+            continue;
+        };
+        return Err(Error::UserColumn { column: c.clone(), reason });
+    }
+    Ok(())
 }
 
 /// Each session as rows of the input, for callers that build their own output

@@ -34,6 +34,15 @@ pub enum Error {
         /// The columns the input has.
         available: Vec<String>,
     },
+    /// A user column given twice, or named like a column of the output: the output
+    /// would have two columns of one name.
+    #[error("user column `{column}` {reason}")]
+    UserColumn {
+        /// The user column.
+        column: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A column has a type the sessionizer cannot use.
     #[error("column `{column}` is of type {found}, expected {expected}")]
     WrongType {

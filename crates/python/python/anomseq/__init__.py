@@ -74,16 +74,19 @@ def _arrow(data: Any, progress: Progress | None = None, columns: Sequence[str] |
     )
 
 
-def _session_column(data: Any, named: str | None) -> str | None:
-    """The session column of a pandas frame, found as Rust finds it (the one column
-    ending in ``_list``, else ``events``), or None to let Rust say what is wrong."""
+def _session_column(columns: Sequence[Any], named: str | None) -> str:
+    """The session column among ``columns``: as named, else found as the CLI finds it
+    (the one column ending in ``_list``, else ``events``)."""
     if named is not None:
         return named
-    names = [c for c in data.columns if isinstance(c, str)]
-    lists = [c for c in names if c.endswith("_list")]
-    if len(lists) == 1:
-        return lists[0]
-    return "events" if not lists and "events" in names else None
+    return _anomseq.default_session_column([c for c in columns if isinstance(c, str)])
+
+
+def _needed_columns(
+    user_cols: list[str], time_col: str, event_col: str, params_col: str | None, param_cols: list[str] | None
+) -> list[str]:
+    """The columns sessionizing reads, each once."""
+    return list(dict.fromkeys([*user_cols, time_col, event_col, *([params_col] if params_col else []), *(param_cols or [])]))
 
 
 def _back(table: Any, kind: str) -> Any:
@@ -124,7 +127,7 @@ def sessionize(
     """
     user_cols = _names(user_cols, "user_cols")
     param_cols = _names(param_cols, "param_cols")
-    needed = [*user_cols, time_col, event_col, *([params_col] if params_col else []), *(param_cols or [])]
+    needed = _needed_columns(user_cols, time_col, event_col, params_col, param_cols)
     rows = rows_of(data)
     with Progress("anomseq: sessionize", rows, stages=3) as bar:
         table, kind = _arrow(data, bar, needed)
@@ -186,8 +189,8 @@ class Model:
         with Progress("anomseq: score", rows, stages=3) as bar:
             if type(sessions).__module__.split(".")[0] == "pandas":
                 # only the session column goes to Rust; the scores join the frame as it is
-                col = _session_column(sessions, session_col)
-                table, _ = _arrow(sessions, bar, None if col is None else [col])
+                col = _session_column(sessions.columns, session_col)
+                table, _ = _arrow(sessions, bar, [col])
                 with bar.stage("scoring", rows):
                     out = self._inner.score(table, session_col=col, **options)
                 with bar.stage("making the frame", rows):
@@ -226,8 +229,9 @@ def train(sessions: Any, *, session_col: str | None = None, modellable_params: S
     params = _names(modellable_params, "modellable_params")
     if rows_of(sessions) == 0:
         raise AnomseqError("no sessions to train on: the frame has no rows")
-    col = _session_column(sessions, session_col) if type(sessions).__module__.split(".")[0] == "pandas" else session_col
-    table, _ = _arrow(sessions, None, None if col is None else [col])
+    pandas = type(sessions).__module__.split(".")[0] == "pandas"
+    col = _session_column(sessions.columns, session_col) if pandas else session_col
+    table, _ = _arrow(sessions, None, [col] if pandas else None)
     return Model(_anomseq.train(table, session_col=col, modellable_params=params))
 
 

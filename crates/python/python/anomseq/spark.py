@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 
-from . import Model, _anomseq, _names
+from . import Model, _anomseq, _names, _needed_columns, _session_column
 from ._anomseq import AnomseqError
 
 __all__ = ["rarest", "score", "sessionize", "train"]
@@ -95,7 +95,7 @@ def sessionize(
     ``spark.sql.shuffle.partitions``); each partition is sessionized in Rust."""
     user_cols = _names(user_cols, "user_cols")
     param_cols = _names(param_cols, "param_cols")
-    needed = list(dict.fromkeys([*user_cols, time_col, event_col, *([params_col] if params_col else []), *(param_cols or [])]))
+    needed = _needed_columns(user_cols, time_col, event_col, params_col, param_cols)
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise AnomseqError(f"no column `{missing[0]}`; the columns are: {', '.join(df.columns)}")
@@ -137,17 +137,6 @@ def sessionize(
     return events.mapInArrow(run, _spark_schema(out_schema))
 
 
-def _session_column(df: Any, named: str | None) -> str:
-    if named is not None:
-        return named
-    lists = [c for c in df.columns if c.endswith("_list")]
-    if len(lists) == 1:
-        return lists[0]
-    raise AnomseqError(
-        f"cannot tell the session column (columns: {', '.join(df.columns)}): give session_col"
-    )
-
-
 def _merge_in_order(models: list[bytes]) -> bytes:
     """Merge model files in their order, neighbours first (a tree of merges that keeps
     the order: a vocabulary in first-seen order stays so)."""
@@ -165,7 +154,7 @@ def train(sessions: Any, *, session_col: str | None = None, modellable_params: S
     only the counts travel to the driver, merged in partition order. The model is the
     one a single machine trains on the same sessions in the DataFrame's order, byte
     for byte (for :func:`sessionize`'s output: in the single machine's order)."""
-    col = _session_column(sessions, session_col)
+    col = _session_column(sessions.columns, session_col)
     params = _names(modellable_params, "modellable_params")
     part = sessions.select(col)
     in_schema = _arrow_schema_of(part)
@@ -230,7 +219,7 @@ def score(
     DataFrame with the score columns :meth:`anomseq.Model.score` adds (the rarest
     window's likelihood, the window, its factors, the unseen count; the profile
     columns with ``mode="profile"``), scored batch by batch in Rust."""
-    col = _session_column(sessions, session_col)
+    col = _session_column(sessions.columns, session_col)
     options = dict(session_col=col, window=window, tokens=tokens, geo_mean=geo_mean, mode=mode)
     in_schema = _arrow_schema_of(sessions)
     # the output's types, and the options checked, on the driver: scoring one made-up session

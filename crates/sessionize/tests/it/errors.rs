@@ -45,6 +45,18 @@ fn bad_input() {
         Err("no column `usr`; the columns are: user, time, op, params"),
     );
     check(&ok, &opts, &EventSpec::commands("op"), Err("row 3, column `op`, value `null`: missing event name"));
+    check(
+        &ok,
+        &SessionizeOptions::new(["user", "user"], "time"),
+        &EventSpec::commands("op"),
+        Err("user column `user` is given twice"),
+    );
+    check(
+        &ok,
+        &SessionizeOptions::new(["time_min"], "time"),
+        &EventSpec::commands("op"),
+        Err("user column `time_min` has the name of an output column: rename it first"),
+    );
     let bad_time = events(&[t, Some("yesterday at noon"), t], &[None, None, None]);
     check(
         &bad_time,
