@@ -170,11 +170,14 @@ def main():
             subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
         work = os.path.join(a.data_dir, f"spark-{n}")
         os.makedirs(work, exist_ok=True)
-        secs, _, out = run_timed([a.python, os.path.join(HERE, "peers", "spark_case.py"), pq, work], timeout=3 * a.cap)
+        secs, _, out = run_timed([a.python, os.path.join(HERE, "peers", "spark_case.py"), pq, work], timeout=9 * a.cap)
         if secs is None:
-            rows.append(("spark: sessionize → parquet", n, "anomseq.spark", None, f"> {3 * a.cap:.0f} s for the three cases"))
+            rows.append(("spark: sessionize → parquet", n, "anomseq.spark", None, f"> {9 * a.cap:.0f} s for three rounds of the three cases"))
             continue
-        got = {r["case"]: r["seconds"] for r in map(json.loads, out.strip().splitlines()) if "case" in r}
+        got = {}  # the best of the three rounds
+        for r in map(json.loads, out.strip().splitlines()):
+            if "case" in r:
+                got[r["case"]] = min(got.get(r["case"], r["seconds"]), r["seconds"])
         window, ours, pipeline = got["window query"], got["anomseq.spark sessionize"], got["anomseq.spark pipeline"]
         rows.append(("spark: sessionize → parquet", n, "anomseq.spark", ours, "both rules; local[2]"))
         rows.append(("spark: sessionize → parquet", n, "spark window query", window, "lag + running sum: the gap rule only; local[2]"))
@@ -212,7 +215,7 @@ def main():
                 "Notebook rows call msticpy's functions through msticpy and through anomseq.msticpy (the import prefix swapped) "
                 "on the same DataFrames and time the whole call, pandas conversions included; their results are compared "
                 "value by value. Spark rows run in one local[2] session, each case timed from the query to the "
-                "Parquet files written.\n\n")
+                "Parquet files written, the best of 3 rounds with the cases' order reversed every other round.\n\n")
         f.write(table + "\n")
     print(f"\nwrote {path}")
     if mismatches:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import pytest
 
 import anomseq
@@ -79,6 +80,10 @@ def test_exchange_sessions_model_and_scores_equal_one_machine(spark, kind):
     rarest = aspark.rarest(aspark.score(sessions, model), 5)
     top = model.score(want).to_pandas().sort_values("rarest_window3_likelihood", kind="stable").head(5)
     assert rarest["rarest_window3_likelihood"].tolist() == top["rarest_window3_likelihood"].tolist()
+    # the very sessions: who, when, what
+    for a, b in zip(rarest.itertuples(), top.itertuples()):
+        assert (a.UserId, a.ClientIP, a.TimeGenerated_min) == (b.UserId, b.ClientIP, b.TimeGenerated_min)
+        assert len(a.Operation_list) == len(b.Operation_list)
 
 
 def generated(n: int, users: int, seed: int = 7) -> pa.Table:
@@ -98,9 +103,16 @@ def generated(n: int, users: int, seed: int = 7) -> pa.Table:
     )
 
 
-def test_a_million_events_and_empty_partitions(spark):
+def from_parquet(spark, table: pa.Table, path: Path):
+    """A large table as a data lake holds it: a Parquet file Spark reads in parallel
+    (``createDataFrame`` of a million rows keeps copies of them in the driver's heap)."""
+    pq.write_table(table, path)
+    return spark.read.parquet(str(path))
+
+
+def test_a_million_events_and_empty_partitions(spark, tmp_path):
     events = generated(1_000_000, 2_000)
-    df = spark.createDataFrame(events)
+    df = from_parquet(spark, events, tmp_path / "events.parquet")
     want = anomseq.sessionize(events, user_cols=["user"], time_col="time", event_col="op")
     model = anomseq.train(want)
     for partitions in (1, 8):
@@ -117,7 +129,7 @@ def test_a_million_events_and_empty_partitions(spark):
     assert s.count() == local.num_rows and aspark.train(s).to_bytes() == anomseq.train(local).to_bytes()
 
 
-def test_all_null_keys_and_a_two_million_event_user(spark):
+def test_all_null_keys_and_a_two_million_event_user(spark, tmp_path):
     n = 2_000_000
     t = np.arange(n, dtype=np.int64) * 30_000_000  # 30 s apart: sessions of 40 events (the 20 min rule)
     events = pa.table(
@@ -127,12 +139,23 @@ def test_all_null_keys_and_a_two_million_event_user(spark):
             "op": pa.array(np.where(np.arange(n) % 7 == 0, "Get-User", "Set-User")),
         }
     )
-    df = spark.createDataFrame(events)
+    df = from_parquet(spark, events, tmp_path / "events.parquet")
     sessions = aspark.sessionize(df, user_cols=["user"], time_col="time", event_col="op", partitions=4)
     want = anomseq.sessionize(events, user_cols=["user"], time_col="time", event_col="op")
     assert sessions.count() == want.num_rows
     model = aspark.train(sessions)
     assert model.to_bytes() == anomseq.train(want).to_bytes()
+
+
+def test_rows_a_shuffle_delivers_out_of_order_are_put_back_in_input_order():
+    """Map tasks' blocks may arrive in any order on a cluster: a partition's rows are
+    put back in input order before sessionizing (ties in time keep their order)."""
+    rows = pa.array([5, 6, 7, 0, 1, 2, 3, 4], pa.int64())
+    table = pa.table({aspark._ROW: rows, "op": pa.array([f"op{r}" for r in rows.to_pylist()])})
+    back = aspark._in_input_order(table)
+    assert back.column_names == ["op"] and back["op"].to_pylist() == [f"op{r}" for r in range(8)]
+    ordered = aspark._in_input_order(table.sort_by(aspark._ROW))
+    assert ordered["op"].to_pylist() == [f"op{r}" for r in range(8)]
 
 
 def test_errors_are_the_single_machine_ones(spark):
@@ -156,3 +179,26 @@ def test_each_score_uses_its_own_model(spark):
     for model in (anomseq.train(want.slice(0, 100)), anomseq.train(want.slice(100)), anomseq.train(want)):
         got = aspark.score(sessions, model).toArrow()
         assert in_order(got, ORDER).equals(in_order(as_spark(model.score(want)), ORDER))
+
+
+def test_text_times_missing_keys_and_another_session_time_zone(spark):
+    """Times as the CLI's text, some keys missing (null, not ""), and a session time
+    zone other than UTC: the same sessions and scores as one machine."""
+    events = exchange()
+    text = pa.compute.strftime(events["TimeGenerated"], format="%Y-%m-%dT%H:%M:%SZ")
+    user = pa.compute.if_else(pa.compute.equal(events["UserId"], ""), pa.scalar(None, pa.string()), events["UserId"])
+    events = events.set_column(0, "TimeGenerated", text).set_column(events.schema.get_field_index("UserId"), "UserId", user)
+    want = anomseq.sessionize(events, user_cols=USERS, time_col="TimeGenerated", event_col="Operation")
+    model = anomseq.train(want)
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        sessions = aspark.sessionize(spark.createDataFrame(events), user_cols=USERS, time_col="TimeGenerated", event_col="Operation")
+        got = sessions.toArrow()
+        assert got.schema.field("TimeGenerated_min").type.tz is not None
+        assert in_order(got.cast(as_spark(want).schema), ORDER).equals(in_order(as_spark(want), ORDER))
+        assert aspark.train(sessions).to_bytes() == model.to_bytes()
+        scored = aspark.score(sessions, model).toArrow()
+        expected = as_spark(model.score(want))
+        assert in_order(scored.cast(expected.schema), ORDER).equals(in_order(expected, ORDER))
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")

@@ -29,6 +29,9 @@ from ._anomseq import AnomseqError
 
 __all__ = ["rarest", "score", "sessionize", "train"]
 
+_ROW = "__anomseq_row__"
+_GROUP = 256  # partitions per training job: their model files travel to the driver together
+
 
 def _spark_types(schema: pa.Schema) -> pa.Schema:
     """An Arrow schema as Spark holds it: timestamps in microseconds (UTC), unsigned
@@ -59,8 +62,9 @@ def _spark_schema(schema: pa.Schema) -> Any:
 
 
 def _cast(table: pa.Table, target: pa.Schema) -> pa.Table:
-    """``table`` in the types Spark was promised (nullability as declared)."""
-    return table.cast(target)
+    """``table`` in the types Spark was promised: nanoseconds cut to Spark's
+    microseconds (Spark holds no finer time), time zones relabelled (the same instants)."""
+    return table.cast(target, safe=False)
 
 
 def _arrow_schema_of(df: Any) -> pa.Schema:
@@ -69,8 +73,28 @@ def _arrow_schema_of(df: Any) -> pa.Schema:
     return to_arrow_schema(df.schema, timezone="UTC")
 
 
-def _table(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_batches(list(batches), schema=schema)
+def _table(batches: Iterator[pa.RecordBatch]) -> pa.Table | None:
+    """A task's batches as one table, in the types Spark sent them (its session time
+    zone, large strings if so configured); None for an empty partition."""
+    batches = [b for b in batches if b.num_rows]
+    if not batches:
+        return None
+    return pa.Table.from_batches(batches)
+
+
+def _in_input_order(table: pa.Table) -> pa.Table:
+    """A partition's rows back in their input order (by the row ids taken before the
+    shuffle), without the ids: a shuffle may deliver the blocks of several map tasks
+    in any order, and events of one user at the same time must keep their input
+    order, as the sessionizer's stable sort keeps them on one machine. Sorting is
+    skipped when the rows came in order (one check, no copy)."""
+    import pyarrow.compute as pc
+
+    rows = table.column(_ROW).combine_chunks()
+    n = len(rows)
+    if n > 1 and not pc.all(pc.less_equal(rows.slice(0, n - 1), rows.slice(1))).as_py():
+        table = table.take(pc.sort_indices(rows))
+    return table.drop_columns([_ROW])
 
 
 def sessionize(
@@ -111,42 +135,56 @@ def sessionize(
         max_gap=max_gap,
         epoch_unit=epoch_unit,
     )
-    events = df.select(*needed)
-    if user_cols:
-        # by ranges of the user key, in the sessionizer's order (a missing key last): each
-        # key lands whole in one partition, and the partitions in order hold the sessions
-        # in the single machine's order, so that training on them is its training too
-        from pyspark.sql import functions as F
+    from pyspark.sql import functions as F
 
-        keys = [F.col(c).asc_nulls_last() for c in user_cols]
+    if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1):
+        raise AnomseqError(f"partitions must be a whole number of at least 1, got {partitions!r}")
+    # each row's place in the input, so that events of one user at the same time keep
+    # their input order through the shuffle (see _in_input_order)
+    events = df.select(*needed).withColumn(_ROW, F.monotonically_increasing_id())
+    if user_cols:
+        # by ranges of the user key, in the sessionizer's order (text by bytes, a missing
+        # key last): each key lands whole in one partition, and the partitions in order
+        # hold the sessions in the single machine's order, so that training on them is
+        # its training too
+        keys = [(F.col(c).cast("binary") if dict(events.dtypes)[c] == "string" else F.col(c)).asc_nulls_last()
+                for c in user_cols]
         events = events.repartitionByRange(partitions, *keys) if partitions else events.repartitionByRange(*keys)
     else:
-        events = events.coalesce(1)  # one user: one partition
-    in_schema = _arrow_schema_of(events)
+        events = events.repartition(1)  # one user: one partition
+    in_schema = _arrow_schema_of(events.drop(_ROW))
     # the output's types: the Rust sessionizer's own, on no rows (options checked here, on the driver)
     out_schema = _spark_types(_anomseq.sessionize(in_schema.empty_table(), **options).schema)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from anomseq import _anomseq as native
 
-        table = _table(batches, in_schema)
-        if table.num_rows == 0:
+        table = _table(batches)
+        if table is None:
             return
-        yield from _cast(native.sessionize(table, **options), out_schema).to_batches()
+        yield from _cast(native.sessionize(_in_input_order(table), **options), out_schema).to_batches()
 
     return events.mapInArrow(run, _spark_schema(out_schema))
 
 
-def _merge_in_order(models: list[bytes]) -> bytes:
-    """Merge model files in their order, neighbours first (a tree of merges that keeps
-    the order: a vocabulary in first-seen order stays so)."""
-    from anomseq import _anomseq as native
-
-    level = [native.model_from_bytes(b) for b in models]
-    while len(level) > 1:
-        pairs = [level[i : i + 2] for i in range(0, len(level), 2)]
-        level = [native.merge(p) if len(p) == 2 else p[0] for p in pairs]
-    return level[0].to_bytes()
+def _merge_streamed(models: Iterator[bytes]) -> Any:
+    """Merge model files in their order as they arrive, neighbours first: a tree of
+    merges (binary-counter style) that keeps the order, so a vocabulary in first-seen
+    order stays so, while the driver holds one model per level (log2 of the partitions)."""
+    stack: list[tuple[int, Any]] = []  # (level, model), levels strictly decreasing
+    for blob in models:
+        level, model = 0, _anomseq.model_from_bytes(blob)
+        while stack and stack[-1][0] == level:
+            _, left = stack.pop()
+            model, level = _anomseq.merge([left, model]), level + 1
+        stack.append((level, model))
+    if not stack:
+        return None
+    _, merged = stack.pop()
+    while stack:
+        _, left = stack.pop()
+        merged = _anomseq.merge([left, merged])
+    return merged
 
 
 def train(sessions: Any, *, session_col: str | None = None, modellable_params: Sequence[str] | None = None) -> Model:
@@ -157,15 +195,14 @@ def train(sessions: Any, *, session_col: str | None = None, modellable_params: S
     col = _session_column(sessions.columns, session_col)
     params = _names(modellable_params, "modellable_params")
     part = sessions.select(col)
-    in_schema = _arrow_schema_of(part)
 
     def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
 
         from anomseq import _anomseq as native
 
-        table = _table(batches, in_schema)
-        if table.num_rows == 0:
+        table = _table(batches)
+        if table is None:
             return
         model = native.train(table, session_col=col, modellable_params=params)
         yield pa.record_batch(
@@ -173,20 +210,34 @@ def train(sessions: Any, *, session_col: str | None = None, modellable_params: S
             names=["partition", "model"],
         )
 
-    counted = part.mapInArrow(count, "partition long, model binary").toArrow()
-    if counted.num_rows == 0:
+    # in groups of partitions, in order: each group's tasks run in parallel, and no more
+    # than one group's model files travel at once (spark.driver.maxResultSize), merged
+    # as a tree as they come
+    counted = part.mapInArrow(count, "partition long, model binary").rdd
+    sc = sessions.sparkSession.sparkContext
+    n = counted.getNumPartitions()
+
+    def models() -> Iterator[bytes]:
+        last = -1
+        for start in range(0, n, _GROUP):
+            group = range(start, min(n, start + _GROUP))
+            got = sc.runJob(counted, lambda rows: [(r.partition, bytes(r.model)) for r in rows], group)
+            for partition, blob in sorted(got):
+                if partition <= last:
+                    raise AnomseqError(f"partitions came back out of order ({partition} after {last})")
+                last = partition
+                yield blob
+
+    merged = _merge_streamed(models())
+    if merged is None:
         raise AnomseqError("no sessions to train on: the DataFrame has no rows")
-    counted = counted.sort_by("partition")
-    return Model(_anomseq.model_from_bytes(_merge_in_order(counted.column("model").to_pylist())))
+    return Model(merged)
 
 
 def _one_session(schema: pa.Schema, col: str, model: Model) -> pa.Table:
-    """One row of ``schema``: a one-event session of ``model``'s type in ``col``, nulls elsewhere."""
+    """One row of ``schema`` (the session column alone): a one-event session of ``model``'s type."""
     event: Any = "x" if model.session_type == "commands" else {"name": "x", "params": []}
-    columns = [
-        pa.array([[event]], type=f.type) if f.name == col else pa.nulls(1, type=f.type) for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
+    return pa.Table.from_arrays([pa.array([[event]], type=schema.field(col).type)], names=[col])
 
 
 _MODELS: dict = {}  # per Python worker: each broadcast model, loaded once
@@ -219,11 +270,18 @@ def score(
     DataFrame with the score columns :meth:`anomseq.Model.score` adds (the rarest
     window's likelihood, the window, its factors, the unseen count; the profile
     columns with ``mode="profile"``), scored batch by batch in Rust."""
+    from . import _count
+
     col = _session_column(sessions.columns, session_col)
+    window = _count(window, "window")
     options = dict(session_col=col, window=window, tokens=tokens, geo_mean=geo_mean, mode=mode)
-    in_schema = _arrow_schema_of(sessions)
-    # the output's types, and the options checked, on the driver: scoring one made-up session
-    out_schema = _spark_types(model._inner.score(_one_session(in_schema, col, model), **options).schema)
+    in_schema = _arrow_schema_of(sessions.select(col))
+    # the new columns' types, and the options checked, on the driver: scoring one made-up session
+    probe = model._inner.score(_one_session(in_schema, col, model), **options)
+    new_schema = _spark_types(pa.schema([f for f in probe.schema if f.name != col]))
+    from pyspark.sql.types import StructType
+
+    out = StructType([*sessions.schema.fields, *_spark_schema(new_schema).fields])
     blob = sessions.sparkSession.sparkContext.broadcast(model.to_bytes())
     token = uuid.uuid4().hex
 
@@ -232,10 +290,13 @@ def score(
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            table = pa.Table.from_batches([batch], schema=in_schema)
-            yield from _cast(native_model.score(table, **options), out_schema).to_batches()
+            # only the sessions go to Rust; the other columns go back as Spark sent them
+            scored = native_model.score(pa.Table.from_batches([batch.select([col])]), **options)
+            added = _cast(scored.select(new_schema.names), new_schema)
+            columns = [*batch.columns, *[c.combine_chunks() for c in added.columns]]
+            yield pa.RecordBatch.from_arrays(columns, names=[*batch.schema.names, *new_schema.names])
 
-    return sessions.mapInArrow(run, _spark_schema(out_schema))
+    return sessions.mapInArrow(run, out)
 
 
 def rarest(scored: Any, n: int = 50, score_col: str | None = None) -> Any:
@@ -251,4 +312,5 @@ def rarest(scored: Any, n: int = 50, score_col: str | None = None) -> Any:
         score_col = "profile_score" if "profile_score" in scores else scores[0]
     higher = score_col.startswith("profile_")
     order = F.col(score_col).desc_nulls_last() if higher else F.col(score_col).asc_nulls_last()
-    return scored.orderBy(order).limit(int(n)).toPandas()
+    # through Arrow: times keep their zone, events stay lists of dicts
+    return scored.orderBy(order).limit(int(n)).toArrow().to_pandas()
