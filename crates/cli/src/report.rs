@@ -34,20 +34,24 @@ fn key_columns(table: &RecordBatch, session_col: &str) -> Vec<usize> {
 }
 
 /// Every cell of a column as text: timestamps in RFC 3339 UTC (any unit or zone), nulls as `(null)`.
-fn column_text(col: &ArrayRef) -> Vec<String> {
-    use arrow::datatypes::TimeUnit;
-    if let DataType::Timestamp(unit, _) = col.data_type() {
-        if let Ok(ns) = arrow::compute::cast(col, &DataType::Timestamp(TimeUnit::Nanosecond, None)) {
+fn column_text(col: &ArrayRef, rows: &[usize]) -> Vec<String> {
+    // only the rows shown: a file of a million sessions prints a few
+    let indices = arrow::array::UInt64Array::from_iter_values(rows.iter().map(|&r| r as u64));
+    let Ok(col) = arrow::compute::take(col.as_ref(), &indices, None) else {
+        return vec!["?".to_owned(); rows.len()];
+    };
+    if let DataType::Timestamp(_, _) = col.data_type() {
+        if let Ok(ns) = arrow::compute::cast(&col, &DataType::Timestamp(arrow::datatypes::TimeUnit::Nanosecond, None)) {
             let ns = ns.as_any().downcast_ref::<arrow::array::TimestampNanosecondArray>().expect("cast to ns");
-            let _ = unit;
             return ns.iter().map(|v| v.map_or("(null)".to_owned(), anomseq_sessionize::format_timestamp)).collect();
         }
     }
     let opts = FormatOptions::default().with_null("(null)");
-    match ArrayFormatter::try_new(col.as_ref(), &opts) {
+    let text = match ArrayFormatter::try_new(col.as_ref(), &opts) {
         Ok(f) => (0..col.len()).map(|i| f.value(i).to_string()).collect(),
         Err(_) => vec!["?".to_owned(); col.len()],
-    }
+    };
+    text
 }
 
 /// `text` as lines of at most `width` characters (after spaces where possible),
@@ -112,19 +116,19 @@ pub(crate) fn rarest_blocks(
     if n == 0 {
         return "no sessions to show: --top 0 asks for none\n".to_owned();
     }
-    let order = scored.rarest_first();
-    if order.is_empty() {
+    let shown = scored.rarest_first_n(n);
+    if shown.is_empty() {
         return format!(
             "no sessions to show: none of the {} sessions has a rarest window (each is shorter than the window)\n",
             scored.len()
         );
     }
     let keys = key_columns(table, session_col);
-    let cells: Vec<Vec<String>> = keys.iter().map(|&i| column_text(table.column(i))).collect();
+    let cells: Vec<Vec<String>> = keys.iter().map(|&i| column_text(table.column(i), &shown)).collect();
     let schema = table.schema();
     let k = scored.window_options().window_len;
     let mut out = String::new();
-    for (rank, &i) in order.iter().take(n).enumerate() {
+    for (rank, &i) in shown.iter().enumerate() {
         if rank > 0 {
             out.push('\n');
         }
@@ -145,7 +149,7 @@ pub(crate) fn rarest_blocks(
         }
         push_wrapped(&mut out, 0, &head, "", width);
         let who: Vec<String> =
-            keys.iter().zip(&cells).map(|(&c, col)| format!("{}: {}", schema.field(c).name(), col[i])).collect();
+            keys.iter().zip(&cells).map(|(&c, col)| format!("{}: {}", schema.field(c).name(), col[rank])).collect();
         if !who.is_empty() {
             push_wrapped(&mut out, 4, &who.join(" · "), "", width);
         }

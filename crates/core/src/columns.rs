@@ -49,6 +49,30 @@ impl Direction {
         order.sort_by(|&a, &b| self.rarer_first(scores[a], scores[b]).then(a.cmp(&b)));
         order
     }
+
+    /// The first `n` of [`Direction::rarest_first`], found without sorting every
+    /// score (a selection, then a sort of the `n`): what a top-n list needs.
+    ///
+    /// ```
+    /// use anomseq_core::Direction;
+    /// let scores = [0.5, f64::NAN, 0.1, 0.5, 0.3];
+    /// assert_eq!(Direction::LowerIsRarer.rarest_first_n(&scores, 2), [2, 4]);
+    /// assert_eq!(Direction::LowerIsRarer.rarest_first_n(&scores, 9), Direction::LowerIsRarer.rarest_first(&scores));
+    /// ```
+    pub fn rarest_first_n(self, scores: &[f64], n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..scores.len()).filter(|&i| !scores[i].is_nan()).collect();
+        // a total order (ties by index), so the selection keeps what the stable sort keeps
+        let cmp = |a: &usize, b: &usize| self.rarer_first(scores[*a], scores[*b]).then(a.cmp(b));
+        if n < order.len() {
+            if n == 0 {
+                return Vec::new();
+            }
+            order.select_nth_unstable_by(n - 1, cmp);
+            order.truncate(n);
+        }
+        order.sort_unstable_by(cmp);
+        order
+    }
 }
 
 /// Number of events of each session (UInt64), as msticpy's report names it.

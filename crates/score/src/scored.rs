@@ -125,6 +125,11 @@ impl Scored {
         self.direction.rarest_first(&self.scores)
     }
 
+    /// The first `n` of [`Scored::rarest_first`], without sorting every session.
+    pub fn rarest_first_n(&self, n: usize) -> Vec<usize> {
+        self.direction.rarest_first_n(&self.scores, n)
+    }
+
     /// Why session `i` scored as it did: each step of its rarest window with its
     /// parameters, values, probability and what of it the model never saw.
     /// `p` and `sessions` must be those the scores were computed with.

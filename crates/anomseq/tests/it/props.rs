@@ -222,3 +222,18 @@ fn model_survives_a_serde_round_trip() {
         assert!(err.contains(msg), "{err}");
     }
 }
+
+proptest! {
+    /// A top-n list is the ranking's first n, ties (many equal scores) and missing
+    /// scores included, in both directions.
+    #[test]
+    fn rarest_first_n_is_the_rankings_first_n(
+        scores in prop::collection::vec(prop::sample::select(vec![0.1, 0.2, 0.5, f64::NAN, 1e-300, 0.0]), 0..60),
+        n in 0usize..70,
+    ) {
+        for d in [anomseq::Direction::LowerIsRarer, anomseq::Direction::HigherIsRarer] {
+            let all = d.rarest_first(&scores);
+            prop_assert_eq!(d.rarest_first_n(&scores, n), all[..n.min(all.len())].to_vec());
+        }
+    }
+}
