@@ -82,11 +82,36 @@ def _session_column(columns: Sequence[Any], named: str | None) -> str:
     return _anomseq.default_session_column([c for c in columns if isinstance(c, str)])
 
 
-def _needed_columns(
-    user_cols: list[str], time_col: str, event_col: str, params_col: str | None, param_cols: list[str] | None
-) -> list[str]:
-    """The columns sessionizing reads, each once."""
-    return list(dict.fromkeys([*user_cols, time_col, event_col, *([params_col] if params_col else []), *(param_cols or [])]))
+def _sessionize_options(
+    user_cols: Any,
+    time_col: str,
+    event_col: str,
+    params_col: str | None,
+    params_format: str,
+    param_cols: Any,
+    values: bool,
+    max_session: str,
+    max_gap: str,
+    epoch_unit: str | None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The Rust sessionizer's options (the name lists checked) and the columns it
+    reads, each once: one place for :func:`sessionize` and ``anomseq.spark``."""
+    user_cols = _names(user_cols, "user_cols")
+    param_cols = _names(param_cols, "param_cols")
+    needed = [*user_cols, time_col, event_col, *([params_col] if params_col else []), *(param_cols or [])]
+    options = dict(
+        user_cols=user_cols,
+        time_col=time_col,
+        event_col=event_col,
+        params_col=params_col,
+        params_format=params_format,
+        param_cols=param_cols,
+        values=values,
+        max_session=max_session,
+        max_gap=max_gap,
+        epoch_unit=epoch_unit,
+    )
+    return options, list(dict.fromkeys(needed))
 
 
 def _back(table: Any, kind: str) -> Any:
@@ -125,26 +150,14 @@ def sessionize(
     the user columns, ``{time_col}_min``, ``{time_col}_max``, ``{event_col}_list``,
     ``duration`` (seconds) and ``number_events``.
     """
-    user_cols = _names(user_cols, "user_cols")
-    param_cols = _names(param_cols, "param_cols")
-    needed = _needed_columns(user_cols, time_col, event_col, params_col, param_cols)
+    options, needed = _sessionize_options(
+        user_cols, time_col, event_col, params_col, params_format, param_cols, values, max_session, max_gap, epoch_unit
+    )
     rows = rows_of(data)
     with Progress("anomseq: sessionize", rows, stages=3) as bar:
         table, kind = _arrow(data, bar, needed)
         with bar.stage("sessionizing", rows):
-            out = _anomseq.sessionize(
-                table,
-                user_cols=user_cols,
-                time_col=time_col,
-                event_col=event_col,
-                params_col=params_col,
-                params_format=params_format,
-                param_cols=param_cols,
-                values=values,
-                max_session=max_session,
-                max_gap=max_gap,
-                epoch_unit=epoch_unit,
-            )
+            out = _anomseq.sessionize(table, **options)
         with bar.stage("making the frame", rows):
             return _back(out, kind)
 

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 
-from . import Model, _anomseq, _names, _needed_columns, _session_column
+from . import Model, _anomseq, _names, _session_column, _sessionize_options
 from ._anomseq import AnomseqError
 
 __all__ = ["rarest", "score", "sessionize", "train"]
@@ -117,24 +117,13 @@ def sessionize(
     Spark timestamps, UTC, in microseconds). The events are shuffled once by the user
     columns into ``partitions`` partitions (by default Spark's
     ``spark.sql.shuffle.partitions``); each partition is sessionized in Rust."""
-    user_cols = _names(user_cols, "user_cols")
-    param_cols = _names(param_cols, "param_cols")
-    needed = _needed_columns(user_cols, time_col, event_col, params_col, param_cols)
+    options, needed = _sessionize_options(
+        user_cols, time_col, event_col, params_col, params_format, param_cols, values, max_session, max_gap, epoch_unit
+    )
+    user_cols = options["user_cols"]
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise AnomseqError(f"no column `{missing[0]}`; the columns are: {', '.join(df.columns)}")
-    options = dict(
-        user_cols=user_cols,
-        time_col=time_col,
-        event_col=event_col,
-        params_col=params_col,
-        params_format=params_format,
-        param_cols=param_cols,
-        values=values,
-        max_session=max_session,
-        max_gap=max_gap,
-        epoch_unit=epoch_unit,
-    )
     from pyspark.sql import functions as F
 
     if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1):
