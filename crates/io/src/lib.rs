@@ -45,6 +45,7 @@ mod format;
 mod guard;
 mod ipc;
 mod ndjson;
+mod parquet_out;
 mod paths;
 mod progress;
 mod read;

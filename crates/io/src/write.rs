@@ -9,17 +9,17 @@ use std::sync::Arc;
 use anomseq_sessionize::format_timestamp;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde_json::{json, Value};
 
 use crate::error::{io, write};
+use crate::parquet_out::ParallelParquet;
 use crate::{AtomicFile, Error, Format};
 
 enum Sink {
     Csv(arrow::csv::Writer<BufWriter<File>>),
-    Parquet(ArrowWriter<File>),
+    Parquet(ParallelParquet),
     ArrowFile(arrow::ipc::writer::FileWriter<BufWriter<File>>),
     ArrowStream(arrow::ipc::writer::StreamWriter<BufWriter<File>>),
     Ndjson(arrow::json::LineDelimitedWriter<BufWriter<File>>),
@@ -154,7 +154,7 @@ impl BatchWriter {
             ),
             Format::Parquet => {
                 let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-                Sink::Parquet(ArrowWriter::try_new(file, schema, Some(props)).map_err(|x| e(&x))?)
+                Sink::Parquet(ParallelParquet::try_new(file, schema, props).map_err(|x| e(&x))?)
             }
             Format::ArrowFile => Sink::ArrowFile(
                 arrow::ipc::writer::FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
