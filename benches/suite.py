@@ -1,4 +1,4 @@
-"""The side-by-side benchmark suite: anomseq against msticpy and DuckDB, one run.
+"""The side-by-side benchmark suite: anomseq against msticpy, DuckDB, polars and Spark, one run.
 
 Run it with `cargo xtask bench [--quick]`, which builds the release binaries,
 prepares the Python peers and calls:
@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--cap", type=float, default=120.0)
     ap.add_argument("--notebook", action="store_true", help="only the notebook rows (anomseq.msticpy against msticpy)")
     ap.add_argument("--spark", action="store_true", help="only the Spark rows (anomseq.spark against a window query)")
+    ap.add_argument("--cli", action="store_true", help="only the command-line rows against DuckDB and polars, best of 3")
     a = ap.parse_args()
     sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000, 10_000_000]
     suite = os.path.join(a.bin_dir, "benchsuite")
@@ -102,7 +103,7 @@ def main():
             rows.append((case, events, impl, json.loads(out.strip().splitlines()[-1])["seconds"], ""))
         print(f"  {impl:10} {case:24} {events:>10}  {rows[-1][3] if rows[-1][3] is not None else rows[-1][4]}", flush=True)
 
-    only = a.notebook or a.spark
+    only = a.notebook or a.spark or a.cli
     for n in [] if only else sizes:
         print(f"== {n} events", flush=True)
         subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
@@ -133,7 +134,7 @@ def main():
 
     # the notebook: msticpy's functions through msticpy and through anomseq.msticpy, same
     # DataFrames, the whole call timed (pandas conversions included), results compared
-    nb_sizes = [] if a.spark else [10_000, 20_000, 100_000]
+    nb_sizes = [] if a.spark or a.cli else [10_000, 20_000, 100_000]
     case_py = os.path.join(HERE, "peers", "notebook_case.py")
     mismatches = []
     for n in nb_sizes:
@@ -162,7 +163,7 @@ def main():
                     rows[-1] = (*rows[-1][:4], "same result (digest of every value)")
 
     # Spark, local[2]: anomseq.spark against the lag/running-sum window query, same Parquet
-    spark_sizes = [] if a.notebook else ([1_000_000] if a.quick else [1_000_000, 10_000_000])
+    spark_sizes = [] if a.notebook or a.cli else ([1_000_000] if a.quick else [1_000_000, 10_000_000])
     for n in spark_sizes:
         print(f"== spark, {n} events", flush=True)
         pq = os.path.join(a.data_dir, f"events-{n}.parquet")
@@ -185,6 +186,56 @@ def main():
                      f"{pipeline / window:.2f}× the window query's time; local[2]"))
         print(f"  spark {n}: window {window:.2f} s, anomseq sessionize {ours:.2f} s, pipeline {pipeline:.2f} s", flush=True)
 
+    # the command line against DuckDB and polars, same Parquet files: whole anomseq
+    # processes with their peak RSS, the peers' own query times, best of 3 rounds with
+    # the order reversed every other round (this box is shared and noisy)
+    cli_sizes = [] if not a.cli else ([100_000, 1_000_000] if a.quick else [100_000, 1_000_000, 10_000_000])
+    for n in cli_sizes:
+        print(f"== command line, {n} events", flush=True)
+        pq = os.path.join(a.data_dir, f"events-{n}.parquet")
+        if not os.path.exists(pq):
+            subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
+        work = os.path.join(a.data_dir, f"cli-{n}")
+        os.makedirs(work, exist_ok=True)
+        rules = ["--user-cols", "UserId,Host", "--time-col", "TimeGenerated", "--event-col", "Operation",
+                 "--max-session", "20m", "--max-gap", "2m"]
+        sessions = os.path.join(work, "s.parquet")
+        ours = {
+            "run parquet→scored": [cli, "--quiet", "run", pq, *rules, "-o", os.path.join(work, "run.parquet")],
+            "sessionize parquet→parquet": [cli, "--quiet", "sessionize", pq, *rules, "-o", sessions],
+            "score sessions→scored": [cli, "--quiet", "score", sessions, "-o", os.path.join(work, "scored.parquet")],
+        }
+        theirs = {
+            "duckdb": [a.python, os.path.join(HERE, "peers", "duckdb_case.py"), pq, os.path.join(work, "duckdb.parquet")],
+            "polars": [a.python, os.path.join(HERE, "peers", "polars_case.py"), pq, os.path.join(work, "polars.parquet")],
+        }
+        best, rss = {}, {}
+        subprocess.run(ours["sessionize parquet→parquet"], check=True)  # the sessions file score reads
+        order = [*[("anomseq", c) for c in ours], *[(p, "sessionize parquet→parquet") for p in theirs]]
+        for round in range(3):
+            for impl, case in order if round % 2 == 0 else order[::-1]:
+                if impl == "anomseq":
+                    secs, mib = peak_rss(ours[case])
+                    rss[case] = max(rss.get(case, 0), mib)
+                else:
+                    secs = json.loads(run_timed(theirs[impl])[2].strip().splitlines()[-1])["seconds"]
+                best[(impl, case)] = min(best.get((impl, case), secs), secs)
+        lib = subprocess.run([suite, "lib", "--parquet", pq], check=True, capture_output=True, text=True).stdout
+        train_score = next(json.loads(l)["seconds"] for l in lib.splitlines() if json.loads(l)["case"] == "train+rarest3/cmds")
+        duck = best[("duckdb", "sessionize parquet→parquet")]
+        for case in ours:
+            secs = best[("anomseq", case)]
+            note = f"CLI, whole process; {secs / n * 1e9:.0f} ns/event; peak RSS {rss[case]:.0f} MiB"
+            if case == "run parquet→scored":
+                note += f"; DuckDB's sessionize alone takes {duck / secs:.1f}× this"
+            if case == "score sessions→scored":
+                note += f"; {secs / train_score:.1f}× the library's train + rarest window on loaded columns ({train_score:.3f} s)"
+            rows.append((case, n, "anomseq", secs, note))
+        for impl in theirs:
+            rows.append(("sessionize parquet→parquet", n, impl, best[(impl, "sessionize parquet→parquet")],
+                         "the gap rule only; its own query time (imports not counted)"))
+        print("  " + ", ".join(f"{i} {c} {t:.3f} s" for (i, c), t in sorted(best.items())), flush=True)
+
     # one table: every peer row with its ratio to anomseq's time for the same case and size
     ours = {(c, n): s for (c, n, i, s, _) in rows if i in ("anomseq", "anomseq.msticpy", "anomseq.spark")}
     lines = ["| case | events | implementation | seconds | events/s | × anomseq | note |", "|---|---:|---|---:|---:|---:|---|"]
@@ -198,16 +249,17 @@ def main():
     table = "\n".join(lines)
     print("\n" + table)
     facts = machine()
-    versions = subprocess.run([a.python, "-c", "import msticpy, duckdb, pandas, pyspark; print(msticpy.__version__, duckdb.__version__, pandas.__version__, pyspark.__version__)"], capture_output=True, text=True).stdout.split()
+    versions = subprocess.run([a.python, "-c", "import msticpy, duckdb, pandas, pyspark, polars; print(msticpy.__version__, duckdb.__version__, pandas.__version__, pyspark.__version__, polars.__version__)"], capture_output=True, text=True).stdout.split()
     date = datetime.date.today().isoformat()
     os.makedirs(a.results_dir, exist_ok=True)
-    path = os.path.join(a.results_dir, f"{date}-{facts['host']}{'-notebook' if a.notebook else ''}{'-spark' if a.spark else ''}.md")
+    mode = "-notebook" if a.notebook else "-spark" if a.spark else "-cli" if a.cli else ""
+    path = os.path.join(a.results_dir, f"{date}-{facts['host']}{mode}.md")
     with open(path, "w") as f:
         f.write(f"# Side-by-side benchmark, {date}\n\n")
-        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}{' --notebook' if a.notebook else ''}{' --spark' if a.spark else ''}`\n\n")
+        f.write(f"Command: `cargo xtask bench{' --quick' if a.quick else ''}{mode.replace('-', ' --')}`\n\n")
         f.write("Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()) + "\n\n")
-        if len(versions) == 4:
-            f.write(f"Peers: msticpy {versions[0]}, DuckDB {versions[1]}, pandas {versions[2]}, Spark {versions[3]}. ")
+        if len(versions) == 5:
+            f.write(f"Peers: msticpy {versions[0]}, DuckDB {versions[1]}, pandas {versions[2]}, Spark {versions[3]}, polars {versions[4]}. ")
         f.write(f"Each peer case is capped at {a.cap:.0f} s; a capped case is not extrapolated and its larger sizes are not run. ")
         f.write("DuckDB applies the gap rule only; anomseq enforces both the gap and the max-session rules. "
                 "anomseq library rows are the best of 3 runs on columns already loaded; CLI rows are one run of the release binary, "
@@ -215,7 +267,9 @@ def main():
                 "Notebook rows call msticpy's functions through msticpy and through anomseq.msticpy (the import prefix swapped) "
                 "on the same DataFrames and time the whole call, pandas conversions included; their results are compared "
                 "value by value. Spark rows run in one local[2] session, each case timed from the query to the "
-                "Parquet files written, the best of 3 rounds with the cases' order reversed every other round.\n\n")
+                "Parquet files written, the best of 3 rounds with the cases' order reversed every other round. "
+                "Command-line rows (--cli) are whole anomseq processes against the DuckDB and polars queries' own times, "
+                "the best of 3 rounds with the order reversed every other round.\n\n")
         f.write(table + "\n")
     print(f"\nwrote {path}")
     if mismatches:

@@ -4,12 +4,14 @@
 //!   with the test dependencies from PyPI, the extension built by maturin, pytest on
 //!   `crates/python/tests`); the README's test command, which `.ci/run` calls;
 //! - `ci`: what CI checks — formatting, clippy, every test, the layering rule;
-//! - `bench`: the side-by-side suite against msticpy and DuckDB (`--quick`: up
+//! - `bench`: the side-by-side suite against msticpy, DuckDB, polars and Spark (`--quick`: up
 //!   to 100k events; `--criterion`: the criterion micro-benchmarks instead;
 //!   `--report`: the report's page size and first render at 100k and 1M sessions;
 //!   `--notebook`: only the notebook rows, msticpy's functions through msticpy and
 //!   through `anomseq.msticpy` on the same DataFrames; `--spark`: only the Spark rows,
-//!   `anomseq.spark` against a window query in `local[2]`);
+//!   `anomseq.spark` against a window query in `local[2]`; `--cli`: only the
+//!   command-line rows, `anomseq run`, `sessionize` and `score` as whole processes
+//!   against DuckDB's and polars' sessionizing queries, best of 3);
 //! - `fixtures`: copy the oracle files the tests use from `../shared`;
 //! - `notebook`: write and execute `docs/notebooks/anomalous-sessions.ipynb` (nbconvert
 //!   and ipykernel from PyPI into `.venv-test`, the extension built by maturin);
@@ -40,14 +42,14 @@ fn main() -> Result<()> {
                 cargo(&run)
             } else {
                 let flag = |f: &str| args[1..].iter().any(|a| a == f);
-                suite(quick, flag("--notebook"), flag("--spark"))
+                suite(quick, flag("--notebook"), flag("--spark"), flag("--cli"))
             }
         }
         Some("fixtures") => fixtures(),
         Some("notebook") => notebook(),
         Some("eval") => eval(),
         _ => {
-            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report | --notebook | --spark] | fixtures | notebook | eval>");
+            eprintln!("usage: cargo xtask <test | ci | bench [--quick] [--criterion | --report | --notebook | --spark | --cli] | fixtures | notebook | eval>");
             std::process::exit(2)
         }
     }
@@ -156,12 +158,12 @@ fn ci() -> Result<()> {
 fn peers_python() -> Result<PathBuf> {
     venv(
         ".venv",
-        &["msticpy==3.0.2", "duckdb", "pyarrow", "maturin>=1.9,<2", "pyspark==4.3.0"],
-        "import msticpy, duckdb, maturin, pyspark; assert msticpy.__version__ == '3.0.2'",
+        &["msticpy==3.0.2", "duckdb", "polars>=1.0", "pyarrow", "maturin>=1.9,<2", "pyspark==4.3.0"],
+        "import msticpy, duckdb, polars, maturin, pyspark; assert msticpy.__version__ == '3.0.2'",
     )
 }
 
-fn suite(quick: bool, notebook: bool, spark: bool) -> Result<()> {
+fn suite(quick: bool, notebook: bool, spark: bool, cli: bool) -> Result<()> {
     cargo(&["build", "--release", "--locked", "-p", "anomseq-cli", "-p", "anomseq-benches", "--bins"])?;
     let python = peers_python()?;
     // the Python package beside msticpy, built as users get it (release)
@@ -187,6 +189,9 @@ fn suite(quick: bool, notebook: bool, spark: bool) -> Result<()> {
     }
     if spark {
         cmd.arg("--spark");
+    }
+    if cli {
+        cmd.arg("--cli");
     }
     eprintln!("$ {cmd:?}");
     if !cmd.status()?.success() {

@@ -1,4 +1,4 @@
-//! Parquet written with its columns encoded in parallel: the same file `ArrowWriter` writes.
+//! Parquet written with its columns encoded in parallel, in slices of rows: the file `ArrowWriter` writes.
 
 use std::fs::File;
 
@@ -11,10 +11,16 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
+/// Rows made into leaves (and their levels) at a time.
+const SLICE_ROWS: usize = 64 * 1024;
+
 /// A Parquet sink whose leaf columns are encoded on rayon's threads, batch by
 /// batch, into the open row group's column writers (the memory `ArrowWriter`
 /// holds: encoded pages, not the rows). Row groups are cut at the properties'
 /// row count, as `ArrowWriter` cuts them; the file carries the same Arrow schema.
+/// A batch is encoded in slices of [`SLICE_ROWS`], so that the levels of a list
+/// column (two per event) never exist for a whole table at once; the file is byte
+/// for byte the one `ArrowWriter` writes from the same slices (a unit test checks).
 pub(crate) struct ParallelParquet {
     writer: SerializedFileWriter<File>,
     factory: ArrowRowGroupWriterFactory,
@@ -24,6 +30,8 @@ pub(crate) struct ParallelParquet {
     /// Leaf columns (column writers) of each column, in order.
     leaves: Vec<usize>,
     max_rows: usize,
+    /// Rows made into leaves at a time ([`SLICE_ROWS`]).
+    slice_rows: usize,
     row_groups: usize,
 }
 
@@ -40,7 +48,16 @@ impl ParallelParquet {
             .zip(empty.columns())
             .map(|(f, c)| compute_leaves(f, c).map(|l| l.len()))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ParallelParquet { writer, factory, schema, open: None, leaves, max_rows, row_groups: 0 })
+        Ok(ParallelParquet {
+            writer,
+            factory,
+            schema,
+            open: None,
+            leaves,
+            max_rows,
+            slice_rows: SLICE_ROWS,
+            row_groups: 0,
+        })
     }
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), ParquetError> {
@@ -50,7 +67,9 @@ impl ParallelParquet {
                 Some(open) => open,
                 none => none.insert((self.factory.create_column_writers(self.row_groups)?, 0)),
             };
-            let take = rest.num_rows().min(self.max_rows - *rows);
+            // in slices: a column's leaves carry levels per event, so a whole table's
+            // levels at once would cost more than its lists
+            let take = rest.num_rows().min(self.max_rows - *rows).min(self.slice_rows);
             let part = rest.slice(0, take);
             // one task per column: its leaves (with their levels) made and encoded
             // there, so only the columns in flight hold levels
@@ -146,15 +165,17 @@ mod tests {
         out
     }
 
-    /// Byte for byte the file `ArrowWriter` writes, row groups cut inside batches included.
+    /// Byte for byte the file `ArrowWriter` writes, row groups cut inside batches and
+    /// batches written in slices included.
     #[test]
     fn writes_what_arrow_writer_writes() {
         let batches = [batch(0, 2), batch(2, 5), batch(7, 0), batch(7, 9)];
         let schema = batches[0].schema();
-        for max_rows in [1, 3, 4, 100] {
+        for (max_rows, slice_rows) in [(1, SLICE_ROWS), (3, SLICE_ROWS), (4, 2), (100, SLICE_ROWS), (100, 3)] {
             let props = || WriterProperties::builder().set_max_row_group_row_count(Some(max_rows)).build();
             let mut ours =
                 ParallelParquet::try_new(tempfile::tempfile().expect("temp"), schema.clone(), props()).expect("writer");
+            ours.slice_rows = slice_rows;
             let mut theirs = ArrowWriter::try_new(tempfile::tempfile().expect("temp"), schema.clone(), Some(props()))
                 .expect("writer");
             for b in &batches {
@@ -162,7 +183,7 @@ mod tests {
                 theirs.write(b).expect("write");
             }
             let (ours, theirs) = (ours.into_inner().expect("finish"), theirs.into_inner().expect("finish"));
-            assert_eq!(bytes(ours), bytes(theirs), "max {max_rows} rows per row group");
+            assert_eq!(bytes(ours), bytes(theirs), "max {max_rows} rows per row group, slices of {slice_rows}");
         }
     }
 }

@@ -117,6 +117,7 @@ pub fn sessionize_file(
     // near twice the input only for the copy, not during the sort
     let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
     drop(batches);
+    let table = times_in_nanoseconds(table, &opts.time_col).map_err(|e| read(input)(&e))?;
     let mut out =
         sessionize(std::slice::from_ref(&table), opts, spec).map_err(|e| sess(input)(renumbered(e, &skipped)))?;
     let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
@@ -131,6 +132,57 @@ pub fn sessionize_file(
 
 /// `table` with each column that `schema` also has cast to the type it has there
 /// (the user columns, read dictionary-encoded, go back to the file's own type).
+/// `table` with its time column, a timestamp coarser than nanoseconds, turned into
+/// nanoseconds in place, in the table's own buffer: the sessionizer then reads it
+/// as it is instead of holding a converted copy beside it (8 bytes an event). Left
+/// as it is — for the sessionizer to convert, and to name a bad row — when a value
+/// is missing or past the nanosecond range, or the buffer is shared.
+fn times_in_nanoseconds(table: RecordBatch, time_col: &str) -> Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{make_array, Array, Int64Array};
+    use arrow::datatypes::TimeUnit;
+    let Ok(i) = table.schema().index_of(time_col) else {
+        return Ok(table);
+    };
+    let DataType::Timestamp(unit, tz) = table.column(i).data_type().clone() else {
+        return Ok(table);
+    };
+    let scale: i64 = match unit {
+        TimeUnit::Second => 1_000_000_000,
+        TimeUnit::Millisecond => 1_000_000,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => return Ok(table),
+    };
+    let col = table.column(i);
+    if col.null_count() > 0 || col.is_empty() {
+        return Ok(table);
+    }
+    let ints = Int64Array::from(col.to_data().into_builder().data_type(DataType::Int64).build()?);
+    let fits = |v: Option<i64>| v.is_some_and(|v| v.checked_mul(scale).is_some());
+    if !fits(arrow::compute::min(&ints)) || !fits(arrow::compute::max(&ints)) {
+        return Ok(table);
+    }
+    // the table's reference to the column goes, so that the buffer is `ints`' alone
+    let (schema, mut cols, _) = table.into_parts();
+    cols[i] = arrow::array::new_null_array(&DataType::Null, 0);
+    let ints = match ints.into_builder() {
+        Ok(mut b) => {
+            b.values_slice_mut().iter_mut().for_each(|v| *v *= scale);
+            b.finish()
+        }
+        Err(shared) => {
+            let back = shared.into_data().into_builder().data_type(DataType::Timestamp(unit, tz));
+            cols[i] = make_array(back.build()?);
+            return RecordBatch::try_new(schema, cols);
+        }
+    };
+    let nanos = ints.into_data().into_builder().data_type(DataType::Timestamp(TimeUnit::Nanosecond, tz));
+    cols[i] = make_array(nanos.build()?);
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[i] = fields[i].clone().with_data_type(cols[i].data_type().clone());
+    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    RecordBatch::try_new(schema, cols)
+}
+
 fn with_types_of(table: &RecordBatch, schema: &Schema) -> Result<RecordBatch, arrow::error::ArrowError> {
     let mut fields = Vec::with_capacity(table.num_columns());
     let mut cols = Vec::with_capacity(table.num_columns());

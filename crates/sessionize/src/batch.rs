@@ -210,6 +210,8 @@ pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &Even
     let kind = spec.session_type();
     let payload = (kind == SessionType::Commands).then(|| events.name_ids());
     let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, payload, kind != SessionType::Commands);
+    // the rows' key ids are the plan's now: freed before the lists are built
+    drop(std::mem::take(&mut p.key));
 
     let mut fields: Vec<Field> = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();

@@ -238,3 +238,56 @@ fn every_compression_codec_reads() {
         check(&path);
     }
 }
+
+/// `events` with its time column replaced by `time`.
+fn with_time(events: &arrow::array::RecordBatch, time: arrow::array::ArrayRef) -> arrow::array::RecordBatch {
+    use arrow::datatypes::{Field, Schema};
+    let i = events.schema().index_of("TimeGenerated").unwrap();
+    let mut fields: Vec<Field> = events.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[i] = Field::new("TimeGenerated", time.data_type().clone(), true);
+    let mut cols = events.columns().to_vec();
+    cols[i] = time;
+    arrow::array::RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols).unwrap()
+}
+
+/// Timestamps coarser than nanoseconds are turned into nanoseconds in place on the
+/// way in from a file: the sessions are the library's on the same columns, in every
+/// unit, and a missing time still stops the run naming its row.
+#[test]
+fn time_columns_in_every_unit_give_the_librarys_sessions() {
+    use arrow::datatypes::{DataType, TimeUnit};
+    let dir = tempfile::tempdir().unwrap();
+    let events = read_table(&exchange(), None, &ReadOptions::default()).unwrap();
+    let text = events.column(events.schema().index_of("TimeGenerated").unwrap());
+    let ns = arrow::compute::cast(text, &DataType::Timestamp(TimeUnit::Nanosecond, Some("+00:00".into()))).unwrap();
+    for unit in [TimeUnit::Second, TimeUnit::Millisecond, TimeUnit::Microsecond, TimeUnit::Nanosecond] {
+        let time = arrow::compute::cast(&ns, &DataType::Timestamp(unit, Some("+00:00".into()))).unwrap();
+        let table = with_time(&events, time.clone());
+        let path = dir.path().join(format!("events-{unit:?}.parquet"));
+        write_table(&path, None, &table).unwrap();
+        for spec in specs() {
+            let got = sessionize_file(&path, None, &exchange_opts(), &spec, &ReadOptions::default()).unwrap();
+            let want = anomseq_sessionize::sessionize(std::slice::from_ref(&table), &exchange_opts(), &spec).unwrap();
+            assert_eq!(got.table, want.table, "{unit:?}, {}", spec.list_column());
+            assert_eq!(got.sessions, want.sessions, "{unit:?}, {}", spec.list_column());
+        }
+        // one missing time: converted by the sessionizer, which names the row
+        let mut values: Vec<Option<i64>> = arrow::compute::cast(&time, &DataType::Int64)
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .iter()
+            .collect();
+        values[7] = None;
+        let holed = arrow::compute::cast(
+            &arrow::array::Int64Array::from(values),
+            &DataType::Timestamp(unit, Some("+00:00".into())),
+        )
+        .unwrap();
+        let path = dir.path().join(format!("holed-{unit:?}.parquet"));
+        write_table(&path, None, &with_time(&events, holed)).unwrap();
+        let spec = &specs()[0];
+        let err =
+            sessionize_file(&path, None, &exchange_opts(), spec, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("row 8") && err.contains("missing timestamp"), "{unit:?}: {err}");
+    }
+}
