@@ -162,15 +162,20 @@ def main():
                 else:
                     rows[-1] = (*rows[-1][:4], "same result (digest of every value)")
 
+    def events_and_work(n, name):
+        """The Parquet events of size n (generated if missing) and a work folder for them."""
+        pq = os.path.join(a.data_dir, f"events-{n}.parquet")
+        if not os.path.exists(pq):
+            subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
+        work = os.path.join(a.data_dir, f"{name}-{n}")
+        os.makedirs(work, exist_ok=True)
+        return pq, work
+
     # Spark, local[2]: anomseq.spark against the lag/running-sum window query, same Parquet
     spark_sizes = [] if a.notebook or a.cli else ([1_000_000] if a.quick else [1_000_000, 10_000_000])
     for n in spark_sizes:
         print(f"== spark, {n} events", flush=True)
-        pq = os.path.join(a.data_dir, f"events-{n}.parquet")
-        if not os.path.exists(pq):
-            subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
-        work = os.path.join(a.data_dir, f"spark-{n}")
-        os.makedirs(work, exist_ok=True)
+        pq, work = events_and_work(n, "spark")
         secs, _, out = run_timed([a.python, os.path.join(HERE, "peers", "spark_case.py"), pq, work], timeout=9 * a.cap)
         if secs is None:
             rows.append(("spark: sessionize → parquet", n, "anomseq.spark", None, f"> {9 * a.cap:.0f} s for three rounds of the three cases"))
@@ -192,11 +197,7 @@ def main():
     cli_sizes = [] if not a.cli else ([100_000, 1_000_000] if a.quick else [100_000, 1_000_000, 10_000_000])
     for n in cli_sizes:
         print(f"== command line, {n} events", flush=True)
-        pq = os.path.join(a.data_dir, f"events-{n}.parquet")
-        if not os.path.exists(pq):
-            subprocess.run([suite, "gen", "--events", str(n), "--dir", a.data_dir], check=True)
-        work = os.path.join(a.data_dir, f"cli-{n}")
-        os.makedirs(work, exist_ok=True)
+        pq, work = events_and_work(n, "cli")
         rules = ["--user-cols", "UserId,Host", "--time-col", "TimeGenerated", "--event-col", "Operation",
                  "--max-session", "20m", "--max-gap", "2m"]
         sessions = os.path.join(work, "s.parquet")
