@@ -204,7 +204,8 @@ pub(crate) struct SessionizeArgs {
     /// Longest gap between two events of a session.
     #[arg(long, default_value = "2m")]
     pub(crate) max_gap: Duration,
-    /// Input already in time order: stream it, in memory bounded by the open sessions.
+    /// Input already in time order: stream it, in memory bounded by the open sessions
+    /// (`run`: with --model, each session scored and written as it closes).
     #[arg(long)]
     pub(crate) stream: bool,
     /// Skip bad rows, writing them with their reasons to this file (else a bad row is an error).

@@ -169,10 +169,10 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     }
     // a bad model file is found before the events are read
     let model = a.model.as_deref().map(load_model).transpose()?;
-    if sa.stream {
-        return Err(usage("--stream is for `anomseq sessionize`: `run` needs every session to score and report"));
-    }
     let (opts, spec) = sessionize_options(sa);
+    if sa.stream {
+        return run_streaming(a, model, data, report.is_some(), mode, &opts, &spec, progress, write);
+    }
     let (read, counter) = counted();
     let s = progress.reading("reading and sessionizing", &counter, || {
         anomseq_io::sessionize_file(&sa.input, sa.format, &opts, &spec, &read)
@@ -250,6 +250,56 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         })?;
     }
     progress.summary(s.n_rows, s.sessions.len(), s.bad_rows.len());
+    Ok(())
+}
+
+/// `run --stream --model M`: sessions scored and written as they close, in memory
+/// bounded by the open sessions (a session's score needs only it and the model).
+// the run's arguments, what run_all checked and resolved, and how to show and write
+#[allow(clippy::too_many_arguments)]
+fn run_streaming(
+    a: &RunArgs,
+    model: Option<Model>,
+    data: Option<&Path>,
+    report: bool,
+    mode: anomseq::ScoringMode,
+    opts: &SessionizeOptions,
+    spec: &EventSpec,
+    progress: &Progress,
+    write: &WriteOptions,
+) -> Result<()> {
+    let sa = &a.sessionize;
+    let Some(model) = model else {
+        return Err(usage("--stream scores with a saved model (training needs every session): give --model"));
+    };
+    let Some(output) = data.filter(|_| !report) else {
+        return Err(usage("--stream writes scores as sessions close: a report needs every session (leave out --report, and name -o a data file)"));
+    };
+    if model.session_type() != spec.session_type() {
+        return Err(usage(format!(
+            "{}: a {} model cannot score the {} sessions of {}",
+            a.model.as_deref().unwrap_or(Path::new("the model")).display(),
+            model.session_type(),
+            spec.session_type(),
+            sa.input.display()
+        )));
+    }
+    let options = ScoreOptions::new(a.window as usize).with_mode(mode);
+    let list_col = spec.list_column();
+    let score_batch = |batch: RecordBatch| -> Result<RecordBatch> {
+        let i = batch.schema().index_of(&list_col)?;
+        let sessions = anomseq_sessionize::sessions_from_column(&list_col, batch.column(i))?;
+        let scored = score::score(model.probabilities(), &sessions, &options)?;
+        Ok(anomseq_io::scored_table(&batch, &sessions, &scored)?)
+    };
+    let (read, counter) = counted();
+    let s = progress.reading("sessionizing and scoring (streaming)", &counter, || {
+        anomseq_io::sessionize_stream_then(&sa.input, sa.format, opts, spec, &read, output, None, write, score_batch)
+    })?;
+    if let Some(side) = &sa.skip_bad_rows {
+        anomseq_io::write_bad_rows(side, None, &s.bad_rows, write)?;
+    }
+    progress.summary(s.rows, s.sessions, s.bad_rows.len());
     Ok(())
 }
 

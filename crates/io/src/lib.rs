@@ -6,7 +6,7 @@
 //!   CSV columns are read as strings unless [`ReadOptions::infer_csv_types`]; empty
 //!   CSV cells are null (as pandas' NaN). NDJSON values become strings: a string as
 //!   it is, a number, boolean, list or object as its compact JSON text, `null` as null.
-//! - [`sessionize_file`] (batch) and [`sessionize_stream`] (time-ordered input,
+//! - [`sessionize_file`] (batch) and [`sessionize_stream`] / [`sessionize_stream_then`] (time-ordered input,
 //!   memory bounded by the open sessions) from a file of events.
 //! - [`BatchWriter`], [`write_table`], [`write_sessions`]: Parquet (Snappy; list and
 //!   struct columns as they are), Arrow IPC, NDJSON and CSV (list columns as JSON text).
@@ -66,8 +66,8 @@ pub use scored::{
     write_scored,
 };
 pub use sessions::{
-    default_session_column, read_sessions, read_sessions_with, sessionize_file, sessionize_stream, write_bad_rows,
-    write_sessions, SessionsTable, StreamSummary,
+    default_session_column, read_sessions, read_sessions_with, sessionize_file, sessionize_stream,
+    sessionize_stream_then, write_bad_rows, write_sessions, SessionsTable, StreamSummary,
 };
 pub use source::release_spooled_inputs;
 pub use write::{spreadsheet_safe, write_batches, write_table, write_table_with, BatchWriter, WriteOptions};

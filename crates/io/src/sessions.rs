@@ -227,25 +227,90 @@ pub fn sessionize_stream(
     out_format: Option<Format>,
     write_opts: &WriteOptions,
 ) -> Result<StreamSummary, Error> {
-    let r = open(input, format, &needed(opts, spec, read_opts))?;
-    let skipped = r.skipped_handle();
-    let mut s = StreamSessionizer::new(r.schema(), opts.clone(), spec.clone()).map_err(sess(input))?;
-    let mut w = BatchWriter::create_with(output, out_format, s.output_schema(), write_opts)?;
-    for b in r {
-        if let Some(out) = s.push(&b?).map_err(|e| sess(input)(renumbered(e, &skipped)))? {
-            w.write(&out)?;
+    let stream = Stream { input, format, opts, spec, read_opts, output, out_format, write_opts };
+    stream.run(None::<fn(RecordBatch) -> Result<RecordBatch, Error>>)
+}
+
+/// [`sessionize_stream`] with each batch of closed sessions passed through `then`
+/// before it is written (scored with a saved model, say: a session's score needs
+/// only the session and the model, so streaming changes no number). The file takes
+/// the first batch's schema; a run that closes no session writes nothing and is an
+/// error, as a batch run is.
+// the same arguments as sessionize_stream, and what to do with each batch
+#[allow(clippy::too_many_arguments)]
+pub fn sessionize_stream_then<E: From<Error>>(
+    input: &Path,
+    format: Option<Format>,
+    opts: &SessionizeOptions,
+    spec: &EventSpec,
+    read_opts: &ReadOptions,
+    output: &Path,
+    out_format: Option<Format>,
+    write_opts: &WriteOptions,
+    then: impl FnMut(RecordBatch) -> Result<RecordBatch, E>,
+) -> Result<StreamSummary, E> {
+    let stream = Stream { input, format, opts, spec, read_opts, output, out_format, write_opts };
+    stream.run(Some(then))
+}
+
+/// The arguments of a streaming run.
+struct Stream<'a> {
+    input: &'a Path,
+    format: Option<Format>,
+    opts: &'a SessionizeOptions,
+    spec: &'a EventSpec,
+    read_opts: &'a ReadOptions,
+    output: &'a Path,
+    out_format: Option<Format>,
+    write_opts: &'a WriteOptions,
+}
+
+impl Stream<'_> {
+    /// Read, sessionize, pass each batch of closed sessions through `then` (when
+    /// given) and write; without `then` the file has the sessions' schema from the start.
+    fn run<E: From<Error>>(
+        &self,
+        mut then: Option<impl FnMut(RecordBatch) -> Result<RecordBatch, E>>,
+    ) -> Result<StreamSummary, E> {
+        let input = self.input;
+        let r = open(input, self.format, &needed(self.opts, self.spec, self.read_opts))?;
+        let skipped = r.skipped_handle();
+        let mut s = StreamSessionizer::new(r.schema(), self.opts.clone(), self.spec.clone()).map_err(sess(input))?;
+        let create = |schema| BatchWriter::create_with(self.output, self.out_format, schema, self.write_opts);
+        let mut w = if then.is_none() { Some(create(s.output_schema())?) } else { None };
+        let mut write = |out: RecordBatch, w: &mut Option<BatchWriter>| -> Result<(), E> {
+            let out = match then.as_mut() {
+                Some(f) => f(out)?,
+                None => out,
+            };
+            if w.is_none() {
+                *w = Some(create(out.schema())?);
+            }
+            if let Some(w) = w.as_mut() {
+                w.write(&out)?;
+            }
+            Ok(())
+        };
+        for b in r {
+            if let Some(out) = s.push(&b?).map_err(|e| sess(input)(renumbered(e, &skipped)))? {
+                write(out, &mut w)?;
+            }
         }
+        if let Some(out) = s.finish().map_err(|e| sess(input)(renumbered(e, &skipped)))? {
+            write(out, &mut w)?;
+        }
+        let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
+        let rows = s.n_rows() + skipped.len();
+        let mut bad_rows = all_bad_rows(s.bad_rows().to_vec(), skipped);
+        with_lines(input, self.format, self.read_opts.csv_delimiter, &mut bad_rows)?;
+        let summary = StreamSummary { rows, sessions: s.n_sessions(), bad_rows };
+        let w = w.ok_or_else(|| Error::Read {
+            path: input.to_owned(),
+            message: "no sessions (the file has no rows)".into(),
+        })?;
+        w.finish()?;
+        Ok(summary)
     }
-    if let Some(out) = s.finish().map_err(|e| sess(input)(renumbered(e, &skipped)))? {
-        w.write(&out)?;
-    }
-    let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
-    let rows = s.n_rows() + skipped.len();
-    let mut bad_rows = all_bad_rows(s.bad_rows().to_vec(), skipped);
-    with_lines(input, format, read_opts.csv_delimiter, &mut bad_rows)?;
-    let summary = StreamSummary { rows, sessions: s.n_sessions(), bad_rows };
-    w.finish()?;
-    Ok(summary)
 }
 
 /// The session column of a table with these columns when none is named: the one

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ahash::AHashMap;
-use anomseq_core::{Cmd, Params, SessionType};
+use anomseq_core::{Interner, SessionType};
 use arrow::array::{new_null_array, ArrayRef, Int64Builder, RecordBatch, StringBuilder, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
@@ -16,13 +16,26 @@ use crate::plan::wide;
 use crate::time::{format_timestamp, to_nanos};
 use crate::{BadRow, Error, EventSpec};
 
+/// A session still open: its events as ids into the sessionizer's interners (no
+/// string allocated per event).
 #[derive(Debug)]
 struct OpenSession {
     key: Vec<u8>,
     first_row: usize,
     start: i64,
     last: i64,
-    events: Vec<Cmd>,
+    /// Each event's command name id ([`StreamSessionizer::names`]).
+    names: Vec<u32>,
+    /// Where each event's parameters end in `params` (types with parameters).
+    param_ends: Vec<u32>,
+    /// (name, value) ids ([`StreamSessionizer::strings`]), in the given order.
+    params: Vec<(u32, u32)>,
+}
+
+impl OpenSession {
+    fn new(key: Vec<u8>, first_row: usize, t: i64) -> Self {
+        OpenSession { key, first_row, start: t, last: t, names: Vec::new(), param_ends: Vec::new(), params: Vec::new() }
+    }
 }
 
 /// Sessionizes input that is already in time order (the usual log export),
@@ -62,6 +75,10 @@ pub struct StreamSessionizer {
     key_types: Vec<DataType>,
     open: AHashMap<Vec<u8>, OpenSession>,
     closed: Vec<OpenSession>,
+    /// Command names seen so far.
+    names: Interner,
+    /// Parameter names and values seen so far.
+    strings: Interner,
     rows_seen: usize,
     last_time: Option<i64>,
     check: RowCheck,
@@ -95,6 +112,8 @@ impl StreamSessionizer {
             schema,
             open: AHashMap::new(),
             closed: Vec::new(),
+            names: Interner::default(),
+            strings: Interner::default(),
             rows_seen: 0,
             last_time: None,
             check,
@@ -149,6 +168,10 @@ impl StreamSessionizer {
         let gap = self.opts.max_gap.as_nanos();
         let max_session = self.opts.max_session.as_nanos();
         let mut buf = Vec::new();
+        // this batch's name ids to the stream's, each distinct name interned once
+        const UNSET: u32 = u32::MAX;
+        let mut to_stream = vec![UNSET; events.vocab().len()];
+        let with_params = self.kind != SessionType::Commands;
         for (i, &t) in times.iter().enumerate() {
             if self.check.is_bad(i) {
                 continue;
@@ -168,32 +191,33 @@ impl StreamSessionizer {
             for k in &keys {
                 k.encode(i, &mut buf);
             }
-            let name = events.name(i).to_owned();
-            let cmd = match self.kind {
-                SessionType::Commands => Cmd::new(name),
-                SessionType::Params => {
-                    Cmd { name, params: Params::Set(events.params(i).map(|(k, _)| k.to_owned()).collect()) }
+            let name = match to_stream.get_mut(events.name_ids()[i] as usize) {
+                Some(id) if *id != UNSET => *id,
+                Some(id) => {
+                    *id = self.names.intern(events.name(i));
+                    *id
                 }
-                SessionType::Values => Cmd {
-                    name,
-                    params: Params::Map(events.params(i).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()),
-                },
+                None => self.names.intern(events.name(i)),
             };
             let row = base + i;
-            match self.open.get_mut(buf.as_slice()) {
+            let s = match self.open.get_mut(buf.as_slice()) {
                 Some(s) if wide(t, s.last) <= i128::from(gap) && wide(t, s.start) <= i128::from(max_session) => {
                     s.last = t;
-                    s.events.push(cmd);
+                    s
                 }
                 Some(s) => {
-                    let fresh = OpenSession { key: buf.clone(), first_row: row, start: t, last: t, events: vec![cmd] };
-                    let old = std::mem::replace(s, fresh);
+                    let old = std::mem::replace(s, OpenSession::new(buf.clone(), row, t));
                     self.closed.push(old);
+                    s
                 }
-                None => {
-                    let s = OpenSession { key: buf.clone(), first_row: row, start: t, last: t, events: vec![cmd] };
-                    self.open.insert(buf.clone(), s);
+                None => self.open.entry(buf.clone()).or_insert_with(|| OpenSession::new(buf.clone(), row, t)),
+            };
+            s.names.push(name);
+            if with_params {
+                for (k, v) in events.params(i) {
+                    s.params.push((self.strings.intern(k), self.strings.intern(v)));
                 }
+                s.param_ends.push(s.params.len() as u32);
             }
         }
         self.rows_seen += n;
@@ -239,18 +263,23 @@ impl StreamSessionizer {
         }
         let mut list = EventListBuilder::new(self.kind);
         for s in &closed {
-            for c in &s.events {
-                match &c.params {
-                    Params::None => list.append(&c.name, std::iter::empty()),
-                    Params::Set(set) => list.append(&c.name, set.iter().map(|k| (k.as_str(), ""))),
-                    Params::Map(map) => list.append(&c.name, map.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            let mut from = 0;
+            for (e, &name) in s.names.iter().enumerate() {
+                let name = self.names.resolve(name);
+                if self.kind == SessionType::Commands {
+                    list.append(name, std::iter::empty());
+                    continue;
                 }
+                let to = s.param_ends[e] as usize;
+                let pairs = s.params[from..to].iter().map(|&(k, v)| (self.strings.resolve(k), self.strings.resolve(v)));
+                list.append(name, pairs);
+                from = to;
             }
             list.end_session()?;
         }
         let mins = closed.iter().map(|s| s.start).collect();
         let maxs = closed.iter().map(|s| s.last).collect();
-        let counts = closed.iter().map(|s| s.events.len() as i64).collect();
+        let counts = closed.iter().map(|s| s.names.len() as i64).collect();
         let (_, c2) = session_columns(&self.opts.time_col, self.spec.list_column(), list.finish(), mins, maxs, counts);
         cols.extend(c2);
         Ok(Some(RecordBatch::try_new(self.out_schema.clone(), cols)?))

@@ -315,3 +315,54 @@ fn every_subcommand_has_an_example_in_its_help() {
         assert!(out.contains("Example") && out.contains(&format!("anomseq {sub}")), "{sub} --help: {out}");
     }
 }
+
+/// `rows` of `t` sorted by `keys` (text columns), stably.
+fn sorted_by(t: &RecordBatch, keys: &[&str]) -> RecordBatch {
+    let cols: Vec<arrow::compute::SortColumn> = keys
+        .iter()
+        .map(|k| arrow::compute::SortColumn {
+            values: t.column(t.schema().index_of(k).unwrap()).clone(),
+            options: None,
+        })
+        .collect();
+    let idx = arrow::compute::lexsort_to_indices(&cols, None).unwrap();
+    arrow::compute::take_record_batch(t, &idx).unwrap()
+}
+
+/// `run --stream --model M` on time-ordered events writes the batch run's scored
+/// sessions (in closing order), for every session type; it needs a saved model and
+/// a data file.
+#[test]
+fn a_streamed_run_scores_like_a_batch_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = read(&fixture("exchange/demo_exchange_data.csv"));
+    let ordered = sorted_by(&events, &["TimeGenerated"]);
+    anomseq_io::write_table(&dir.path().join("events.parquet"), None, &ordered).unwrap();
+    let kinds: [&[&str]; 3] = [&[], &["--params-col", "Parameters"], &["--params-col", "Parameters", "--values"]];
+    for kind in kinds {
+        let mut base = vec!["events.parquet"];
+        base.extend(&SESSIONIZE_CMDS[1..]);
+        base.extend(kind);
+        let with = |head: &[&'static str], tail: &[&'static str]| -> Vec<String> {
+            head.iter().chain(base.iter()).chain(tail).map(|s| s.to_string()).collect()
+        };
+        let run = |args: Vec<String>| ok(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>());
+        run(with(&["sessionize"], &["-o", "s.parquet"]));
+        ok(dir.path(), &["train", "s.parquet", "-o", "m.json"]);
+        run(with(&["run"], &["--model", "m.json", "-o", "batch.parquet"]));
+        run(with(&["run", "--stream"], &["--model", "m.json", "-o", "stream.parquet"]));
+        let keys = ["UserId", "ClientIP", "TimeGenerated_min"];
+        let (batch, stream) = (read(&dir.path().join("batch.parquet")), read(&dir.path().join("stream.parquet")));
+        assert_eq!(batch.num_rows(), stream.num_rows(), "{kind:?}");
+        assert_eq!(sorted_by(&batch, &keys), sorted_by(&stream, &keys), "{kind:?}");
+    }
+    let mut args = vec!["run", "--stream", "events.parquet"];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    check_error(dir.path(), &[&args[..], &["-o", "x.parquet"]].concat(), 2, &["--stream scores with a saved model"]);
+    check_error(
+        dir.path(),
+        &[&args[..], &["--model", "m.json", "-o", "x.html"]].concat(),
+        2,
+        &["a report needs every session"],
+    );
+}
