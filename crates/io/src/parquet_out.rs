@@ -89,7 +89,15 @@ impl ParallelParquet {
             }
             let fields = self.schema.fields();
             tasks.into_par_iter().try_for_each(|(mine, i)| {
-                let leaves = compute_leaves(&fields[i], part.column(i))?;
+                // strings dictionary-encoded in memory (a Parquet event list read back)
+                // are encoded as the plain strings the schema declares
+                let col = part.column(i);
+                let field = if col.data_type() == fields[i].data_type() {
+                    fields[i].as_ref().clone()
+                } else {
+                    fields[i].as_ref().clone().with_data_type(col.data_type().clone())
+                };
+                let leaves = compute_leaves(&field, col)?;
                 if leaves.len() != mine.len() {
                     return Err(ParquetError::General(format!(
                         "column {}: {} leaves for {} column writers",

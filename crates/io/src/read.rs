@@ -176,16 +176,38 @@ fn dictionary_hint(schema: &SchemaRef, columns: &[String]) -> Option<SchemaRef> 
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 if columns.iter().any(|c| c == f.name()) => {
+        .map(|f| match columns.iter().any(|c| c == f.name()).then(|| dictionary_strings(f.data_type())).flatten() {
+            Some(dt) => {
                 changed = true;
-                let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
                 f.as_ref().clone().with_data_type(dt)
             }
-            _ => f.as_ref().clone(),
+            None => f.as_ref().clone(),
         })
         .collect();
     changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
+}
+
+/// `dt` with its strings dictionary-encoded: a string column itself, and the
+/// strings inside lists and structs (an event list's names, its parameters'
+/// names and values); `None` when there are none. Maps are left as they are.
+fn dictionary_strings(dt: &DataType) -> Option<DataType> {
+    let field = |f: &Field| dictionary_strings(f.data_type()).map(|dt| Arc::new(f.clone().with_data_type(dt)));
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 => {
+            Some(DataType::Dictionary(Box::new(DataType::Int32), Box::new(dt.clone())))
+        }
+        DataType::List(f) => field(f).map(DataType::List),
+        DataType::LargeList(f) => field(f).map(DataType::LargeList),
+        DataType::Struct(fields) => {
+            let mapped: Vec<Option<arrow::datatypes::FieldRef>> = fields.iter().map(|f| field(f)).collect();
+            if mapped.iter().all(Option::is_none) {
+                return None;
+            }
+            let fields = fields.iter().zip(mapped).map(|(f, m)| m.unwrap_or_else(|| f.clone()));
+            Some(DataType::Struct(fields.collect()))
+        }
+        _ => None,
+    }
 }
 
 /// Open a file for reading in batches; the format is `format` or the file's extension.

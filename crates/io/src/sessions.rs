@@ -130,8 +130,6 @@ pub fn sessionize_file(
     Ok(out)
 }
 
-/// `table` with each column that `schema` also has cast to the type it has there
-/// (the user columns, read dictionary-encoded, go back to the file's own type).
 /// `table` with its time column, a timestamp coarser than nanoseconds, turned into
 /// nanoseconds in place, in the table's own buffer: the sessionizer then reads it
 /// as it is instead of holding a converted copy beside it (8 bytes an event). Left
@@ -183,6 +181,8 @@ fn times_in_nanoseconds(table: RecordBatch, time_col: &str) -> Result<RecordBatc
     RecordBatch::try_new(schema, cols)
 }
 
+/// `table` with each column that `schema` also has cast to the type it has there
+/// (the user columns, read dictionary-encoded, go back to the file's own type).
 fn with_types_of(table: &RecordBatch, schema: &Schema) -> Result<RecordBatch, arrow::error::ArrowError> {
     let mut fields = Vec::with_capacity(table.num_columns());
     let mut cols = Vec::with_capacity(table.num_columns());
@@ -344,7 +344,9 @@ pub fn write_sessions(
 /// A file of sessions read back: every column as read, and the sessions of one column.
 #[derive(Debug, Clone)]
 pub struct SessionsTable {
-    /// Every column of the file.
+    /// Every column of the file. A Parquet file's session column comes back with
+    /// its strings dictionary-encoded, as Parquet stores them; [`BatchWriter`]
+    /// writes such a column, in every format, as the plain strings it stands for.
     pub table: RecordBatch,
     /// The sessions of column `column`, session `i` from row `i`.
     pub sessions: Sessions,
@@ -377,7 +379,11 @@ pub fn read_sessions_with(
     session_col: &str,
     options: &ReadOptions,
 ) -> Result<SessionsTable, Error> {
-    let table = read_table(path, format, options)?;
+    // Parquet stores event names dictionary-encoded: read so, each distinct name is
+    // decoded and interned once, not once per event
+    let mut options = options.clone();
+    options.dictionary_columns.push(session_col.to_owned());
+    let table = read_table(path, format, &options)?;
     let table = crate::restore_scored_columns(path, &table)?;
     if table.num_rows() == 0 {
         return Err(Error::Read { path: path.to_owned(), message: "no sessions (the file has no rows)".into() });

@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anomseq_sessionize::format_timestamp;
+use anomseq_sessionize::{format_timestamp, plain_nested_type};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::basic::Compression;
@@ -77,6 +77,45 @@ fn text_schema(schema: &Schema, nested: bool) -> SchemaRef {
     ))
 }
 
+/// `schema` with each column's nested dictionaries as plain strings ([`plain_nested_type`]).
+fn plain_schema(schema: SchemaRef) -> SchemaRef {
+    if schema.fields().iter().all(|f| plain_nested_type(f.data_type()).is_none()) {
+        return schema;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match plain_nested_type(f.data_type()) {
+            Some(dt) => f.as_ref().clone().with_data_type(dt),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `batch` in the types of `schema` (its nested dictionaries decoded), for the
+/// writers that take a batch as its types say.
+fn decoded(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, arrow::error::ArrowError> {
+    if batch.schema().fields().iter().zip(schema.fields()).all(|(a, b)| a.data_type() == b.data_type()) {
+        return Ok(batch.clone());
+    }
+    let cols = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(
+            |(c, f)| {
+                if c.data_type() == f.data_type() {
+                    Ok(c.clone())
+                } else {
+                    arrow::compute::cast(c, f.data_type())
+                }
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema.clone(), cols)
+}
+
 /// How to write files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -136,6 +175,8 @@ impl BatchWriter {
         options: &WriteOptions,
     ) -> Result<Self, Error> {
         let format = Format::resolve(format, path)?;
+        // an event list read dictionary-encoded is written as the strings it stands for
+        let schema = plain_schema(schema);
         let mut out = AtomicFile::create(path)?;
         let file = out.take();
         let mut w = BatchWriter {
@@ -183,6 +224,15 @@ impl BatchWriter {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
         let path = self.path.clone();
         let e = write(&path);
+        // Parquet encodes dictionary-encoded strings as it encodes strings (under the
+        // plain type in the file's schema); the other writers take plain types
+        let plain;
+        let batch = if matches!(self.sink, Some(Sink::Parquet(_))) {
+            batch
+        } else {
+            plain = decoded(batch, &self.schema).map_err(|x| e(&x))?;
+            &plain
+        };
         match self.sink.as_mut() {
             Some(Sink::Csv(w)) => {
                 let text = to_text_batch(batch, true).map_err(|x| e(&x))?;

@@ -154,8 +154,16 @@ pub fn sessions_from_column(column: &str, col: &ArrayRef) -> Result<Sessions, Er
                 b.end_session().map_err(|e| core(row, e))?;
             }
         }
-        DataType::List(_) => lists(col.as_list::<i32>(), column, &mut b)?,
-        DataType::LargeList(_) => lists(col.as_list::<i64>(), column, &mut b)?,
+        DataType::List(_) => {
+            if let Some(done) = lists(col.as_list::<i32>(), column, &mut b)? {
+                return Ok(done);
+            }
+        }
+        DataType::LargeList(_) => {
+            if let Some(done) = lists(col.as_list::<i64>(), column, &mut b)? {
+                return Ok(done);
+            }
+        }
         other => {
             return Err(Error::WrongType { column: column.to_owned(), found: other.clone(), expected: EXPECTED });
         }
@@ -163,7 +171,142 @@ pub fn sessions_from_column(column: &str, col: &ArrayRef) -> Result<Sessions, Er
     Ok(b.finish()?)
 }
 
-fn lists<O: OffsetSizeTrait>(list: &GenericListArray<O>, column: &str, b: &mut SessionsBuilder) -> Result<(), Error> {
+/// `dt` with the dictionary-encoded strings inside its lists and structs as plain
+/// strings (as a Parquet event list may be read, its names dictionary-encoded);
+/// `None` when it has none. A dictionary that is `dt` itself is kept.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow::datatypes::{DataType, Field};
+/// use anomseq_sessionize::plain_nested_type;
+/// let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+/// let list = DataType::List(Arc::new(Field::new("item", dict.clone(), true)));
+/// assert_eq!(plain_nested_type(&list), Some(DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))));
+/// assert_eq!(plain_nested_type(&dict), None);
+/// ```
+pub fn plain_nested_type(dt: &DataType) -> Option<DataType> {
+    fn inner(dt: &DataType) -> Option<DataType> {
+        match dt {
+            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => Some((**v).clone()),
+            other => plain_nested_type(other),
+        }
+    }
+    let field = |f: &Field| inner(f.data_type()).map(|dt| Arc::new(f.clone().with_data_type(dt)));
+    match dt {
+        DataType::List(f) => field(f).map(DataType::List),
+        DataType::LargeList(f) => field(f).map(DataType::LargeList),
+        DataType::Struct(fields) => {
+            let mapped: Vec<Option<arrow::datatypes::FieldRef>> = fields.iter().map(|f| field(f)).collect();
+            if mapped.iter().all(Option::is_none) {
+                return None;
+            }
+            Some(DataType::Struct(fields.iter().zip(mapped).map(|(f, m)| m.unwrap_or_else(|| f.clone())).collect()))
+        }
+        _ => None,
+    }
+}
+
+/// A dictionary key standing for a missing name.
+const MISSING: u32 = u32::MAX;
+
+/// The names of a list column's events: strings, or strings dictionary-encoded
+/// (as a Parquet file stores them), read without decoding a string per event.
+enum Names {
+    Plain(ArrayRef),
+    Dict { keys: Vec<u32>, values: ArrayRef },
+}
+
+impl Names {
+    fn new(names: &ArrayRef) -> Result<Option<Names>, Error> {
+        Ok(match names.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                Some(Names::Plain(arrow::compute::cast(names, &DataType::Utf8)?))
+            }
+            DataType::Dictionary(k, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+                let keys = arrow::compute::cast(names, &DataType::Dictionary(k.clone(), Box::new(DataType::Utf8)))?;
+                let keys = keys.as_any_dictionary();
+                let values = keys.values().clone();
+                let ids = arrow::compute::cast(keys.keys(), &DataType::UInt32)?;
+                let ids = ids.as_primitive::<arrow::datatypes::UInt32Type>();
+                // a key naming a null value is a missing name, as a null key is
+                let missing = |k: Option<u32>| k.filter(|&k| values.is_valid(k as usize)).unwrap_or(MISSING);
+                let keys = if ids.null_count() == 0 && values.null_count() == 0 {
+                    ids.values().to_vec()
+                } else {
+                    ids.iter().map(missing).collect()
+                };
+                Some(Names::Dict { keys, values })
+            }
+            _ => None,
+        })
+    }
+
+    fn get(&self, e: usize) -> Option<&str> {
+        match self {
+            Names::Plain(a) => {
+                let a = a.as_string::<i32>();
+                a.is_valid(e).then(|| a.value(e))
+            }
+            Names::Dict { keys, values } => {
+                (keys[e] != MISSING).then(|| values.as_string::<i32>().value(keys[e] as usize))
+            }
+        }
+    }
+}
+
+/// Check that no session of `list` is missing or empty, and no event lacks its name.
+fn check_lists<O: OffsetSizeTrait>(list: &GenericListArray<O>, names: &Names, column: &str) -> Result<(), Error> {
+    let bad = |row: usize, reason: String| Error::BadValue {
+        row: row + 1,
+        column: column.to_owned(),
+        value: "…".into(),
+        reason,
+    };
+    let offsets = list.value_offsets();
+    for row in 0..list.len() {
+        if list.is_null(row) {
+            return Err(bad(row, "missing session".into()));
+        }
+        let (start, end) = (offsets[row].as_usize(), offsets[row + 1].as_usize());
+        if start == end {
+            return Err(bad(row, "empty session: each session needs at least one event".into()));
+        }
+        if let Some(e) = (start..end).find(|&e| names.get(e).is_none()) {
+            return Err(bad(row, format!("event {} has no name", e - start)));
+        }
+    }
+    Ok(())
+}
+
+/// Sessions of bare commands from a list of dictionary-encoded names: the
+/// dictionary's names are interned once, not once per event.
+fn dictionary_lists<O: OffsetSizeTrait>(
+    list: &GenericListArray<O>,
+    keys: &[u32],
+    values: &ArrayRef,
+    column: &str,
+) -> Result<Sessions, Error> {
+    let offsets = list.value_offsets();
+    let (first, last) = (offsets[0].as_usize(), offsets[list.len()].as_usize());
+    // every key is a name's (check_lists): none is MISSING
+    let cmds = &keys[first..last];
+    let starts: Vec<usize> = offsets.iter().map(|o| o.as_usize() - first).collect();
+    let values = values.as_string::<i32>();
+    let names: Vec<&str> = (0..values.len()).map(|i| if values.is_valid(i) { values.value(i) } else { "" }).collect();
+    Sessions::from_cmd_ids(&names, cmds, starts).map_err(|e| match e {
+        // as the builder reports it, from the row of the session
+        anomseq_core::Error::ReservedToken { session, .. } => {
+            Error::BadValue { row: session + 1, column: column.to_owned(), value: "…".into(), reason: e.to_string() }
+        }
+        other => Error::Core(other),
+    })
+}
+
+fn lists<O: OffsetSizeTrait>(
+    list: &GenericListArray<O>,
+    column: &str,
+    b: &mut SessionsBuilder,
+) -> Result<Option<Sessions>, Error> {
     let wrong = || Error::WrongType { column: column.to_owned(), found: list.data_type().clone(), expected: EXPECTED };
     let bad = |row: usize, reason: String| Error::BadValue {
         row: row + 1,
@@ -173,54 +316,41 @@ fn lists<O: OffsetSizeTrait>(list: &GenericListArray<O>, column: &str, b: &mut S
     };
     let values = list.values();
     let offsets = list.value_offsets();
-    enum Items<'a> {
-        Names(ArrayRef),
-        Struct { names: ArrayRef, params: &'a ArrayRef },
-    }
-    let items = match values.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            Items::Names(arrow::compute::cast(values, &DataType::Utf8)?)
-        }
+    let (names, params) = match values.data_type() {
         DataType::Struct(_) => {
             let s: &StructArray = values.as_struct();
             let names = s.column_by_name("name").ok_or_else(wrong)?;
             let params = s.column_by_name("params").ok_or_else(wrong)?;
-            if !matches!(names.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
-                return Err(wrong());
-            }
-            Items::Struct { names: arrow::compute::cast(names, &DataType::Utf8)?, params }
+            // parameters read dictionary-encoded are decoded once, here
+            let params = match plain_nested_type(params.data_type()) {
+                Some(dt) => arrow::compute::cast(params, &dt)?,
+                None => params.clone(),
+            };
+            (Names::new(names)?.ok_or_else(wrong)?, Some(params))
         }
-        _ => return Err(wrong()),
+        _ => (Names::new(values)?.ok_or_else(wrong)?, None),
+    };
+    check_lists(list, &names, column)?;
+    let Some(params) = params else {
+        if let Names::Dict { keys, values } = &names {
+            return dictionary_lists(list, keys, values, column).map(Some);
+        }
+        for row in 0..list.len() {
+            for e in offsets[row].as_usize()..offsets[row + 1].as_usize() {
+                b.push_name(names.get(e).unwrap_or_default()).map_err(|err| bad(row, err.to_string()))?;
+            }
+            b.end_session().map_err(|err| bad(row, err.to_string()))?;
+        }
+        return Ok(None);
     };
     for row in 0..list.len() {
-        if list.is_null(row) {
-            return Err(bad(row, "missing session".into()));
-        }
-        let (start, end) = (offsets[row].as_usize(), offsets[row + 1].as_usize());
-        if start == end {
-            return Err(bad(row, "empty session: each session needs at least one event".into()));
-        }
-        for e in start..end {
-            match &items {
-                Items::Names(names) => {
-                    let names = names.as_string::<i32>();
-                    if names.is_null(e) {
-                        return Err(bad(row, format!("event {} has no name", e - start)));
-                    }
-                    b.push_name(names.value(e)).map_err(|err| bad(row, err.to_string()))?;
-                }
-                Items::Struct { names, params } => {
-                    let names = names.as_string::<i32>();
-                    if names.is_null(e) {
-                        return Err(bad(row, format!("event {} has no name", e - start)));
-                    }
-                    push_params(b, names.value(e), params, e).map_err(|r| bad(row, r))?.ok_or_else(wrong)?;
-                }
-            }
+        for e in offsets[row].as_usize()..offsets[row + 1].as_usize() {
+            let name = names.get(e).unwrap_or_default();
+            push_params(b, name, &params, e).map_err(|r| bad(row, r))?.ok_or_else(wrong)?;
         }
         b.end_session().map_err(|err| bad(row, err.to_string()))?;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Push event `e` whose params are in `params`; `Ok(None)` when the type is not usable.

@@ -178,3 +178,48 @@ fn event_builders() {
         r#"[{"name":"GetObject","params":{"path":"c:/x.exe","ver":"1.0"}},{"name":"Run","params":{"ver":"2.0"}}]"#
     );
 }
+
+/// A session column's faults are the same errors, naming the same row, whether its
+/// names are plain strings or dictionary-encoded (as a Parquet file is read back).
+/// A session's events (`None`: a missing session; an event `None`: a missing name).
+type Rows = Option<Vec<Option<&'static str>>>;
+
+#[test]
+fn bad_event_lists_are_named_alike_plain_and_dictionary_encoded() {
+    let list = |rows: Vec<Rows>| -> ArrayRef {
+        let mut b = arrow::array::ListBuilder::new(arrow::array::StringBuilder::new());
+        for r in rows {
+            match r {
+                Some(events) => {
+                    for e in events {
+                        b.values().append_option(e);
+                    }
+                    b.append(true);
+                }
+                None => b.append(false),
+            }
+        }
+        Arc::new(b.finish())
+    };
+    let cases: Vec<(Vec<Rows>, &str)> = vec![
+        (vec![Some(vec![Some("a")]), Some(vec![Some("b"), None])], "row 2, column `s`, value `…`: event 1 has no name"),
+        (vec![Some(vec![Some("a")]), None], "row 2, column `s`, value `…`: missing session"),
+        (
+            vec![Some(vec![]), Some(vec![Some("a")])],
+            "row 1, column `s`, value `…`: empty session: each session needs at least one event",
+        ),
+        (vec![Some(vec![Some("a")]), Some(vec![Some("b"), Some("##END##")])], ""),
+    ];
+    for (rows, want) in cases {
+        let plain = list(rows);
+        let dict = crate::common::dictionary_encoded(&plain);
+        let a = anomseq_sessionize::sessions_from_column("s", &plain).unwrap_err().to_string();
+        let b = anomseq_sessionize::sessions_from_column("s", &dict).unwrap_err().to_string();
+        assert_eq!(a, b);
+        if !want.is_empty() {
+            assert_eq!(a, want);
+        } else {
+            assert!(a.starts_with("row 2, column `s`") && a.contains("##END##"), "{a}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Time the phases of `anomseq score` on a sessions file, outside criterion.
+use std::time::Instant;
+fn main() {
+    let path = std::env::args().nth(1).expect("a sessions file");
+    for _ in 0..3 {
+        let t = Instant::now();
+        let st = anomseq_io::read_sessions(path.as_ref(), None, "Operation_list").expect("read");
+        let t1 = t.elapsed();
+        let m = anomseq::Model::train(&st.sessions);
+        let t2 = t.elapsed();
+        let w = anomseq::score::rarest_windows(m.probabilities(), &st.sessions, &anomseq::score::WindowOptions::new(3))
+            .expect("w");
+        let t3 = t.elapsed();
+        let s =
+            anomseq::score::score(m.probabilities(), &st.sessions, &anomseq::score::ScoreOptions::new(3)).expect("s");
+        let t4 = t.elapsed();
+        println!(
+            "read {t1:?} train {:?} rarest {:?} score {:?} ({} {})",
+            t2 - t1,
+            t3 - t2,
+            t4 - t3,
+            w.len(),
+            s.scores().len()
+        );
+    }
+}
