@@ -90,7 +90,7 @@ pub use anomseq_viz as viz;
 pub use arrow_array;
 
 pub use anomseq_core::{Cmd, Direction, Params, SessionType, Sessions, SessionsBuilder};
-pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities};
+pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities, SequenceCounts};
 pub use anomseq_score::{
     profile_scores, Explanation, ProfileModel, ProfileOptions, ProfileScore, RarestWindow, ScoreOptions, Scored,
     ScoringMode, SetOfParams, Step, Unseen, WindowOptions,
@@ -173,6 +173,8 @@ pub fn score_sessions(sessions: &Sessions, window_length: usize) -> Result<Vec<R
 /// The pipeline's scoring step: every session scored under `model` as `options`
 /// say, with its rarest window, the factor of each of its tokens and what of it
 /// the model never saw ([`Scored`]; explain one session with [`Scored::explain`]).
+/// Every mode scores from the model ([`score::score_with_model`]): the `profile`
+/// mode needs a model trained with [`ModelOptions::every_mode`] (as `anomseq train` saves).
 ///
 /// ```
 /// use anomseq::{score_data, Cmd, ScoreOptions, Sessions};
@@ -192,7 +194,7 @@ pub fn score_sessions(sessions: &Sessions, window_length: usize) -> Result<Vec<R
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn score_data(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, score::Error> {
-    score::score(model.probabilities(), sessions, options)
+    score::score_with_model(model, sessions, options)
 }
 
 /// The scored sessions on an interactive timeline (msticpy's `visualise_scored_sessions`):

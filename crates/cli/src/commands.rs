@@ -164,11 +164,8 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         }
     }
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
-    if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
-        return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
-    }
-    // a bad model file is found before the events are read
-    let model = a.model.as_deref().map(load_model).transpose()?;
+    // a bad model file, or one without the mode's state, is found before the events are read
+    let model = a.model.as_deref().map(|p| load_model_for(p, mode)).transpose()?;
     let (opts, spec) = sessionize_options(sa);
     if sa.stream {
         return run_streaming(a, model, data, report.is_some(), mode, &opts, &spec, progress, write);
@@ -224,12 +221,13 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
             return Err(usage(format!("--colour-by {c}: no such column (columns: {})", names.join(", "))));
         }
     }
+    let saved = model.is_some();
     let model = match model {
         Some(m) => m,
         None => progress.stage("training", || Model::train(&s.sessions)),
     };
     let options = ScoreOptions::new(k).with_mode(mode);
-    let scored = progress.stage("scoring", || score::score(model.probabilities(), &s.sessions, &options))?;
+    let scored = progress.stage("scoring", || score_sessions(&model, saved, &s.sessions, &options))?;
     let list_col = spec.list_column();
     if let Some(path) = data {
         progress
@@ -289,7 +287,7 @@ fn run_streaming(
     let score_batch = |batch: RecordBatch| -> Result<RecordBatch> {
         let i = batch.schema().index_of(&list_col)?;
         let sessions = anomseq_sessionize::sessions_from_column(&list_col, batch.column(i))?;
-        let scored = score::score(model.probabilities(), &sessions, &options)?;
+        let scored = score::score_with_model(&model, &sessions, &options)?;
         Ok(anomseq_io::scored_table(&batch, &sessions, &scored)?)
     };
     let (read, counter) = counted();
@@ -463,6 +461,38 @@ fn load_model(path: &Path) -> Result<Model> {
     Model::from_file_bytes(&bytes).with_context(|| format!("{}: bad model file", path.display()))
 }
 
+/// A saved model that can score in `mode` (a model file of format 1 keeps the
+/// reference mode's counts only).
+fn load_model_for(path: &Path, mode: anomseq::ScoringMode) -> Result<Model> {
+    let m = load_model(path)?;
+    if !m.modes().contains(&mode.name()) {
+        bail!(
+            "{}: this model keeps the state of the {} mode only, not the {} mode's (a model file of format 1): train it again with `anomseq train` to score with --mode {}",
+            path.display(),
+            m.modes().join(", "),
+            mode.name(),
+            mode.name()
+        );
+    }
+    Ok(m)
+}
+
+/// Score with a saved model (every mode from the model's state), or with a model
+/// just trained on these sessions (the `profile` mode then trains on them too, as
+/// msticpy's unsupervised use does).
+fn score_sessions(
+    model: &Model,
+    saved: bool,
+    sessions: &anomseq::Sessions,
+    options: &ScoreOptions,
+) -> Result<anomseq::Scored, score::Error> {
+    if saved {
+        score::score_with_model(model, sessions, options)
+    } else {
+        score::score(model.probabilities(), sessions, options)
+    }
+}
+
 fn train(
     path: &Path,
     input: &SessionsInput,
@@ -472,11 +502,13 @@ fn train(
 ) -> Result<()> {
     check_outputs(&[(path, "the input")], &[(Some(output), "-o", Kind::Other)])?;
     let st = read_sessions(path, input, progress)?;
+    // the state of every scoring mode, so that the file scores in each
     let options = match modellable {
         Some(p) => ModelOptions::with_modellable_params(p),
         None => ModelOptions::default(),
-    };
-    let model = progress.stage("training", || Model::train_with(&st.sessions, &options));
+    }
+    .with_sequence_order(ModelOptions::every_mode().sequence_order);
+    let model = progress.stage("training", || Model::try_train_with(&st.sessions, &options))?;
     write_atomically(output, &model.to_file_bytes())?;
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
     Ok(())
@@ -542,13 +574,10 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let kind = if a.output_format.is_some() { Kind::Other } else { Kind::Data };
     check_outputs(&inputs, &[(file_out, "-o", kind)])?;
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
-    if mode == anomseq::ScoringMode::Profile && a.model.is_some() {
-        return Err(usage("--mode profile trains on the sessions it scores: it cannot use --model"));
-    }
     let st = read_sessions(&a.sessions, &a.input, progress)?;
     let model = match &a.model {
         Some(path) => {
-            let m = load_model(path)?;
+            let m = load_model_for(path, mode)?;
             if m.session_type() != st.sessions.session_type() {
                 bail!(
                     "{}: a {} model cannot score the {} sessions of {}",
@@ -565,7 +594,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let k = a.window as usize;
     let w = WindowOptions { window_len: k, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
     let options = ScoreOptions::new(k).with_window(w).with_mode(mode).with_all_scores(a.all_scores);
-    let scored = progress.stage("scoring", || score::score(model.probabilities(), &st.sessions, &options))?;
+    let scored = progress.stage("scoring", || score_sessions(&model, a.model.is_some(), &st.sessions, &options))?;
     // a file scored before: its scores are replaced, not kept beside the new ones
     let old = anomseq_io::scored_column_names(&st.table);
     let table = anomseq_io::without_columns(&st.table, &old);

@@ -43,6 +43,16 @@ pub enum Error {
         /// The sum, exactly.
         total: String,
     },
+    /// One model keeps the sequence state of the opt-in modes and the other does not.
+    #[error(
+        "cannot merge a model {} the sequence state (every mode) with one {} (the reference mode only): train both with the same options",
+        if *left_has { "with" } else { "without" },
+        if *left_has { "without" } else { "with" }
+    )]
+    StateMismatch {
+        /// Whether the left model has it.
+        left_has: bool,
+    },
     /// Serialised counts are inconsistent.
     #[error("invalid counts: {0}")]
     InvalidCounts(String),

@@ -9,23 +9,31 @@
 //!   "tokens": {"start": "##START##", "end": "##END##", "unk": "##UNK##"},
 //!   "modellable_params": null,
 //!   "modellable_params_in_use": ["Force"],
-//!   "counts": { "session_type": "values", "n_sessions": 400, "cmds": [..], "params": [..], "values": [..], "counts": {..} }
+//!   "modes": ["reference", "profile"],
+//!   "counts": { "session_type": "values", "n_sessions": 400, "cmds": [..], "params": [..], "values": [..], "counts": {..} },
+//!   "sequence": { "order": 3, "names": [..], "total_weight": 400.0, "grams": [[[0, 2], 17.0], ..], "profiles": [[[[2, 1]], 5.0], ..] }
 //! }
 //! ```
 //!
 //! Only raw counts are stored: probabilities are recomputed on load, so a file
-//! can never disagree with itself. This module does no IO: it turns a model
+//! can never disagree with itself. `"sequence"` is `null` in a model of the
+//! reference mode only. This module does no IO: it turns a model
 //! into bytes and back.
 
 use anomseq_core::{SessionType, END_TOKEN, START_TOKEN, UNK_TOKEN};
 use serde::{Deserialize, Serialize};
 
-use crate::{Counts, Error, Model};
+use crate::sequence::SequenceFile;
+use crate::{Counts, Error, Model, SequenceCounts};
 
 /// The `format` field of every model file.
 pub const MODEL_FORMAT: &str = "anomseq-model";
 /// The newest model format version this build reads and the one it writes.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 added the sequence state of the opt-in modes (`"sequence"`, `null`
+/// when the model keeps only the reference counts) and `"modes"`; version 1 files
+/// load as models of the reference mode.
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Tokens {
@@ -90,9 +98,14 @@ impl serde_json::ser::Formatter for ObjectsOnLines {
     }
 }
 
+/// A field a format-1 file lacks.
+fn absent<S>() -> Option<S> {
+    None
+}
+
 /// A model file; `C` is `&Counts` when written (no copy), `Counts` when read.
 #[derive(Serialize, Deserialize)]
-struct ModelFile<C> {
+struct ModelFile<C, S> {
     format: String,
     format_version: u32,
     anomseq_version: String,
@@ -102,7 +115,13 @@ struct ModelFile<C> {
     modellable_params: Option<Vec<String>>,
     /// What the model uses (informational; recomputed on load).
     modellable_params_in_use: Vec<String>,
+    /// The scoring modes the file can score (informational; from `sequence`).
+    #[serde(default)]
+    modes: Vec<String>,
     counts: C,
+    /// The opt-in modes' state (format 2; absent in format 1).
+    #[serde(default = "absent")]
+    sequence: Option<S>,
 }
 
 impl Model {
@@ -116,7 +135,9 @@ impl Model {
             tokens: Tokens { start: START_TOKEN.into(), end: END_TOKEN.into(), unk: UNK_TOKEN.into() },
             modellable_params: self.modellable_override().map(<[String]>::to_vec),
             modellable_params_in_use: self.modellable_params(),
+            modes: self.modes().iter().map(|m| (*m).to_owned()).collect(),
             counts: self.counts(),
+            sequence: self.sequence().map(SequenceCounts::to_file),
         };
         let mut out = Vec::new();
         let mut ser = serde_json::Serializer::with_formatter(&mut out, ObjectsOnLines::default());
@@ -141,7 +162,7 @@ impl Model {
                 header.format_version
             )));
         }
-        let file: ModelFile<Counts> = serde_json::from_slice(bytes).map_err(|e| {
+        let file: ModelFile<Counts, SequenceFile> = serde_json::from_slice(bytes).map_err(|e| {
             let hint =
                 if e.to_string().contains("floating point") { " (counts are whole numbers below 2^64)" } else { "" };
             bad(format!("corrupt: {e}{hint}"))
@@ -157,7 +178,18 @@ impl Model {
                 file.counts.session_type()
             )));
         }
-        Model::from_counts(file.counts, file.modellable_params)
+        let sequence = file.sequence.map(SequenceCounts::from_file).transpose()?;
+        Ok(Model::from_counts(file.counts, file.modellable_params)?.with_sequence(sequence))
+    }
+
+    /// The scoring modes this model can score with: `reference` always, and the
+    /// opt-in `profile` when it keeps the [`SequenceCounts`] (a format-1 file does not).
+    pub fn modes(&self) -> &'static [&'static str] {
+        if self.sequence().is_some() {
+            &["reference", "profile"]
+        } else {
+            &["reference"]
+        }
     }
 }
 
@@ -195,7 +227,7 @@ mod tests {
         check(&bytes[..bytes.len() / 2], Err("truncated"));
         check(b"", Err("not an anomseq model file"));
         check(br#"{"format":"other","format_version":1}"#, Err("format is `other`"));
-        let newer = String::from_utf8(bytes.clone()).unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+        let newer = String::from_utf8(bytes.clone()).unwrap().replace("\"format_version\": 2", "\"format_version\": 7");
         check(newer.as_bytes(), Err("version 7 is newer"));
         let lying = String::from_utf8(bytes.clone()).unwrap().replacen(
             "\"session_type\": \"values\"",

@@ -5,7 +5,8 @@
 //!
 //! Everything works on interned ids. Tables ([`Table`], [`Table2`]) keep
 //! insertion order, because msticpy's parameter products follow it.
-//! A model's only trained state is its raw [`Counts`]: sums, so models of
+//! A model's trained state is its raw [`Counts`] and, for the opt-in scoring
+//! modes, its [`SequenceCounts`] (n-grams and count profiles): sums, so models of
 //! disjoint shards merge ([`Model::merge`]) into exactly the model of their union.
 //!
 //! This crate does no IO and knows nothing of Arrow.
@@ -32,6 +33,7 @@ mod error;
 mod file;
 mod model;
 mod probs;
+mod sequence;
 mod smooth;
 mod tables;
 mod trans;
@@ -41,5 +43,6 @@ pub use error::Error;
 pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
+pub use sequence::{gram, profile_of, Gram, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, SEQ_END, SEQ_START};
 pub use smooth::{cmds_probs, laplace_smooth, params_probs, probabilities, smooth_cmds, smooth_keyed, values_probs};
 pub use tables::{CountTables, ProbTables, StrTable, StrTable2, Table, Table2, Vocab, END, START, UNK, UNK_KEY};

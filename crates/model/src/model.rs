@@ -7,7 +7,7 @@ use crate::probs::modellable_params;
 use crate::smooth::{laplace_smooth, probabilities, smooth_except_transitions};
 use crate::tables::{named, named2, CountTables, ProbTables, StrTable, StrTable2};
 use crate::trans::Transitions;
-use crate::{Counts, Error, Probabilities};
+use crate::{Counts, Error, Probabilities, SequenceCounts};
 
 /// A trained first-order Markov model of sessions (msticpy's `Model` after `train()`).
 ///
@@ -38,6 +38,7 @@ pub struct Model {
     modellable: Option<Vec<String>>,
     modellable_ids: Vec<u32>,
     probs: Probabilities,
+    sequence: Option<SequenceCounts>,
 }
 
 /// Options of [`Model::train_with`].
@@ -47,6 +48,9 @@ pub struct ModelOptions {
     /// Parameters whose values are modelled (values type only); `None` uses
     /// msticpy's heuristic on the training counts.
     pub modellable_params: Option<Vec<String>>,
+    /// Also keep the sequence state of the opt-in modes ([`SequenceCounts`]) with
+    /// n-grams up to this order; `None` (the default): the reference counts only.
+    pub sequence_order: Option<usize>,
 }
 
 impl ModelOptions {
@@ -56,7 +60,20 @@ impl ModelOptions {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        ModelOptions { modellable_params: Some(params.into_iter().map(Into::into).collect()) }
+        ModelOptions { modellable_params: Some(params.into_iter().map(Into::into).collect()), sequence_order: None }
+    }
+
+    /// Keep the state every scoring mode needs: the reference counts and the
+    /// [`SequenceCounts`] of order [`DEFAULT_ORDER`](crate::DEFAULT_ORDER) (what
+    /// `anomseq train` saves).
+    pub fn every_mode() -> Self {
+        ModelOptions { modellable_params: None, sequence_order: Some(crate::DEFAULT_ORDER) }
+    }
+
+    /// The same options, keeping the sequence state of n-grams up to `order` (or not, with `None`).
+    pub fn with_sequence_order(mut self, order: Option<usize>) -> Self {
+        self.sequence_order = order;
+        self
     }
 }
 
@@ -67,9 +84,32 @@ impl Model {
     }
 
     /// Train on a data set.
+    ///
+    /// # Panics
+    ///
+    /// When [`ModelOptions::sequence_order`] is outside 1 to [`MAX_ORDER`](crate::MAX_ORDER)
+    /// ([`Model::try_train_with`] says so instead).
     pub fn train_with(sessions: &Sessions, options: &ModelOptions) -> Model {
-        Model::from_counts(Counts::from_sessions(sessions), options.modellable_params.clone())
-            .expect("counts of a validated data set always give a valid model")
+        Model::try_train_with(sessions, options).expect("the sequence order is 1 to MAX_ORDER")
+    }
+
+    /// Train on a data set; an unsupported [`ModelOptions::sequence_order`] is an error.
+    pub fn try_train_with(sessions: &Sessions, options: &ModelOptions) -> Result<Model, Error> {
+        let sequence =
+            options.sequence_order.map(|order| SequenceCounts::from_sessions(sessions, order)).transpose()?;
+        let model = Model::from_counts(Counts::from_sessions(sessions), options.modellable_params.clone())?;
+        Ok(model.with_sequence(sequence))
+    }
+
+    /// The same model with this sequence state (the `profile` mode's), or none.
+    pub fn with_sequence(mut self, sequence: Option<SequenceCounts>) -> Model {
+        self.sequence = sequence;
+        self
+    }
+
+    /// The sequence state of the opt-in modes, when the model keeps it.
+    pub fn sequence(&self) -> Option<&SequenceCounts> {
+        self.sequence.as_ref()
     }
 
     /// Rebuild a model from raw counts (as loaded from a model file, or merged).
@@ -91,17 +131,26 @@ impl Model {
             (None, SessionType::Values) => modellable_params(&counts.raw.param, &counts.raw.param_value),
         };
         let probs = Probabilities::with_transitions(kind, v, trans, &tables, &modellable_ids)?;
-        Ok(Model { counts, modellable, modellable_ids, probs })
+        Ok(Model { counts, modellable, modellable_ids, probs, sequence: None })
     }
 
     /// Merge two models: the result is the model trained on `self`'s sessions
     /// followed by `other`'s. A caller-given set of modellable parameters is
     /// taken from `self` (else from `other`); without one the heuristic runs on
     /// the merged counts.
+    ///
+    /// The sequence state merges too; a model that keeps it and one that does not
+    /// do not merge ([`Error::StateMismatch`]).
     pub fn merge(&self, other: &Model) -> Result<Model, Error> {
+        let sequence = match (&self.sequence, &other.sequence) {
+            (Some(a), Some(b)) => Some(a.merge(b)?),
+            (None, None) => None,
+            (a, _) => return Err(Error::StateMismatch { left_has: a.is_some() }),
+        };
         let mut counts = self.counts.clone();
         counts.merge(&other.counts)?;
-        Model::from_counts(counts, self.modellable.clone().or_else(|| other.modellable.clone()))
+        Ok(Model::from_counts(counts, self.modellable.clone().or_else(|| other.modellable.clone()))?
+            .with_sequence(sequence))
     }
 
     /// The session type of the training data.

@@ -184,6 +184,13 @@ impl Model {
         }
     }
 
+    /// The scoring modes the model can score with (`["reference", "profile"]`; a
+    /// model file of format 1 keeps the reference mode's counts only).
+    #[getter]
+    fn modes(&self) -> Vec<&'static str> {
+        self.inner.modes().to_vec()
+    }
+
     /// Number of sessions trained on.
     #[getter]
     fn n_sessions(&self) -> u64 {
@@ -192,8 +199,8 @@ impl Model {
 
     /// Score sessions: the table with `rarest_window{k}_likelihood`,
     /// `rarest_window{k}`, `rarest_window{k}_factors` and `unseen` appended (and
-    /// the `profile_*` columns with `mode="profile"`, the whole-session scores with
-    /// `all_scores=True`).
+    /// the `profile_*` columns with `mode="profile"`, scored with the model's saved
+    /// state, the whole-session scores with `all_scores=True`).
     #[pyo3(signature = (sessions, *, session_col=None, window=3, tokens=true, geo_mean=false, mode="reference", all_scores=false))]
     #[allow(clippy::too_many_arguments)]
     fn score(
@@ -250,7 +257,8 @@ impl Model {
     }
 }
 
-/// Train a model on sessions (a table with a session column, as `sessionize` gives).
+/// Train a model on sessions (a table with a session column, as `sessionize` gives):
+/// the counts of every scoring mode (`Model.modes`).
 #[pyfunction]
 #[pyo3(signature = (sessions, *, session_col=None, modellable_params=None))]
 fn train(
@@ -260,8 +268,12 @@ fn train(
     modellable_params: Option<Vec<String>>,
 ) -> PyResult<Model> {
     let (_, _, s) = read_sessions(py, sessions, session_col)?;
-    let options = modellable_params.map(ModelOptions::with_modellable_params).unwrap_or_default();
-    Ok(Model { inner: py.detach(|| RustModel::train_with(&s, &options)) })
+    // the state of every scoring mode, as `anomseq train` saves it
+    let options = modellable_params
+        .map(ModelOptions::with_modellable_params)
+        .unwrap_or_default()
+        .with_sequence_order(ModelOptions::every_mode().sequence_order);
+    Ok(Model { inner: py.detach(|| RustModel::try_train_with(&s, &options)).map_err(err)? })
 }
 
 /// Load a model file (from `Model.save` or `anomseq train`).

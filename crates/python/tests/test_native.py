@@ -124,6 +124,32 @@ def test_merged_models_equal_training_on_the_union(tmp_path):
     assert (tmp_path / "merged.model").read_bytes() == (tmp_path / "all.model").read_bytes()
 
 
+def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_path):
+    s = sessionize(pd.read_csv(CSV), "cmds")
+    half = len(s) // 2
+    model = anomseq.merge([anomseq.train(s.iloc[:half]), anomseq.train(s.iloc[half:])])
+    assert model.modes == ["reference", "profile"]
+    ours = model.score(s, mode="profile")
+    assert ours["profile_distance"].tolist() == [0.0] * len(s)  # every session was seen in training
+    model.save(tmp_path / "m.model")
+    cli = REPO / "target/debug/anomseq"
+    if not cli.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "anomseq-cli"], cwd=REPO, check=True)
+    pa.parquet.write_table(pa.Table.from_pandas(s, preserve_index=False), tmp_path / "s.parquet")
+    subprocess.run(
+        [str(cli), "-q", "score", "s.parquet", "--model", "m.model", "--mode", "profile", "-o", "p.parquet"],
+        cwd=tmp_path,
+        check=True,
+    )
+    theirs = pa.parquet.read_table(tmp_path / "p.parquet").column("profile_score").to_pylist()
+    assert theirs == ours["profile_score"].tolist()
+    # a model file of format 1 keeps the reference counts only, and says so
+    old = anomseq.load_model(REPO / "fixtures/models/commands.json")
+    assert old.modes == ["reference"]
+    with pytest.raises(anomseq.AnomseqError, match="the reference mode's counts only"):
+        old.score(s, mode="profile")
+
+
 def test_errors_are_anomseq_errors_with_the_cli_messages():
     df = pd.read_csv(CSV)
     with pytest.raises(anomseq.AnomseqError, match="no column `Nope`; the columns are: TimeGenerated"):

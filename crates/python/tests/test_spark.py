@@ -77,6 +77,11 @@ def test_exchange_sessions_model_and_scores_equal_one_machine(spark, kind):
             got = aspark.score(sessions, model, window=window, tokens=tokens).toArrow()
             expected = as_spark(model.score(want, window=window, tokens=tokens))
             assert in_order(got, ORDER).equals(in_order(expected, ORDER)), (window, tokens)
+    # the profile mode scores from the model's merged state, as on one machine
+    assert model.modes == ["reference", "profile"]
+    got = aspark.score(sessions, model, mode="profile").toArrow()
+    expected = as_spark(model.score(want, mode="profile"))
+    assert in_order(got, ORDER).equals(in_order(expected, ORDER))
     rarest = aspark.rarest(aspark.score(sessions, model), 5)
     top = model.score(want).to_pandas().sort_values("rarest_window3_likelihood", kind="stable").head(5)
     assert rarest["rarest_window3_likelihood"].tolist() == top["rarest_window3_likelihood"].tolist()

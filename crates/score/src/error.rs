@@ -26,6 +26,25 @@ pub enum Error {
     /// The n-gram order is out of range.
     #[error("n-gram order must be 1 to 4, got {0}")]
     Order(usize),
+    /// A scoring order above the n-gram order the model kept.
+    #[error("n-gram order {order} is above the order {kept} the model kept: train it with a higher order")]
+    OrderAboveModel {
+        /// The order asked for.
+        order: usize,
+        /// The order the model kept.
+        kept: usize,
+    },
+    /// The model lacks the state a mode needs.
+    #[error(
+        "the model keeps the reference mode's counts only, not the `{mode}` mode's state (a model file of format 1, or trained without it): train it again with `anomseq train` (or `anomseq.train`)"
+    )]
+    ModeNeedsState {
+        /// The mode asked for.
+        mode: &'static str,
+    },
+    /// The sequence state could not be built.
+    #[error("{0}")]
+    Model(String),
     /// The surprise weight is negative or not finite.
     #[error("surprise weight must be finite and non-negative, got {0}")]
     SurpriseWeight(String),
@@ -48,4 +67,10 @@ pub enum Error {
         /// The offending weight.
         value: String,
     },
+}
+
+impl From<anomseq_model::Error> for Error {
+    fn from(e: anomseq_model::Error) -> Self {
+        Error::Model(e.to_string())
+    }
 }

@@ -45,12 +45,13 @@ mod profile;
 mod scored;
 mod single;
 
+pub use anomseq_model::MAX_ORDER;
 pub use dataset::{
     geomean_likelihoods, geomean_log_likelihoods, rarest_windows, rarest_windows_log, session_likelihoods,
     session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
 };
 pub use error::Error;
-pub use mode::{score, ScoreOptions, ScoringMode};
-pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, MAX_ORDER};
+pub use mode::{score, score_with_model, ScoreOptions, ScoringMode};
+pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore};
 pub use scored::{Explainer, Explanation, Scored, Step, Unseen};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

@@ -4,7 +4,7 @@ use anomseq_core::{
     rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, PROFILE_DISTANCE, PROFILE_SCORE,
     PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD, SESSION_LIKELIHOOD, SESSION_LOG_LIKELIHOOD,
 };
-use anomseq_model::Probabilities;
+use anomseq_model::{Model, Probabilities};
 
 use crate::dataset::rarest_explained;
 use crate::{
@@ -125,6 +125,51 @@ fn nan_if_none(windows: &[RarestWindow]) -> Vec<f64> {
 /// # Ok::<(), anomseq_core::Error>(())
 /// ```
 pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
+    scored(p, sessions, options, || profile_scores(sessions, &options.profile))
+}
+
+/// Score new sessions with a trained (or loaded) [`Model`]: the train-once,
+/// score-tomorrow workflow, in every mode.
+///
+/// The reference mode is [`score`]'s, bit for bit. The `profile` mode scores with
+/// the model's saved sequence state ([`ProfileModel::from_counts`],
+/// [`ProfileModel::score`]: every training profile counts as a neighbour), so it
+/// needs a model that keeps it ([`ModelOptions::every_mode`](anomseq_model::ModelOptions::every_mode));
+/// [`Model::modes`] says which modes a model can score.
+///
+/// ```
+/// use anomseq_core::{Cmd, Sessions};
+/// use anomseq_model::{Model, ModelOptions};
+/// use anomseq_score::{score_with_model, ScoreOptions, ScoringMode};
+/// let s = |l: &[&[&str]]| Sessions::from_cmds(l.iter().map(|x| x.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>()).unwrap();
+/// let model = Model::try_train_with(&s(&[&["a", "b"], &["a", "b"]]), &ModelOptions::every_mode())?;
+/// let options = ScoreOptions::new(2).with_mode(ScoringMode::Profile);
+/// let scored = score_with_model(&model, &s(&[&["a", "b"], &["b", "a", "a"]]), &options).unwrap();
+/// assert_eq!(scored.rarest_first()[0], 1);
+/// // a model of the reference mode only cannot
+/// assert!(score_with_model(&Model::train(&s(&[&["a"]])), &s(&[&["a"]]), &options).is_err());
+/// # Ok::<(), anomseq_model::Error>(())
+/// ```
+///
+/// [`ProfileModel::from_counts`]: crate::ProfileModel::from_counts
+/// [`ProfileModel::score`]: crate::ProfileModel::score
+pub fn score_with_model(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
+    if model.session_type() != sessions.session_type() {
+        return Err(Error::TypeMismatch { model: model.session_type(), data: sessions.session_type() });
+    }
+    scored(model.probabilities(), sessions, options, || {
+        let counts = model.sequence().ok_or(Error::ModeNeedsState { mode: ScoringMode::Profile.name() })?;
+        Ok(crate::ProfileModel::from_counts(counts.clone(), &options.profile)?.score(sessions))
+    })
+}
+
+/// The scores of `sessions`, the `profile` parts (when the mode asks) from `profile`.
+fn scored(
+    p: &Probabilities,
+    sessions: &Sessions,
+    options: &ScoreOptions,
+    profile: impl FnOnce() -> Result<Vec<crate::ProfileScore>, Error>,
+) -> Result<Scored, Error> {
     let w = options.window;
     let explained = rarest_explained(p, sessions, &w)?;
     let mut factor_offsets = Vec::with_capacity(explained.len() + 1);
@@ -144,7 +189,7 @@ pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> 
             (rarest_window_likelihood(w.window_len), Direction::LowerIsRarer, nan_if_none(&windows))
         }
         ScoringMode::Profile => {
-            let parts = profile_scores(sessions, &options.profile)?;
+            let parts = profile()?;
             extra.push((PROFILE_DISTANCE.to_owned(), parts.iter().map(|x| x.distance).collect()));
             extra.push((PROFILE_SURPRISE.to_owned(), parts.iter().map(|x| x.surprise).collect()));
             (PROFILE_SCORE.to_owned(), Direction::HigherIsRarer, parts.iter().map(|x| x.score).collect())

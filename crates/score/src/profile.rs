@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 
 use ahash::AHashMap;
 use anomseq_core::Sessions;
+use anomseq_model::{gram, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, SEQ_END, SEQ_START};
 use rayon::prelude::*;
 
 use crate::Error;
@@ -39,9 +40,6 @@ pub struct ProfileOptions {
     /// scored session out) to count as a neighbour; 0.01 by default.
     pub min_support: f64,
 }
-
-/// The highest n-gram order [`ProfileModel`] supports.
-pub const MAX_ORDER: usize = 4;
 
 impl Default for ProfileOptions {
     fn default() -> Self {
@@ -75,47 +73,17 @@ pub struct ProfileScore {
     pub score: f64,
 }
 
-const START: u32 = 0;
-const END: u32 = 1;
-const PAD: u32 = u32::MAX;
-
-type Gram = [u32; MAX_ORDER];
-/// A sparse bag of command counts, sorted by id.
-type Profile = Vec<(u32, u32)>;
-
-/// The trained state of the `profile` mode: n-gram and context counts up to
-/// the order, and every distinct training count profile with its support
-/// (summed session weights). Built from the same [`Sessions`] as the
-/// reference model; kept apart from it.
+/// The trained state of the `profile` mode: the [`SequenceCounts`] (n-grams up
+/// to the order and every distinct training count profile with its support), and
+/// the context counts derived from them. Built from the same [`Sessions`] as the
+/// reference model, or from a saved model's sequence state
+/// ([`ProfileModel::from_counts`]); kept apart from the reference counts.
 #[derive(Debug, Clone)]
 pub struct ProfileModel {
     options: ProfileOptions,
-    vocab: AHashMap<String, u32>,
-    /// n-gram (last token last, padded at the front) → weighted count.
-    grams: AHashMap<(u8, Gram), f64>,
-    /// context (n − 1 tokens) → weighted count of n-grams following it.
-    contexts: AHashMap<(u8, Gram), f64>,
-    profiles: Vec<(Profile, f64)>,
-    total_weight: f64,
-}
-
-fn key(tokens: &[u32]) -> (u8, Gram) {
-    let mut g = [PAD; MAX_ORDER];
-    g[MAX_ORDER - tokens.len()..].copy_from_slice(tokens);
-    (tokens.len() as u8, g)
-}
-
-fn profile(ids: &[u32]) -> Profile {
-    let mut sorted = ids.to_vec();
-    sorted.sort_unstable();
-    let mut out: Profile = Vec::new();
-    for id in sorted {
-        match out.last_mut() {
-            Some((last, n)) if *last == id => *n += 1,
-            _ => out.push((id, 1)),
-        }
-    }
-    out
+    counts: SequenceCounts,
+    /// context (n − 1 tokens) → weighted count of n-grams following it, n ≤ the order.
+    contexts: AHashMap<Gram, f64>,
 }
 
 fn ln1p(n: u32) -> f64 {
@@ -173,34 +141,28 @@ impl ProfileModel {
         if let Some((index, w)) = weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w > 0.0)) {
             return Err(Error::Weight { index, value: w.to_string() });
         }
-        let mut vocab = AHashMap::new();
-        for name in sessions.names().iter() {
-            let id = vocab.len() as u32 + 2;
-            vocab.insert(name.to_owned(), id);
+        let counts = SequenceCounts::from_sessions_weighted(sessions, weights, options.order)?;
+        ProfileModel::from_counts(counts, options)
+    }
+
+    /// The model of a saved sequence state (a [`Model`](anomseq_model::Model)'s
+    /// [`sequence`](anomseq_model::Model::sequence)): the options' order must be at
+    /// most the order it kept.
+    pub fn from_counts(counts: SequenceCounts, options: &ProfileOptions) -> Result<ProfileModel, Error> {
+        options.check()?;
+        if options.order > counts.order() {
+            return Err(Error::OrderAboveModel { order: options.order, kept: counts.order() });
         }
-        let mut model = ProfileModel {
-            options: *options,
-            vocab,
-            grams: AHashMap::new(),
-            contexts: AHashMap::new(),
-            profiles: Vec::new(),
-            total_weight: weights.iter().sum(),
-        };
-        let ids = model.resolver(sessions);
-        let mut supports: BTreeMap<Profile, f64> = BTreeMap::new();
-        let mut seq = Vec::new();
-        for (i, &w) in weights.iter().enumerate() {
-            model.tokens(sessions, i, &ids, &mut seq);
-            for n in 1..=options.order {
-                for g in seq.windows(n) {
-                    *model.grams.entry(key(g)).or_default() += w;
-                    *model.contexts.entry(key(&g[..n - 1])).or_default() += w;
-                }
-            }
-            *supports.entry(profile(&seq[1..seq.len() - 1])).or_default() += w;
+        // summed in n-gram order, so the sums are the same on every run
+        let mut grams: Vec<(&Gram, f64)> = counts.grams().filter(|(g, _)| g.0 as usize <= options.order).collect();
+        grams.sort_by(|a, b| a.0.cmp(b.0));
+        let mut contexts: AHashMap<Gram, f64> = AHashMap::new();
+        for ((n, g), c) in grams {
+            let n = *n as usize;
+            let tokens = &g[MAX_ORDER - n..];
+            *contexts.entry(gram(&tokens[..n - 1])).or_default() += c;
         }
-        model.profiles = supports.into_iter().collect();
-        Ok(model)
+        Ok(ProfileModel { options: *options, counts, contexts })
     }
 
     /// The options the model was trained with.
@@ -210,42 +172,37 @@ impl ProfileModel {
 
     /// Number of distinct training count profiles.
     pub fn n_profiles(&self) -> usize {
-        self.profiles.len()
+        self.counts.n_profiles()
     }
 
     /// Model id of each name of `sessions` (unseen names get ids above the vocabulary, one each).
     fn resolver(&self, sessions: &Sessions) -> Vec<u32> {
-        let base = self.vocab.len() as u32 + 2;
-        sessions
-            .names()
-            .iter()
-            .enumerate()
-            .map(|(k, n)| self.vocab.get(n).copied().unwrap_or(base + k as u32))
-            .collect()
+        let base = self.counts.names().len() as u32 + 2;
+        sessions.names().iter().enumerate().map(|(k, n)| self.counts.id(n).unwrap_or(base + k as u32)).collect()
     }
 
     fn tokens(&self, sessions: &Sessions, i: usize, ids: &[u32], out: &mut Vec<u32>) {
         out.clear();
-        out.push(START);
+        out.push(SEQ_START);
         out.extend(sessions.session_cmds(i).iter().map(|&c| ids[c as usize]));
-        out.push(END);
+        out.push(SEQ_END);
     }
 
     /// `ln p(seq[t] | seq[..t])` under the interpolated back-off model.
     fn log_prob(&self, seq: &[u32], t: usize) -> f64 {
-        let v = (self.vocab.len() + 3) as f64; // names, START, END and one unseen slot
+        let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
         for n in 1..=self.options.order {
             if t + 1 < n {
                 break;
             }
             let ctx = &seq[t + 1 - n..t];
-            let c = self.contexts.get(&key(ctx)).copied().unwrap_or(0.0);
+            let c = self.contexts.get(&gram(ctx)).copied().unwrap_or(0.0);
             if c == 0.0 {
                 break;
             }
             let lam = c / (c + 1.0);
-            let g = self.grams.get(&key(&seq[t + 1 - n..=t])).copied().unwrap_or(0.0);
+            let g = self.counts.count(&seq[t + 1 - n..=t]);
             p = lam * g / c + (1.0 - lam) * p;
         }
         p.ln()
@@ -255,8 +212,8 @@ impl ProfileModel {
     /// (less `discount` where the profile is `own`) is at least `min_support`.
     fn nearest(&self, own: &Profile, discount: f64, min_support: f64) -> f64 {
         let mut best = f64::INFINITY;
-        for (p, s) in &self.profiles {
-            let support = if p == own { s - discount } else { *s };
+        for (p, s) in self.counts.profiles() {
+            let support = if p == own { s - discount } else { s };
             if support < min_support {
                 continue;
             }
@@ -281,7 +238,7 @@ impl ProfileModel {
         for i in 0..sessions.len() {
             self.tokens(sessions, i, &ids, &mut seq);
             let surprise = (1..seq.len()).map(|t| -self.log_prob(&seq, t)).fold(f64::NEG_INFINITY, f64::max);
-            let prof = profile(&seq[1..seq.len() - 1]);
+            let prof = profile_of(&seq[1..seq.len() - 1]);
             distinct.entry(prof.clone()).or_insert(f64::NAN);
             per.push((prof, surprise));
         }
@@ -312,7 +269,7 @@ impl ProfileModel {
     /// at least one session). A rare profile is thus never its own neighbour.
     /// The n-gram part is not left out.
     pub fn score_training(&self, sessions: &Sessions) -> Vec<ProfileScore> {
-        let min = (self.options.min_support * self.total_weight).max(1.0 - 1e-9);
+        let min = (self.options.min_support * self.counts.total_weight()).max(1.0 - 1e-9);
         self.score_with(sessions, 1.0, min)
     }
 }
@@ -378,6 +335,37 @@ mod tests {
             profile_scores(&train, &o).unwrap(),
             ProfileModel::train(&train, &o).unwrap().score_training(&train)
         );
+    }
+
+    /// A saved model's sequence state scores new sessions as the model trained on
+    /// the same sessions does, in the pipeline's entry point too.
+    #[test]
+    fn a_saved_models_state_scores_as_training_does() {
+        use anomseq_model::{Model, ModelOptions};
+        let train = sessions(&[&["a", "b", "c"], &["a", "b"], &["c", "a", "a"]]);
+        let test = sessions(&[&["a", "b", "c"], &["a", "x"], &["c", "b", "a"]]);
+        let want = ProfileModel::train(&train, &ProfileOptions::default()).unwrap().score(&test);
+        let model = Model::try_train_with(&train, &ModelOptions::every_mode()).unwrap();
+        let saved = Model::from_file_bytes(&model.to_file_bytes()).unwrap();
+        let from = ProfileModel::from_counts(saved.sequence().unwrap().clone(), &ProfileOptions::default()).unwrap();
+        assert_eq!(from.score(&test), want);
+        let options = crate::ScoreOptions::new(2).with_mode(crate::ScoringMode::Profile);
+        let scored = crate::score_with_model(&saved, &test, &options).unwrap();
+        assert_eq!(scored.scores(), want.iter().map(|p| p.score).collect::<Vec<_>>());
+        // a lower order than kept is fine; a higher one is an error
+        let o2 = ProfileOptions { order: 2, ..ProfileOptions::default() };
+        assert!(ProfileModel::from_counts(saved.sequence().unwrap().clone(), &o2).is_ok());
+        let o4 = ProfileOptions { order: 4, ..ProfileOptions::default() };
+        let e = ProfileModel::from_counts(saved.sequence().unwrap().clone(), &o4).unwrap_err();
+        assert_eq!(e, Error::OrderAboveModel { order: 4, kept: 3 });
+        // the reference score is the reference score, with or without the state
+        let r = crate::ScoreOptions::new(2);
+        assert_eq!(
+            crate::score_with_model(&saved, &test, &r).unwrap().scores(),
+            crate::score(Model::train(&train).probabilities(), &test, &r).unwrap().scores()
+        );
+        let e = crate::score_with_model(&Model::train(&train), &test, &options).unwrap_err();
+        assert_eq!(e, Error::ModeNeedsState { mode: "profile" });
     }
 
     #[test]

@@ -239,7 +239,7 @@ fn errors_have_their_documented_messages_and_exit_codes() {
 }
 
 #[test]
-fn profile_mode_adds_its_scores_and_refuses_a_saved_model() {
+fn profile_mode_adds_its_scores() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let csv = fixture("exchange/demo_exchange_data.csv");
@@ -260,14 +260,65 @@ fn profile_mode_adds_its_scores_and_refuses_a_saved_model() {
         floats(&t, "rarest_window3_likelihood"),
         floats(&read(&d.join("r.parquet")), "rarest_window3_likelihood")
     );
+    check_error(d, &["score", "s.parquet", "--mode", "magic", "-o", "q.parquet"], 2, &["magic"]);
+}
+
+/// Train once, score tomorrow in the `profile` mode: the saved model keeps its
+/// state, merges, and scores the batch and the streamed run alike; a model file of
+/// format 1 says what it lacks.
+#[test]
+fn profile_mode_scores_with_a_saved_and_merged_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // time-ordered events, which a streamed run needs
+    let ordered = sorted_by(&read(&fixture("exchange/demo_exchange_data.csv")), &["TimeGenerated"]);
+    anomseq_io::write_table(&d.join("events.parquet"), None, &ordered).unwrap();
+    let mut args = vec!["sessionize", "events.parquet"];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(d, &args);
     ok(d, &["train", "s.parquet", "-o", "m.json"]);
+    let file = std::fs::read_to_string(d.join("m.json")).unwrap();
+    assert!(
+        file.contains("\"format_version\": 2") && file.contains("\"modes\": [\"reference\",\"profile\"]"),
+        "{file:.400}"
+    );
+    ok(d, &["score", "s.parquet", "--mode", "profile", "--model", "m.json", "-o", "q.parquet"]);
+    let saved = floats(&read(&d.join("q.parquet")), "profile_score");
+    assert_eq!(saved.len(), 400);
+    assert!(saved.iter().all(|s| s.is_some_and(|x| x.is_finite() && x >= 0.0)), "{saved:?}");
+    // every session was seen in training: none is farther than a profile away
+    let distances = floats(&read(&d.join("q.parquet")), "profile_distance");
+    assert!(distances.iter().all(|x| *x == Some(0.0)), "{distances:?}");
+    // merged, it scores too; the same model twice over keeps every profile
+    ok(d, &["merge", "m.json", "m.json", "-o", "mm.json"]);
+    ok(d, &["score", "s.parquet", "--mode", "profile", "--model", "mm.json", "-o", "qq.parquet"]);
+    assert!(floats(&read(&d.join("qq.parquet")), "profile_distance").iter().all(|x| *x == Some(0.0)));
+    // a run with the saved model writes the same scores, batch and streamed
+    for stream in [false, true] {
+        let mut args = vec!["run", "events.parquet"];
+        args.extend(&SESSIONIZE_CMDS[1..]);
+        args.extend(["--model", "m.json", "--mode", "profile", "-o", "run.parquet"]);
+        if stream {
+            args.push("--stream");
+        }
+        ok(d, &args);
+        let mut got = floats(&read(&d.join("run.parquet")), "profile_score");
+        let mut want = saved.clone();
+        let key = |v: &Option<f64>| v.unwrap_or(f64::NAN).to_bits();
+        got.sort_by_key(key);
+        want.sort_by_key(key);
+        assert_eq!(got, want, "stream: {stream}");
+    }
+    // a model file of format 1 keeps the reference counts only, and says so
+    let old = fixture("models/commands.json");
+    std::fs::copy(&old, d.join("old.json")).unwrap();
     check_error(
         d,
-        &["score", "s.parquet", "--mode", "profile", "--model", "m.json", "-o", "q.parquet"],
-        2,
-        &["--model"],
+        &["score", "s.parquet", "--mode", "profile", "--model", "old.json", "-o", "o.parquet"],
+        1,
+        &["old.json: this model keeps the state of the reference mode only", "format 1", "anomseq train"],
     );
-    check_error(d, &["score", "s.parquet", "--mode", "magic", "-o", "q.parquet"], 2, &["magic"]);
 }
 
 #[test]

@@ -178,6 +178,12 @@ class Model:
         """Number of sessions trained on."""
         return self._inner.n_sessions
 
+    @property
+    def modes(self) -> list[str]:
+        """The scoring modes the model can score with: ``["reference", "profile"]``
+        (a model file of format 1 keeps the reference mode's counts only)."""
+        return self._inner.modes
+
     def score(
         self,
         sessions: Any,
@@ -193,7 +199,8 @@ class Model:
         with ``rarest_window{k}_likelihood``, ``rarest_window{k}``,
         ``rarest_window{k}_factors`` (each step's probability; their product is the
         likelihood) and ``unseen`` added. ``mode="profile"`` adds the improved score
-        (``profile_score``, higher is rarer)."""
+        (``profile_score``, higher is rarer), scored with the model's saved
+        n-grams and count profiles (``Model.modes`` lists what a model can score)."""
         window = _count(window, "window")
         rows = rows_of(sessions)
         if rows == 0:

@@ -1,0 +1,350 @@
+//! The sequence state of the opt-in scoring modes: weighted n-gram counts and count profiles, by name, so models merge.
+
+use std::collections::BTreeMap;
+
+use ahash::AHashMap;
+use anomseq_core::{is_reserved_token, Sessions};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// The highest n-gram order [`SequenceCounts`] keeps.
+pub const MAX_ORDER: usize = 4;
+/// The order a model keeps by default ([`ModelOptions::every_mode`](crate::ModelOptions::every_mode)).
+pub const DEFAULT_ORDER: usize = 3;
+
+/// Token id of the session start in [`SequenceCounts`].
+pub const SEQ_START: u32 = 0;
+/// Token id of the session end in [`SequenceCounts`].
+pub const SEQ_END: u32 = 1;
+const PAD: u32 = u32::MAX;
+
+/// An n-gram (last token last, padded at the front) and its length.
+pub type Gram = (u8, [u32; MAX_ORDER]);
+/// A sparse bag of command counts, sorted by id: `(id, count)`.
+pub type Profile = Vec<(u32, u32)>;
+
+/// The key of the n-gram `tokens` (at most [`MAX_ORDER`] of them).
+pub fn gram(tokens: &[u32]) -> Gram {
+    let mut g = [PAD; MAX_ORDER];
+    g[MAX_ORDER - tokens.len()..].copy_from_slice(tokens);
+    (tokens.len() as u8, g)
+}
+
+/// The count profile of a session's command ids.
+pub fn profile_of(ids: &[u32]) -> Profile {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let mut out: Profile = Vec::new();
+    for id in sorted {
+        match out.last_mut() {
+            Some((last, n)) if *last == id => *n += 1,
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
+/// What the `profile` mode trains, kept in the model beside the reference counts:
+/// the weighted counts of every n-gram of command names up to [`order`](Self::order)
+/// (`##START##` and `##END##` included), and every distinct count profile (the bag
+/// of a session's commands) with its support (summed session weights).
+///
+/// Every part is a sum over sessions, keyed by name: models of disjoint shards merge
+/// ([`merge`](Self::merge)) into the counts of their union, exactly when weights are
+/// whole numbers (as [`Model::train`](crate::Model::train)'s are).
+///
+/// ```
+/// use anomseq_core::{Cmd, Sessions};
+/// use anomseq_model::{SequenceCounts, SEQ_START};
+/// let s = |l: &[&[&str]]| Sessions::from_cmds(l.iter().map(|x| x.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>()).unwrap();
+/// let a = SequenceCounts::from_sessions(&s(&[&["x", "y"]]), 3)?;
+/// let b = SequenceCounts::from_sessions(&s(&[&["y"]]), 3)?;
+/// let both = SequenceCounts::from_sessions(&s(&[&["x", "y"], &["y"]]), 3)?;
+/// assert_eq!(a.merge(&b)?, both);
+/// let x = both.id("x").unwrap();
+/// assert_eq!(both.count(&[SEQ_START, x]), 1.0);
+/// assert_eq!(both.n_profiles(), 2);
+/// # Ok::<(), anomseq_model::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequenceCounts {
+    order: usize,
+    /// Command names; name `k` has token id `k + 2`.
+    names: Vec<String>,
+    index: AHashMap<String, u32>,
+    grams: AHashMap<Gram, f64>,
+    profiles: BTreeMap<Profile, f64>,
+    total_weight: f64,
+}
+
+impl SequenceCounts {
+    /// Count `sessions`, each session once, up to n-grams of `order` (1 to [`MAX_ORDER`]).
+    pub fn from_sessions(sessions: &Sessions, order: usize) -> Result<Self, Error> {
+        Self::from_sessions_weighted(sessions, &vec![1.0; sessions.len()], order)
+    }
+
+    /// Count `sessions`, session `i` standing for `weights[i]` sessions (finite, positive).
+    pub fn from_sessions_weighted(sessions: &Sessions, weights: &[f64], order: usize) -> Result<Self, Error> {
+        check_order(order)?;
+        if weights.len() != sessions.len() {
+            return Err(Error::InvalidCounts(format!("{} weights for {} sessions", weights.len(), sessions.len())));
+        }
+        if let Some((i, w)) = weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w > 0.0)) {
+            return Err(Error::InvalidCounts(format!("session {i} has weight {w}: weights are finite and positive")));
+        }
+        let names: Vec<String> = sessions.names().iter().map(str::to_owned).collect();
+        let mut out = SequenceCounts::empty(order, names);
+        out.total_weight = weights.iter().sum();
+        let mut seq = Vec::new();
+        for (i, &w) in weights.iter().enumerate() {
+            seq.clear();
+            seq.push(SEQ_START);
+            // the data set's name ids are the names' places here, plus the two tokens
+            seq.extend(sessions.session_cmds(i).iter().map(|&c| c + 2));
+            seq.push(SEQ_END);
+            for n in 1..=order {
+                for g in seq.windows(n) {
+                    *out.grams.entry(gram(g)).or_default() += w;
+                }
+            }
+            *out.profiles.entry(profile_of(&seq[1..seq.len() - 1])).or_default() += w;
+        }
+        Ok(out)
+    }
+
+    fn empty(order: usize, names: Vec<String>) -> Self {
+        let index = names.iter().enumerate().map(|(k, n)| (n.clone(), k as u32 + 2)).collect();
+        SequenceCounts { order, names, index, grams: AHashMap::new(), profiles: BTreeMap::new(), total_weight: 0.0 }
+    }
+
+    /// The highest n-gram order counted.
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
+    /// Command names seen in training (token ids 2 onwards, in this order).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The token id of a command name seen in training.
+    pub fn id(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// The weighted count of the n-gram `tokens` (0 when never seen).
+    pub fn count(&self, tokens: &[u32]) -> f64 {
+        if tokens.is_empty() || tokens.len() > MAX_ORDER {
+            return 0.0;
+        }
+        self.grams.get(&gram(tokens)).copied().unwrap_or(0.0)
+    }
+
+    /// Every n-gram with its weighted count (in no particular order).
+    pub fn grams(&self) -> impl Iterator<Item = (&Gram, f64)> + '_ {
+        self.grams.iter().map(|(g, &c)| (g, c))
+    }
+
+    /// Every distinct count profile with its support, in profile order.
+    pub fn profiles(&self) -> impl ExactSizeIterator<Item = (&Profile, f64)> + '_ {
+        self.profiles.iter().map(|(p, &s)| (p, s))
+    }
+
+    /// Number of distinct count profiles.
+    pub fn n_profiles(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// The summed weight of the sessions counted.
+    pub fn total_weight(&self) -> f64 {
+        self.total_weight
+    }
+
+    /// The counts of both data sets: `self`'s names keep their ids, `other`'s new
+    /// names follow in its order (the ids training on the concatenation gives).
+    /// Both must keep the same order.
+    pub fn merge(&self, other: &SequenceCounts) -> Result<SequenceCounts, Error> {
+        if self.order != other.order {
+            return Err(Error::InvalidCounts(format!(
+                "n-grams of order {} cannot be merged with n-grams of order {}",
+                self.order, other.order
+            )));
+        }
+        let mut out = self.clone();
+        let remap: Vec<u32> = std::iter::once(SEQ_START)
+            .chain(std::iter::once(SEQ_END))
+            .chain(other.names.iter().map(|n| match out.index.get(n) {
+                Some(&id) => id,
+                None => {
+                    let id = out.names.len() as u32 + 2;
+                    out.names.push(n.clone());
+                    out.index.insert(n.clone(), id);
+                    id
+                }
+            }))
+            .collect();
+        let map = |t: u32| if t == PAD { PAD } else { remap[t as usize] };
+        for (&(n, g), &c) in &other.grams {
+            *out.grams.entry((n, g.map(map))).or_default() += c;
+        }
+        for (p, &s) in &other.profiles {
+            let mut q: Profile = p.iter().map(|&(id, k)| (map(id), k)).collect();
+            q.sort_unstable();
+            *out.profiles.entry(q).or_default() += s;
+        }
+        out.total_weight += other.total_weight;
+        Ok(out)
+    }
+
+    /// The serialisable form: every table sorted, so a model file is the same bytes on every run.
+    pub(crate) fn to_file(&self) -> SequenceFile {
+        let mut grams: Vec<(Vec<u32>, f64)> =
+            self.grams.iter().map(|(&(n, g), &c)| (g[MAX_ORDER - n as usize..].to_vec(), c)).collect();
+        grams.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
+        SequenceFile {
+            order: self.order,
+            names: self.names.clone(),
+            total_weight: self.total_weight,
+            grams,
+            profiles: self.profiles.iter().map(|(p, &s)| (p.clone(), s)).collect(),
+        }
+    }
+
+    /// Back from the serialisable form, every id and count checked.
+    pub(crate) fn from_file(f: SequenceFile) -> Result<SequenceCounts, Error> {
+        let bad = |m: String| Error::InvalidCounts(format!("`sequence`: {m}"));
+        check_order(f.order).map_err(|e| bad(e.to_string()))?;
+        let mut out = SequenceCounts::empty(f.order, f.names);
+        if out.index.len() != out.names.len() {
+            return Err(bad("a command name is listed twice".into()));
+        }
+        if let Some(n) = out.names.iter().find(|n| is_reserved_token(n)) {
+            return Err(bad(format!("`{n}` is a reserved token, not a command")));
+        }
+        let ids = out.names.len() as u32 + 2;
+        let weight = |c: f64, what: &dyn Fn() -> String| {
+            if c.is_finite() && c > 0.0 {
+                Ok(c)
+            } else {
+                Err(bad(format!("{} has a count of {c}", what())))
+            }
+        };
+        for (g, c) in f.grams {
+            if g.is_empty() || g.len() > f.order || g.iter().any(|&t| t >= ids) {
+                return Err(bad(format!("n-gram {g:?} is not of order 1 to {} over {ids} tokens", f.order)));
+            }
+            let c = weight(c, &|| format!("n-gram {g:?}"))?;
+            if out.grams.insert(gram(&g), c).is_some() {
+                return Err(bad(format!("n-gram {g:?} is listed twice")));
+            }
+        }
+        for (p, s) in f.profiles {
+            let sorted = p.windows(2).all(|w| w[0].0 < w[1].0);
+            if !sorted || p.iter().any(|&(id, k)| !(2..ids).contains(&id) || k == 0) {
+                return Err(bad(format!("profile {p:?} is not a sorted bag of command ids with counts")));
+            }
+            let s = weight(s, &|| format!("profile {p:?}"))?;
+            if out.profiles.insert(p.clone(), s).is_some() {
+                return Err(bad(format!("profile {p:?} is listed twice")));
+            }
+        }
+        if !(f.total_weight.is_finite() && f.total_weight >= 0.0) {
+            return Err(bad(format!("total weight {}", f.total_weight)));
+        }
+        out.total_weight = f.total_weight;
+        Ok(out)
+    }
+}
+
+fn check_order(order: usize) -> Result<(), Error> {
+    if order == 0 || order > MAX_ORDER {
+        return Err(Error::InvalidCounts(format!("n-gram order {order} is not 1 to {MAX_ORDER}")));
+    }
+    Ok(())
+}
+
+/// [`SequenceCounts`] as a model file holds it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SequenceFile {
+    order: usize,
+    names: Vec<String>,
+    total_weight: f64,
+    /// `[tokens, count]`, shortest first, then by tokens (0: `##START##`, 1: `##END##`,
+    /// `k + 2`: `names[k]`).
+    grams: Vec<(Vec<u32>, f64)>,
+    /// `[[[id, count], ...], support]`, in profile order.
+    profiles: Vec<(Profile, f64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+
+    use crate::{Model, ModelOptions};
+
+    fn sessions(lists: &[&[&str]]) -> Sessions {
+        Sessions::from_cmds(
+            lists.iter().map(|l| l.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    const DATA: &[&[&str]] = &[&["a", "b", "c"], &["b", "b"], &["c", "a"], &["a", "b", "c"], &["d"], &["b", "d", "a"]];
+
+    /// Trained on any split and merged, the state is the state of the whole, and the
+    /// model file holds it byte for byte.
+    #[test]
+    fn halves_merge_into_the_whole_and_round_trip_through_the_file() {
+        let options = ModelOptions::every_mode();
+        let whole = Model::try_train_with(&sessions(DATA), &options).unwrap();
+        for cut in 1..DATA.len() {
+            let a = Model::try_train_with(&sessions(&DATA[..cut]), &options).unwrap();
+            let b = Model::try_train_with(&sessions(&DATA[cut..]), &options).unwrap();
+            let merged = a.merge(&b).unwrap();
+            assert_eq!(merged.sequence(), whole.sequence(), "cut at {cut}");
+            assert_eq!(merged.to_file_bytes(), whole.to_file_bytes(), "cut at {cut}");
+        }
+        let bytes = whole.to_file_bytes();
+        let back = Model::from_file_bytes(&bytes).unwrap();
+        assert_eq!(back.sequence(), whole.sequence());
+        assert_eq!(back.to_file_bytes(), bytes);
+        assert_eq!(back.modes(), ["reference", "profile"]);
+        // the reference counts alone: no sequence state, and merging the two kinds is an error
+        let reference = Model::train(&sessions(DATA));
+        assert_eq!(reference.modes(), ["reference"]);
+        assert!(String::from_utf8(reference.to_file_bytes()).unwrap().contains("\"sequence\": null"));
+        let e = whole.merge(&reference).unwrap_err().to_string();
+        assert!(e.starts_with("cannot merge a model with the sequence state"), "{e}");
+    }
+
+    /// A format-1 file (before the sequence state) loads as a model of the reference mode.
+    #[test]
+    fn format_1_files_load_as_reference_models() {
+        let m = Model::from_file_bytes(include_bytes!("../../../fixtures/models/commands.json")).unwrap();
+        assert_eq!(m.modes(), ["reference"]);
+        assert!(m.sequence().is_none());
+    }
+
+    /// A corrupt sequence state is an error naming what is wrong, never a panic.
+    #[test]
+    fn corrupt_sequence_state_is_named() {
+        let good = String::from_utf8(
+            Model::try_train_with(&sessions(&[&["a", "b"]]), &ModelOptions::every_mode()).unwrap().to_file_bytes(),
+        )
+        .unwrap();
+        let cases = [
+            ("\"order\": 3", "\"order\": 9", "n-gram order 9 is not 1 to 4"),
+            ("[[0],1.0]", "[[7],1.0]", "n-gram [7] is not of order 1 to 3 over 4 tokens"),
+            ("[[0],1.0]", "[[0],-1.0]", "n-gram [0] has a count of -1"),
+            ("\"names\": [\"a\",\"b\"]", "\"names\": [\"a\",\"a\"]", "a command name is listed twice"),
+            ("[[[2,1],[3,1]],1.0]", "[[[3,1],[2,1]],1.0]", "is not a sorted bag"),
+        ];
+        for (from, to, want) in cases {
+            assert!(good.contains(from), "{from} not in {good}");
+            let bad = good.replacen(from, to, 1);
+            let e = Model::from_file_bytes(bad.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(want), "{e} lacks {want}");
+        }
+    }
+}
