@@ -1,4 +1,4 @@
-//! Time the phases of `anomseq score` on a sessions file, outside criterion.
+//! Time the phases of `anomseq score` and `anomseq train` on a sessions file, outside criterion.
 use std::time::Instant;
 fn main() {
     let path = std::env::args().nth(1).expect("a sessions file");
@@ -14,13 +14,20 @@ fn main() {
         let s =
             anomseq::score::score(m.probabilities(), &st.sessions, &anomseq::score::ScoreOptions::new(3)).expect("s");
         let t4 = t.elapsed();
+        let seq = anomseq::SequenceCounts::from_sessions(&st.sessions, 3).expect("sequence");
+        let t5 = t.elapsed();
+        let bytes = m.with_sequence(Some(seq)).to_file_bytes();
+        let t6 = t.elapsed();
         println!(
-            "read {t1:?} train {:?} rarest {:?} score {:?} ({} {})",
+            "read {t1:?} train {:?} rarest {:?} score {:?} sequence {:?} file {:?} ({} {} {} bytes)",
             t2 - t1,
             t3 - t2,
             t4 - t3,
+            t5 - t4,
+            t6 - t5,
             w.len(),
-            s.scores().len()
+            s.scores().len(),
+            bytes.len()
         );
     }
 }

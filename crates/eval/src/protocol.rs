@@ -1,8 +1,8 @@
 //! Evaluation protocols and the detectors they compare.
 
 use anomseq_core::Direction;
-use anomseq_model::Model;
-use anomseq_score::{rarest_windows_log, score, ProfileModel, ProfileOptions, ScoreOptions, WindowOptions};
+use anomseq_model::{Model, ModelOptions, DEFAULT_ORDER};
+use anomseq_score::{rarest_windows_log, score_with_model, ProfileModel, ProfileOptions, ScoreOptions, WindowOptions};
 
 use crate::{metrics, Error, Labelled, Metrics};
 
@@ -133,6 +133,15 @@ pub struct Outcome {
     pub n_test: usize,
 }
 
+/// `model` written as a model file and read back.
+fn through_the_file(model: &Model) -> Result<Model, Error> {
+    Model::from_file_bytes(&model.to_file_bytes()).map_err(score_error)
+}
+
+fn score_error(e: anomseq_model::Error) -> Error {
+    Error::Score(e.into())
+}
+
 /// Train `detector` on `data` as `protocol` says and measure it on the test sessions.
 ///
 /// Likelihood scores are negated so that higher is more anomalous; a session
@@ -161,10 +170,12 @@ pub fn evaluate(data: &Labelled, protocol: &Protocol, detector: Detector) -> Res
         Detector::Reference { .. } | Detector::ReferenceLog { .. } => {
             let copies = |i: usize| if unsupervised { (data.weights[i].round() as usize).max(1) } else { 1 };
             let model = Model::train(&data.subset(&train_idx, copies)?.sessions);
+            // what a user scores with: the model saved and loaded back
+            let model = through_the_file(&model)?;
             match detector {
                 // the pipeline's scoring step, as the CLI runs it
                 Detector::Reference { window } => {
-                    let scored = score(model.probabilities(), &test.sessions, &ScoreOptions::new(window))?;
+                    let scored = score_with_model(&model, &test.sessions, &ScoreOptions::new(window))?;
                     anomaly(scored.scores(), scored.direction())
                 }
                 Detector::ReferenceLog { window, tokens } => {
@@ -183,9 +194,19 @@ pub fn evaluate(data: &Labelled, protocol: &Protocol, detector: Detector) -> Res
                 _ => ProfileOptions::default(),
             };
             let train = data.subset(&train_idx, |_| 1)?;
-            let weights = if unsupervised { train.weights.clone() } else { vec![1.0; train.len()] };
-            let model = ProfileModel::train_weighted(&train.sessions, &weights, &options)?;
-            let parts = if unsupervised { model.score_training(&test.sessions) } else { model.score(&test.sessions) };
+            let parts = if unsupervised {
+                // the weights are shares, not whole sessions: trained here, as `score
+                // --mode profile` without a model trains on the sessions it scores
+                ProfileModel::train_weighted(&train.sessions, &train.weights, &options)?.score_training(&test.sessions)
+            } else {
+                // trained, saved, loaded and scored as `anomseq train` and `anomseq
+                // score --model M --mode profile` do
+                let o = ModelOptions::every_mode().with_sequence_order(Some(options.order.max(DEFAULT_ORDER)));
+                let model = through_the_file(&Model::try_train_with(&train.sessions, &o).map_err(score_error)?)?;
+                let saved = model.sequence().ok_or(anomseq_score::Error::ModeNeedsState { mode: "profile" })?;
+                // what score_with_model scores in the `profile` mode, with its parts
+                ProfileModel::from_counts(saved.clone(), &options)?.score(&test.sessions)
+            };
             let parts: Vec<f64> = parts
                 .iter()
                 .map(|p| match detector {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use ahash::AHashMap;
 use anomseq_core::{is_reserved_token, Sessions};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -18,6 +19,27 @@ pub const SEQ_START: u32 = 0;
 /// Token id of the session end in [`SequenceCounts`].
 pub const SEQ_END: u32 = 1;
 const PAD: u32 = u32::MAX;
+/// Bits of one token in a packed n-gram.
+const PACK_BITS: u32 = 15;
+
+/// An n-gram of tokens below 2^15 − 1 as one integer: its length, then its tokens.
+fn pack(tokens: &[u32]) -> u64 {
+    tokens.iter().fold(tokens.len() as u64, |k, &t| (k << PACK_BITS) | u64::from(t + 1))
+}
+
+fn unpack(mut k: u64) -> Gram {
+    let mut g = [PAD; MAX_ORDER];
+    let mut n = 0;
+    while k >> PACK_BITS != 0 {
+        g[MAX_ORDER - 1 - n] = (k & ((1 << PACK_BITS) - 1)) as u32 - 1;
+        k >>= PACK_BITS;
+        n += 1;
+    }
+    (n as u8, g)
+}
+
+/// Sessions counted together on one thread.
+const RUN: usize = 16 * 1024;
 
 /// An n-gram (last token last, padded at the front) and its length.
 pub type Gram = (u8, [u32; MAX_ORDER]);
@@ -96,20 +118,55 @@ impl SequenceCounts {
         let names: Vec<String> = sessions.names().iter().map(str::to_owned).collect();
         let mut out = SequenceCounts::empty(order, names);
         out.total_weight = weights.iter().sum();
-        let mut seq = Vec::new();
-        for (i, &w) in weights.iter().enumerate() {
-            seq.clear();
-            seq.push(SEQ_START);
-            // the data set's name ids are the names' places here, plus the two tokens
-            seq.extend(sessions.session_cmds(i).iter().map(|&c| c + 2));
-            seq.push(SEQ_END);
-            for n in 1..=order {
-                for g in seq.windows(n) {
-                    *out.grams.entry(gram(g)).or_default() += w;
+        // counted in runs of sessions on rayon's threads, the runs' counts then added
+        // in order: the same sums on every run and every number of threads; an n-gram
+        // is packed into one integer while the ids fit 15 bits (32,765 names)
+        let packed = out.names.len() + 2 < (1 << PACK_BITS) - 1;
+        let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
+        let parts: Vec<(AHashMap<Gram, f64>, AHashMap<Profile, f64>)> = runs
+            .par_iter()
+            .map(|&first| {
+                let (mut grams, mut small, mut profiles) = (AHashMap::new(), AHashMap::new(), AHashMap::new());
+                let mut seq = Vec::new();
+                for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
+                    seq.clear();
+                    seq.push(SEQ_START);
+                    // the data set's name ids are the names' places here, plus the two tokens
+                    seq.extend(sessions.session_cmds(i).iter().map(|&c| c + 2));
+                    seq.push(SEQ_END);
+                    for n in 1..=order {
+                        for g in seq.windows(n) {
+                            if packed {
+                                *small.entry(pack(g)).or_default() += w;
+                            } else {
+                                *grams.entry(gram(g)).or_default() += w;
+                            }
+                        }
+                    }
+                    *profiles.entry(profile_of(&seq[1..seq.len() - 1])).or_default() += w;
                 }
+                grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
+                (grams, profiles)
+            })
+            .collect();
+        let mut profiles: AHashMap<Profile, f64> = AHashMap::new();
+        for (grams, run_profiles) in parts {
+            if out.grams.is_empty() {
+                out.grams = grams;
+                profiles = run_profiles;
+                continue;
             }
-            *out.profiles.entry(profile_of(&seq[1..seq.len() - 1])).or_default() += w;
+            for (g, c) in grams {
+                *out.grams.entry(g).or_default() += c;
+            }
+            for (p, s) in run_profiles {
+                *profiles.entry(p).or_default() += s;
+            }
         }
+        // sorted once, at the end
+        let mut sorted: Vec<(Profile, f64)> = profiles.into_iter().collect();
+        sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.profiles = sorted.into_iter().collect();
         Ok(out)
     }
 
@@ -149,6 +206,11 @@ impl SequenceCounts {
     /// Every distinct count profile with its support, in profile order.
     pub fn profiles(&self) -> impl ExactSizeIterator<Item = (&Profile, f64)> + '_ {
         self.profiles.iter().map(|(p, &s)| (p, s))
+    }
+
+    /// The support of a count profile (`None` when never seen).
+    pub fn support(&self, profile: &Profile) -> Option<f64> {
+        self.profiles.get(profile).copied()
     }
 
     /// Number of distinct count profiles.
@@ -316,6 +378,15 @@ mod tests {
         assert!(String::from_utf8(reference.to_file_bytes()).unwrap().contains("\"sequence\": null"));
         let e = whole.merge(&reference).unwrap_err().to_string();
         assert!(e.starts_with("cannot merge a model with the sequence state"), "{e}");
+    }
+
+    /// Packed n-grams come back as the n-grams they pack.
+    #[test]
+    fn packed_grams_unpack() {
+        use super::{gram, pack, unpack};
+        for g in [&[0u32][..], &[1, 0], &[32764, 2, 3], &[5, 32764, 0, 1]] {
+            assert_eq!(unpack(pack(g)), gram(g), "{g:?}");
+        }
     }
 
     /// A format-1 file (before the sequence state) loads as a model of the reference mode.

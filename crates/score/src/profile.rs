@@ -84,6 +84,14 @@ pub struct ProfileModel {
     counts: SequenceCounts,
     /// context (n − 1 tokens) → weighted count of n-grams following it, n ≤ the order.
     contexts: AHashMap<Gram, f64>,
+    /// The training profiles with their supports, by their norm `Σ ln(1 + n_c)`: the
+    /// distance to a profile is at least the gap between the norms, so the nearest
+    /// one is searched outwards from the scored profile's norm, not among all.
+    by_norm: Vec<(f64, Profile, f64)>,
+}
+
+fn norm(p: &Profile) -> f64 {
+    p.iter().map(|&(_, n)| ln1p(n)).sum()
 }
 
 fn ln1p(n: u32) -> f64 {
@@ -162,7 +170,9 @@ impl ProfileModel {
             let tokens = &g[MAX_ORDER - n..];
             *contexts.entry(gram(&tokens[..n - 1])).or_default() += c;
         }
-        Ok(ProfileModel { options: *options, counts, contexts })
+        let mut by_norm: Vec<(f64, Profile, f64)> = counts.profiles().map(|(p, s)| (norm(p), p.clone(), s)).collect();
+        by_norm.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        Ok(ProfileModel { options: *options, counts, contexts, by_norm })
     }
 
     /// The options the model was trained with.
@@ -210,10 +220,39 @@ impl ProfileModel {
 
     /// The nearest training profile's distance, among profiles whose support
     /// (less `discount` where the profile is `own`) is at least `min_support`.
+    ///
+    /// Exact: the profiles are visited outwards from `own`'s norm, nearer norms first,
+    /// and the search stops once the norm gap alone exceeds the best distance found
+    /// (`|Σ a − Σ b| ≤ Σ |a − b|` for these non-negative log counts).
     fn nearest(&self, own: &Profile, discount: f64, min_support: f64) -> f64 {
+        if self.counts.support(own).is_some_and(|s| s - discount >= min_support) {
+            return 0.0;
+        }
+        let x = norm(own);
+        let start = self.by_norm.partition_point(|(n, _, _)| *n < x);
+        let (mut lo, mut hi) = (start, start); // below: lo - 1 down; above: hi up
         let mut best = f64::INFINITY;
-        for (p, s) in self.counts.profiles() {
-            let support = if p == own { s - discount } else { s };
+        // a margin for rounding: the gap is a bound only up to it
+        let beyond = |gap: f64, best: f64| gap > best + 1e-9 * (1.0 + best);
+        loop {
+            let below = (lo > 0).then(|| x - self.by_norm[lo - 1].0);
+            let above = (hi < self.by_norm.len()).then(|| self.by_norm[hi].0 - x);
+            let (gap, i) = match (below, above) {
+                (Some(b), Some(a)) if b <= a => (b, lo - 1),
+                (Some(b), None) => (b, lo - 1),
+                (_, Some(a)) => (a, hi),
+                (None, None) => break,
+            };
+            if beyond(gap, best) {
+                break;
+            }
+            if i < start {
+                lo -= 1;
+            } else {
+                hi += 1;
+            }
+            let (_, p, s) = &self.by_norm[i];
+            let support = if p == own { s - discount } else { *s };
             if support < min_support {
                 continue;
             }
@@ -224,7 +263,7 @@ impl ProfileModel {
         }
         if best.is_infinite() {
             // no neighbour: as far as the empty profile
-            best = own.iter().map(|&(_, n)| ln1p(n)).sum();
+            best = x;
         }
         best
     }
@@ -366,6 +405,50 @@ mod tests {
         );
         let e = crate::score_with_model(&Model::train(&train), &test, &options).unwrap_err();
         assert_eq!(e, Error::ModeNeedsState { mode: "profile" });
+    }
+
+    /// The search outwards by norm finds the distance a scan of every profile finds.
+    #[test]
+    fn the_nearest_profile_by_norm_is_the_nearest_of_all() {
+        let mut state = 42u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let names = ["a", "b", "c", "d", "e", "f"];
+        let mut random = |n: usize| -> Vec<Vec<&str>> {
+            (0..n).map(|_| (0..1 + next(8)).map(|_| names[next(6) as usize]).collect()).collect()
+        };
+        let (train, test) = (random(300), random(200));
+        let as_refs =
+            |v: &Vec<Vec<&'static str>>| -> Sessions { sessions(&v.iter().map(|s| s.as_slice()).collect::<Vec<_>>()) };
+        let (train, test) = (as_refs(&train), as_refs(&test));
+        let m = ProfileModel::train(&train, &ProfileOptions::default()).unwrap();
+        let ids = m.resolver(&test);
+        let mut seq = Vec::new();
+        for (i, got) in m.score(&test).iter().enumerate() {
+            m.tokens(&test, i, &ids, &mut seq);
+            let own = profile_of(&seq[1..seq.len() - 1]);
+            let scan = m.counts.profiles().map(|(p, _)| distance(&own, p, f64::INFINITY)).fold(f64::INFINITY, f64::min);
+            assert_eq!(got.distance, scan, "session {i}");
+        }
+        // in training, the rare profiles are left out as neighbours alike
+        let o = ProfileOptions { min_support: 0.02, ..ProfileOptions::default() };
+        let m = ProfileModel::train(&train, &o).unwrap();
+        let min = 0.02 * 300.0;
+        let ids = m.resolver(&train);
+        for (i, got) in m.score_training(&train).iter().enumerate() {
+            m.tokens(&train, i, &ids, &mut seq);
+            let own = profile_of(&seq[1..seq.len() - 1]);
+            let scan = m
+                .counts
+                .profiles()
+                .filter(|(p, s)| if *p == &own { s - 1.0 } else { *s } >= min)
+                .map(|(p, _)| distance(&own, p, f64::INFINITY))
+                .fold(f64::INFINITY, f64::min);
+            let scan = if scan.is_infinite() { own.iter().map(|&(_, n)| ln1p(n)).sum() } else { scan };
+            assert_eq!(got.distance, scan, "training session {i}");
+        }
     }
 
     #[test]
