@@ -134,12 +134,13 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) model: Option<PathBuf>,
     /// Draw only sessions at least as rare as this score (at most it for the
-    /// likelihood; at least it with `--mode profile`, where higher is rarer).
+    /// likelihood; at least it with `--mode profile` or `novelty`, where higher is rarer).
     #[arg(long, value_name = "X")]
     pub(crate) upper_bound: Option<f64>,
-    /// `reference` (msticpy's rarest-window likelihood) or `profile` (the improved
-    /// score, higher = rarer; trains on the sessions given, so not with --model).
-    #[arg(long, default_value = "reference", value_parser = ["reference", "profile"])]
+    /// `reference` (msticpy's rarest-window likelihood), `profile` (count profiles and
+    /// n-grams, higher = rarer) or `novelty` (`profile` plus unseen parameters, values
+    /// and parameter sets, higher = rarer); with --model, from the saved model's state.
+    #[arg(long, default_value = "reference", value_parser = ["reference", "profile", "novelty"])]
     pub(crate) mode: String,
     /// Also write the HTML report here (when -o names a data file).
     #[arg(long, value_name = "FILE")]
@@ -253,9 +254,12 @@ pub(crate) struct ScoreArgs {
     pub(crate) top: Option<usize>,
     /// `reference`: msticpy's rarest-window likelihood (lower = rarer). `profile`:
     /// also the improved count-profile + n-gram score (higher = rarer; columns
-    /// `profile_score`, `profile_distance`, `profile_surprise`; trains on the sessions
-    /// given, so not with --model). See docs/quality.md.
-    #[arg(long, default_value = "reference", value_parser = ["reference", "profile"])]
+    /// `profile_score`, `profile_distance`, `profile_surprise`). `novelty`: the
+    /// `profile` score plus how new the parameters, categorical values and parameter
+    /// sets are (columns `novelty_score`, `novelty_distance`, `novelty_surprise`,
+    /// `novelty_params`). With --model, scored from the saved model's state; without,
+    /// trained on the sessions given. See docs/quality.md.
+    #[arg(long, default_value = "reference", value_parser = ["reference", "profile", "novelty"])]
     pub(crate) mode: String,
     /// Scored sessions file to write (format from the extension, or --output-format);
     /// `-` writes to standard output; optional with --top.

@@ -224,7 +224,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let saved = model.is_some();
     let model = match model {
         Some(m) => m,
-        None => progress.stage("training", || Model::train(&s.sessions)),
+        None => progress.stage("training", || train_here(&s.sessions, mode))?,
     };
     let options = ScoreOptions::new(k).with_mode(mode);
     let scored = progress.stage("scoring", || score_sessions(&model, saved, &s.sessions, &options))?;
@@ -488,8 +488,20 @@ fn score_sessions(
 ) -> Result<anomseq::Scored, score::Error> {
     if saved {
         score::score_with_model(model, sessions, options)
+    } else if options.mode == anomseq::ScoringMode::Novelty {
+        score::score_own(model, sessions, options)
     } else {
         score::score(model.probabilities(), sessions, options)
+    }
+}
+
+/// A model trained on the sessions it will score: the reference counts, and the
+/// sequence state too when the `novelty` mode reads it.
+fn train_here(sessions: &anomseq::Sessions, mode: anomseq::ScoringMode) -> Result<Model> {
+    if mode == anomseq::ScoringMode::Novelty {
+        Ok(Model::try_train_with(sessions, &ModelOptions::every_mode())?)
+    } else {
+        Ok(Model::train(sessions))
     }
 }
 
@@ -589,7 +601,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
             }
             m
         }
-        None => progress.stage("training", || Model::train(&st.sessions)),
+        None => progress.stage("training", || train_here(&st.sessions, mode))?,
     };
     let k = a.window as usize;
     let w = WindowOptions { window_len: k, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
@@ -622,7 +634,15 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     if let Some(n) = a.top {
         let explainer = scored.explainer(model.probabilities(), &st.sessions);
         let explain = |i: usize| explainer.as_ref().and_then(|e| e.explain(i));
-        print!("{}", rarest_blocks(&table, &st.column, &scored, explain, n, terminal_width()));
+        // the novelty mode also says which parameter, value or set is newest
+        let novelty = (mode == anomseq::ScoringMode::Novelty)
+            .then(|| model.sequence().map(|seq| score::ParamNovelty::new(&model, seq)))
+            .flatten();
+        let note = |i: usize| {
+            let (s, item) = novelty.as_ref()?.explain(&model, &st.sessions, i)?;
+            Some(format!("its newest parameter item ({s:.3} nats): {item}"))
+        };
+        print!("{}", rarest_blocks(&table, &st.column, &scored, explain, note, n, terminal_width()));
     }
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
     Ok(())
@@ -649,7 +669,7 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
     );
     let explainer = scored.explainer(model.probabilities(), &s.sessions);
     let explain = |i: usize| explainer.as_ref().and_then(|e| e.explain(i));
-    print!("{}", rarest_blocks(&s.table, "Operation_list", &scored, explain, 10, terminal_width()));
+    print!("{}", rarest_blocks(&s.table, "Operation_list", &scored, explain, |_| None, 10, terminal_width()));
     // what the table cannot say by itself
     let keyless = {
         let nulls = |name: &str| s.table.column_by_name(name).map(|c| c.logical_nulls());

@@ -110,6 +110,7 @@ pub(crate) fn rarest_blocks(
     session_col: &str,
     scored: &Scored,
     explain: impl Fn(usize) -> Option<Explanation>,
+    note: impl Fn(usize) -> Option<String>,
     n: usize,
     width: usize,
 ) -> String {
@@ -154,9 +155,12 @@ pub(crate) fn rarest_blocks(
             push_wrapped(&mut out, 4, &who.join(" · "), "", width);
         }
         for (name, values) in scored.extra() {
-            if name.starts_with("profile_") {
+            if name.starts_with("profile_") || name.starts_with("novelty_") {
                 let _ = writeln!(out, "    {name} = {}", score_text(values[i]));
             }
+        }
+        if let Some(line) = note(i) {
+            push_wrapped(&mut out, 4, &line, "", width);
         }
         let Some(e) = why else {
             let _ = writeln!(out, "    no window of {k} fits this session");

@@ -92,6 +92,15 @@ pub const PROFILE_SCORE: &str = "profile_score";
 pub const PROFILE_DISTANCE: &str = "profile_distance";
 /// The `profile` mode's largest surprise of one event, in nats.
 pub const PROFILE_SURPRISE: &str = "profile_surprise";
+/// The `novelty` mode's score (higher is rarer): the `profile` score plus its
+/// parameters' part.
+pub const NOVELTY_SCORE: &str = "novelty_score";
+/// The `novelty` mode's distance to the nearest training count profile.
+pub const NOVELTY_DISTANCE: &str = "novelty_distance";
+/// The `novelty` mode's largest sequence surprise of one event, in nats.
+pub const NOVELTY_SURPRISE: &str = "novelty_surprise";
+/// The `novelty` mode's largest surprise of one parameter, value or parameter set, in nats.
+pub const NOVELTY_PARAMS: &str = "novelty_params";
 
 /// The rarest window of length `k` (a list of events): `rarest_window3`.
 pub fn rarest_window(k: usize) -> String {
@@ -148,9 +157,8 @@ pub fn column_kind(name: &str) -> Option<ColumnKind> {
     match name {
         SESSION_LIKELIHOOD | SESSION_GEOMEAN_LIKELIHOOD => return Some(ColumnKind::Score(Direction::LowerIsRarer)),
         SESSION_LOG_LIKELIHOOD => return Some(ColumnKind::LogScore),
-        PROFILE_SCORE | PROFILE_DISTANCE | PROFILE_SURPRISE => {
-            return Some(ColumnKind::Score(Direction::HigherIsRarer))
-        }
+        PROFILE_SCORE | PROFILE_DISTANCE | PROFILE_SURPRISE | NOVELTY_SCORE | NOVELTY_DISTANCE | NOVELTY_SURPRISE
+        | NOVELTY_PARAMS => return Some(ColumnKind::Score(Direction::HigherIsRarer)),
         SESSION_LENGTH | UNSEEN => return Some(ColumnKind::Count),
         _ => {}
     }

@@ -97,8 +97,16 @@ pub struct SequenceCounts {
     index: AHashMap<String, u32>,
     grams: AHashMap<Gram, f64>,
     profiles: BTreeMap<Profile, f64>,
+    /// (command token, its event's parameter names, sorted) → weighted count:
+    /// the parameter sets seen with each command (sessions with parameters only).
+    param_sets: BTreeMap<(u32, Vec<String>), f64>,
     total_weight: f64,
 }
+
+/// A run's parameter sets: (command token, the data set's parameter ids, sorted).
+type RunSets = AHashMap<(u32, Vec<u32>), f64>;
+/// A run's counts: n-grams, count profiles, parameter sets.
+type RunCounts = (AHashMap<Gram, f64>, AHashMap<Profile, f64>, RunSets);
 
 impl SequenceCounts {
     /// Count `sessions`, each session once, up to n-grams of `order` (1 to [`MAX_ORDER`]).
@@ -123,10 +131,12 @@ impl SequenceCounts {
         // is packed into one integer while the ids fit 15 bits (32,765 names)
         let packed = out.names.len() + 2 < (1 << PACK_BITS) - 1;
         let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
-        let parts: Vec<(AHashMap<Gram, f64>, AHashMap<Profile, f64>)> = runs
+        let with_params = sessions.session_type().has_params();
+        let parts: Vec<RunCounts> = runs
             .par_iter()
             .map(|&first| {
                 let (mut grams, mut small, mut profiles) = (AHashMap::new(), AHashMap::new(), AHashMap::new());
+                let mut sets: RunSets = AHashMap::new();
                 let mut seq = Vec::new();
                 for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
                     seq.clear();
@@ -144,13 +154,25 @@ impl SequenceCounts {
                         }
                     }
                     *profiles.entry(profile_of(&seq[1..seq.len() - 1])).or_default() += w;
+                    if with_params {
+                        for e in sessions.session_range(i) {
+                            let ev = sessions.event(e);
+                            let mut set = ev.params.to_vec();
+                            set.sort_unstable();
+                            *sets.entry((ev.name + 2, set)).or_default() += w;
+                        }
+                    }
                 }
                 grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
-                (grams, profiles)
+                (grams, profiles, sets)
             })
             .collect();
         let mut profiles: AHashMap<Profile, f64> = AHashMap::new();
-        for (grams, run_profiles) in parts {
+        let mut sets: RunSets = AHashMap::new();
+        for (grams, run_profiles, run_sets) in parts {
+            for (k, c) in run_sets {
+                *sets.entry(k).or_default() += c;
+            }
             if out.grams.is_empty() {
                 out.grams = grams;
                 profiles = run_profiles;
@@ -163,6 +185,12 @@ impl SequenceCounts {
                 *profiles.entry(p).or_default() += s;
             }
         }
+        let names = sessions.params();
+        for ((cmd, ids), c) in sets {
+            let mut set: Vec<String> = ids.iter().map(|&p| names.resolve(p).to_owned()).collect();
+            set.sort_unstable();
+            *out.param_sets.entry((cmd, set)).or_default() += c;
+        }
         // sorted once, at the end
         let mut sorted: Vec<(Profile, f64)> = profiles.into_iter().collect();
         sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -172,7 +200,15 @@ impl SequenceCounts {
 
     fn empty(order: usize, names: Vec<String>) -> Self {
         let index = names.iter().enumerate().map(|(k, n)| (n.clone(), k as u32 + 2)).collect();
-        SequenceCounts { order, names, index, grams: AHashMap::new(), profiles: BTreeMap::new(), total_weight: 0.0 }
+        SequenceCounts {
+            order,
+            names,
+            index,
+            grams: AHashMap::new(),
+            profiles: BTreeMap::new(),
+            param_sets: BTreeMap::new(),
+            total_weight: 0.0,
+        }
     }
 
     /// The highest n-gram order counted.
@@ -211,6 +247,13 @@ impl SequenceCounts {
     /// The support of a count profile (`None` when never seen).
     pub fn support(&self, profile: &Profile) -> Option<f64> {
         self.profiles.get(profile).copied()
+    }
+
+    /// The weighted count of events of the command with token `cmd` whose parameter
+    /// names are exactly `params` (sorted), and the number of distinct sets seen with it.
+    pub fn param_sets_of(&self, cmd: u32) -> impl Iterator<Item = (&[String], f64)> + '_ {
+        let from = (cmd, Vec::new());
+        self.param_sets.range(from..).take_while(move |((c, _), _)| *c == cmd).map(|((_, s), &n)| (s.as_slice(), n))
     }
 
     /// Number of distinct count profiles.
@@ -255,6 +298,9 @@ impl SequenceCounts {
             q.sort_unstable();
             *out.profiles.entry(q).or_default() += s;
         }
+        for ((cmd, set), &c) in &other.param_sets {
+            *out.param_sets.entry((map(*cmd), set.clone())).or_default() += c;
+        }
         out.total_weight += other.total_weight;
         Ok(out)
     }
@@ -270,6 +316,7 @@ impl SequenceCounts {
             total_weight: self.total_weight,
             grams,
             profiles: self.profiles.iter().map(|(p, &s)| (p.clone(), s)).collect(),
+            param_sets: self.param_sets.iter().map(|((c, set), &n)| (*c, set.clone(), n)).collect(),
         }
     }
 
@@ -311,6 +358,16 @@ impl SequenceCounts {
                 return Err(bad(format!("profile {p:?} is listed twice")));
             }
         }
+        for (cmd, set, n) in f.param_sets {
+            let sorted = set.windows(2).all(|w| w[0] < w[1]);
+            if !(2..ids).contains(&cmd) || !sorted {
+                return Err(bad(format!("parameter set {set:?} of token {cmd} is not a sorted set of a command's")));
+            }
+            let n = weight(n, &|| format!("parameter set {set:?}"))?;
+            if out.param_sets.insert((cmd, set.clone()), n).is_some() {
+                return Err(bad(format!("parameter set {set:?} of token {cmd} is listed twice")));
+            }
+        }
         if !(f.total_weight.is_finite() && f.total_weight >= 0.0) {
             return Err(bad(format!("total weight {}", f.total_weight)));
         }
@@ -337,6 +394,9 @@ pub(crate) struct SequenceFile {
     grams: Vec<(Vec<u32>, f64)>,
     /// `[[[id, count], ...], support]`, in profile order.
     profiles: Vec<(Profile, f64)>,
+    /// `[command token, [parameter names, sorted], count]`, in that order.
+    #[serde(default)]
+    param_sets: Vec<(u32, Vec<String>, f64)>,
 }
 
 #[cfg(test)]
@@ -371,7 +431,7 @@ mod tests {
         let back = Model::from_file_bytes(&bytes).unwrap();
         assert_eq!(back.sequence(), whole.sequence());
         assert_eq!(back.to_file_bytes(), bytes);
-        assert_eq!(back.modes(), ["reference", "profile"]);
+        assert_eq!(back.modes(), ["reference", "profile", "novelty"]);
         // the reference counts alone: no sequence state, and merging the two kinds is an error
         let reference = Model::train(&sessions(DATA));
         assert_eq!(reference.modes(), ["reference"]);
@@ -387,6 +447,30 @@ mod tests {
         for g in [&[0u32][..], &[1, 0], &[32764, 2, 3], &[5, 32764, 0, 1]] {
             assert_eq!(unpack(pack(g)), gram(g), "{g:?}");
         }
+    }
+
+    /// Parameter sets merge like the rest: split anywhere, the same state as the whole.
+    #[test]
+    fn parameter_sets_merge_into_the_whole() {
+        let lists: Vec<Vec<Cmd>> = serde_json::from_str(
+            r#"[[{"name":"a","params":{"x":"1","y":"2"}},{"name":"b","params":{}}],
+                [{"name":"a","params":{"y":"3","x":"4"}}],
+                [{"name":"c","params":{"z":"1"}},{"name":"a","params":{"x":"1"}}]]"#,
+        )
+        .unwrap();
+        let options = ModelOptions::every_mode();
+        let whole = Model::try_train_with(&Sessions::from_cmds(&lists).unwrap(), &options).unwrap();
+        let seq = whole.sequence().unwrap();
+        let a = seq.id("a").unwrap();
+        let sets: Vec<(Vec<String>, f64)> = seq.param_sets_of(a).map(|(s, n)| (s.to_vec(), n)).collect();
+        assert_eq!(sets, [(vec!["x".to_owned()], 1.0), (vec!["x".to_owned(), "y".to_owned()], 2.0)]);
+        for cut in 1..lists.len() {
+            let part = |l: &[Vec<Cmd>]| Model::try_train_with(&Sessions::from_cmds(l).unwrap(), &options).unwrap();
+            let merged = part(&lists[..cut]).merge(&part(&lists[cut..])).unwrap();
+            assert_eq!(merged.to_file_bytes(), whole.to_file_bytes(), "cut at {cut}");
+        }
+        let back = Model::from_file_bytes(&whole.to_file_bytes()).unwrap();
+        assert_eq!(back.sequence(), whole.sequence());
     }
 
     /// A format-1 file (before the sequence state) loads as a model of the reference mode.

@@ -184,7 +184,7 @@ impl Model {
         }
     }
 
-    /// The scoring modes the model can score with (`["reference", "profile"]`; a
+    /// The scoring modes the model can score with (`["reference", "profile", "novelty"]`; a
     /// model file of format 1 keeps the reference mode's counts only).
     #[getter]
     fn modes(&self) -> Vec<&'static str> {

@@ -128,7 +128,7 @@ def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_p
     s = sessionize(pd.read_csv(CSV), "cmds")
     half = len(s) // 2
     model = anomseq.merge([anomseq.train(s.iloc[:half]), anomseq.train(s.iloc[half:])])
-    assert model.modes == ["reference", "profile"]
+    assert model.modes == ["reference", "profile", "novelty"]
     ours = model.score(s, mode="profile")
     assert ours["profile_distance"].tolist() == [0.0] * len(s)  # every session was seen in training
     model.save(tmp_path / "m.model")

@@ -78,7 +78,7 @@ def test_exchange_sessions_model_and_scores_equal_one_machine(spark, kind):
             expected = as_spark(model.score(want, window=window, tokens=tokens))
             assert in_order(got, ORDER).equals(in_order(expected, ORDER)), (window, tokens)
     # the profile mode scores from the model's merged state, as on one machine
-    assert model.modes == ["reference", "profile"]
+    assert model.modes == ["reference", "profile", "novelty"]
     got = aspark.score(sessions, model, mode="profile").toArrow()
     expected = as_spark(model.score(want, mode="profile"))
     assert in_order(got, ORDER).equals(in_order(expected, ORDER))

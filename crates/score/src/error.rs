@@ -21,7 +21,7 @@ pub enum Error {
         data: SessionType,
     },
     /// A scoring mode name that is not known.
-    #[error("unknown scoring mode `{0}`: expected `reference` or `profile`")]
+    #[error("unknown scoring mode `{0}`: expected `reference`, `profile` or `novelty`")]
     UnknownMode(String),
     /// The n-gram order is out of range.
     #[error("n-gram order must be 1 to 4, got {0}")]
@@ -39,6 +39,12 @@ pub enum Error {
         "the model keeps the reference mode's counts only, not the `{mode}` mode's state (a model file of format 1, or trained without it): train it again with `anomseq train` (or `anomseq.train`)"
     )]
     ModeNeedsState {
+        /// The mode asked for.
+        mode: &'static str,
+    },
+    /// A mode that reads a model's counts, asked of bare probabilities.
+    #[error("the `{mode}` mode reads the model's counts: score with the model (`score_with_model`, or `score_own` for the sessions it was trained on)")]
+    ModeNeedsModel {
         /// The mode asked for.
         mode: &'static str,
     },

@@ -41,6 +41,7 @@ mod dataset;
 mod error;
 mod kernel;
 mod mode;
+mod novelty;
 mod profile;
 mod scored;
 mod single;
@@ -51,7 +52,8 @@ pub use dataset::{
     session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
 };
 pub use error::Error;
-pub use mode::{score, score_with_model, ScoreOptions, ScoringMode};
+pub use mode::{score, score_own, score_with_model, ScoreOptions, ScoringMode};
+pub use novelty::{NovelItem, ParamNovelty};
 pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore};
 pub use scored::{Explainer, Explanation, Scored, Step, Unseen};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

@@ -1,8 +1,9 @@
 //! Scoring modes: which score a run computes, behind one entry point ([`score`]).
 
 use anomseq_core::{
-    rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, PROFILE_DISTANCE, PROFILE_SCORE,
-    PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD, SESSION_LIKELIHOOD, SESSION_LOG_LIKELIHOOD,
+    rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, NOVELTY_DISTANCE, NOVELTY_PARAMS,
+    NOVELTY_SCORE, NOVELTY_SURPRISE, PROFILE_DISTANCE, PROFILE_SCORE, PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD,
+    SESSION_LIKELIHOOD, SESSION_LOG_LIKELIHOOD,
 };
 use anomseq_model::{Model, Probabilities};
 
@@ -22,22 +23,28 @@ pub enum ScoringMode {
     /// Count-profile novelty plus back-off n-gram surprise ([`ProfileModel`](crate::ProfileModel);
     /// higher = more anomalous).
     Profile,
+    /// The `profile` score plus how new the session's parameters, categorical values
+    /// and parameter sets are ([`ParamNovelty`](crate::ParamNovelty); higher = more
+    /// anomalous). Needs a model (saved, or trained on the sessions scored).
+    Novelty,
 }
 
 impl ScoringMode {
-    /// The mode's name as the CLI spells it (`reference`, `profile`).
+    /// The mode's name as the CLI spells it (`reference`, `profile`, `novelty`).
     pub fn name(self) -> &'static str {
         match self {
             ScoringMode::Reference => "reference",
             ScoringMode::Profile => "profile",
+            ScoringMode::Novelty => "novelty",
         }
     }
 
-    /// Parse a mode name (`reference` or `profile`).
+    /// Parse a mode name (`reference`, `profile` or `novelty`).
     pub fn from_name(name: &str) -> Result<Self, Error> {
         match name {
             "reference" => Ok(ScoringMode::Reference),
             "profile" => Ok(ScoringMode::Profile),
+            "novelty" => Ok(ScoringMode::Novelty),
             other => Err(Error::UnknownMode(other.to_owned())),
         }
     }
@@ -125,7 +132,10 @@ fn nan_if_none(windows: &[RarestWindow]) -> Vec<f64> {
 /// # Ok::<(), anomseq_core::Error>(())
 /// ```
 pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
-    scored(p, sessions, options, || profile_scores(sessions, &options.profile))
+    if options.mode == ScoringMode::Novelty {
+        return Err(Error::ModeNeedsModel { mode: ScoringMode::Novelty.name() });
+    }
+    scored(p, sessions, options, || Ok((profile_scores(sessions, &options.profile)?, None)))
 }
 
 /// Score new sessions with a trained (or loaded) [`Model`]: the train-once,
@@ -154,12 +164,28 @@ pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> 
 /// [`ProfileModel::from_counts`]: crate::ProfileModel::from_counts
 /// [`ProfileModel::score`]: crate::ProfileModel::score
 pub fn score_with_model(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
+    with_model(model, sessions, options, false)
+}
+
+/// Score the very sessions `model` was trained on (msticpy's unsupervised use), in
+/// every mode: as [`score_with_model`], except that the `profile` part leaves each
+/// session out of its own neighbours ([`ProfileModel::score_training`](crate::ProfileModel::score_training)),
+/// as `anomseq score` without `--model` does.
+pub fn score_own(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
+    with_model(model, sessions, options, true)
+}
+
+fn with_model(model: &Model, sessions: &Sessions, options: &ScoreOptions, own: bool) -> Result<Scored, Error> {
     if model.session_type() != sessions.session_type() {
         return Err(Error::TypeMismatch { model: model.session_type(), data: sessions.session_type() });
     }
     scored(model.probabilities(), sessions, options, || {
-        let counts = model.sequence().ok_or(Error::ModeNeedsState { mode: ScoringMode::Profile.name() })?;
-        Ok(crate::ProfileModel::from_counts(counts.clone(), &options.profile)?.score(sessions))
+        let counts = model.sequence().ok_or(Error::ModeNeedsState { mode: options.mode.name() })?;
+        let profile = crate::ProfileModel::from_counts(counts.clone(), &options.profile)?;
+        let parts = if own { profile.score_training(sessions) } else { profile.score(sessions) };
+        let params = (options.mode == ScoringMode::Novelty)
+            .then(|| crate::ParamNovelty::new(model, counts).scores(model, sessions));
+        Ok((parts, params))
     })
 }
 
@@ -168,7 +194,7 @@ fn scored(
     p: &Probabilities,
     sessions: &Sessions,
     options: &ScoreOptions,
-    profile: impl FnOnce() -> Result<Vec<crate::ProfileScore>, Error>,
+    profile: impl FnOnce() -> Result<(Vec<crate::ProfileScore>, Option<Vec<f64>>), Error>,
 ) -> Result<Scored, Error> {
     let w = options.window;
     let explained = rarest_explained(p, sessions, &w)?;
@@ -189,10 +215,20 @@ fn scored(
             (rarest_window_likelihood(w.window_len), Direction::LowerIsRarer, nan_if_none(&windows))
         }
         ScoringMode::Profile => {
-            let parts = profile()?;
+            let (parts, _) = profile()?;
             extra.push((PROFILE_DISTANCE.to_owned(), parts.iter().map(|x| x.distance).collect()));
             extra.push((PROFILE_SURPRISE.to_owned(), parts.iter().map(|x| x.surprise).collect()));
             (PROFILE_SCORE.to_owned(), Direction::HigherIsRarer, parts.iter().map(|x| x.score).collect())
+        }
+        ScoringMode::Novelty => {
+            let (parts, params) = profile()?;
+            let params = params.unwrap_or_else(|| vec![0.0; parts.len()]);
+            let weight = options.profile.params_weight;
+            let total = parts.iter().zip(&params).map(|(x, p)| x.score + weight * p).collect();
+            extra.push((NOVELTY_DISTANCE.to_owned(), parts.iter().map(|x| x.distance).collect()));
+            extra.push((NOVELTY_SURPRISE.to_owned(), parts.iter().map(|x| x.surprise).collect()));
+            extra.push((NOVELTY_PARAMS.to_owned(), params));
+            (NOVELTY_SCORE.to_owned(), Direction::HigherIsRarer, total)
         }
     };
     if options.all_scores {

@@ -19,8 +19,6 @@
 //! ([`ProfileModel`]) is separate from the reference model's `Counts`, which
 //! stay untouched; the reference mode's numbers never change.
 
-use std::collections::BTreeMap;
-
 use ahash::AHashMap;
 use anomseq_core::Sessions;
 use anomseq_model::{gram, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, SEQ_END, SEQ_START};
@@ -35,15 +33,23 @@ pub struct ProfileOptions {
     pub order: usize,
     /// Weight of the sequence surprise (in nats) against the profile distance; 0.03 by default.
     pub surprise_weight: f64,
+    /// The `novelty` mode only: weight of the parameters' part (in nats) against the
+    /// profile score; 0.1 by default.
+    #[serde(default = "default_params_weight")]
+    pub params_weight: f64,
     /// When scoring the training data itself ([`ProfileModel::score_training`]), the
     /// share of the total training weight a count profile needs (after leaving the
     /// scored session out) to count as a neighbour; 0.01 by default.
     pub min_support: f64,
 }
 
+fn default_params_weight() -> f64 {
+    0.1
+}
+
 impl Default for ProfileOptions {
     fn default() -> Self {
-        ProfileOptions { order: 3, surprise_weight: 0.03, min_support: 0.01 }
+        ProfileOptions { order: 3, surprise_weight: 0.03, min_support: 0.01, params_weight: 0.1 }
     }
 }
 
@@ -51,6 +57,9 @@ impl ProfileOptions {
     fn check(&self) -> Result<(), Error> {
         if self.order == 0 || self.order > MAX_ORDER {
             return Err(Error::Order(self.order));
+        }
+        if !self.params_weight.is_finite() || self.params_weight < 0.0 {
+            return Err(Error::SurpriseWeight(self.params_weight.to_string()));
         }
         if !self.surprise_weight.is_finite() || self.surprise_weight < 0.0 {
             return Err(Error::SurpriseWeight(self.surprise_weight.to_string()));
@@ -224,19 +233,20 @@ impl ProfileModel {
     /// Exact: the profiles are visited outwards from `own`'s norm, nearer norms first,
     /// and the search stops once the norm gap alone exceeds the best distance found
     /// (`|Σ a − Σ b| ≤ Σ |a − b|` for these non-negative log counts).
-    fn nearest(&self, own: &Profile, discount: f64, min_support: f64) -> f64 {
+    fn nearest(&self, own: &Profile, discount: f64, min_support: f64, candidates: &[(f64, Profile, f64)]) -> f64 {
         if self.counts.support(own).is_some_and(|s| s - discount >= min_support) {
             return 0.0;
         }
         let x = norm(own);
-        let start = self.by_norm.partition_point(|(n, _, _)| *n < x);
+        let by_norm = candidates;
+        let start = by_norm.partition_point(|(n, _, _)| *n < x);
         let (mut lo, mut hi) = (start, start); // below: lo - 1 down; above: hi up
         let mut best = f64::INFINITY;
         // a margin for rounding: the gap is a bound only up to it
         let beyond = |gap: f64, best: f64| gap > best + 1e-9 * (1.0 + best);
         loop {
-            let below = (lo > 0).then(|| x - self.by_norm[lo - 1].0);
-            let above = (hi < self.by_norm.len()).then(|| self.by_norm[hi].0 - x);
+            let below = (lo > 0).then(|| x - by_norm[lo - 1].0);
+            let above = (hi < by_norm.len()).then(|| by_norm[hi].0 - x);
             let (gap, i) = match (below, above) {
                 (Some(b), Some(a)) if b <= a => (b, lo - 1),
                 (Some(b), None) => (b, lo - 1),
@@ -251,7 +261,7 @@ impl ProfileModel {
             } else {
                 hi += 1;
             }
-            let (_, p, s) = &self.by_norm[i];
+            let (_, p, s) = &by_norm[i];
             let support = if p == own { s - discount } else { *s };
             if support < min_support {
                 continue;
@@ -270,23 +280,35 @@ impl ProfileModel {
 
     fn score_with(&self, sessions: &Sessions, discount: f64, min_support: f64) -> Vec<ProfileScore> {
         let ids = self.resolver(sessions);
+        // each session's surprise and profile, on rayon's threads
+        let per: Vec<(Profile, f64)> = (0..sessions.len())
+            .into_par_iter()
+            .map_init(Vec::new, |seq, i| {
+                self.tokens(sessions, i, &ids, seq);
+                let surprise = (1..seq.len()).map(|t| -self.log_prob(seq, t)).fold(f64::NEG_INFINITY, f64::max);
+                (profile_of(&seq[1..seq.len() - 1]), surprise)
+            })
+            .collect();
         // each distinct profile's distance once
-        let mut distinct: BTreeMap<Profile, f64> = BTreeMap::new();
-        let mut seq = Vec::new();
-        let mut per: Vec<(Profile, f64)> = Vec::with_capacity(sessions.len());
-        for i in 0..sessions.len() {
-            self.tokens(sessions, i, &ids, &mut seq);
-            let surprise = (1..seq.len()).map(|t| -self.log_prob(&seq, t)).fold(f64::NEG_INFINITY, f64::max);
-            let prof = profile_of(&seq[1..seq.len() - 1]);
-            distinct.entry(prof.clone()).or_insert(f64::NAN);
-            per.push((prof, surprise));
+        let mut distinct: AHashMap<&Profile, usize> = AHashMap::new();
+        let mut keys: Vec<&Profile> = Vec::new();
+        for (p, _) in &per {
+            distinct.entry(p).or_insert_with(|| {
+                keys.push(p);
+                keys.len() - 1
+            });
         }
-        let keys: Vec<&Profile> = distinct.keys().collect();
-        let dists: Vec<f64> = keys.par_iter().map(|p| self.nearest(p, discount, min_support)).collect();
-        let dist: BTreeMap<&Profile, f64> = keys.into_iter().zip(dists).collect();
+        // a profile below the minimum support is never a neighbour: only the others are searched
+        let candidates: std::borrow::Cow<'_, [(f64, Profile, f64)]> =
+            if self.by_norm.iter().all(|(_, _, s)| *s >= min_support) {
+                std::borrow::Cow::Borrowed(&self.by_norm)
+            } else {
+                self.by_norm.iter().filter(|(_, _, s)| *s >= min_support).cloned().collect::<Vec<_>>().into()
+            };
+        let dists: Vec<f64> = keys.par_iter().map(|p| self.nearest(p, discount, min_support, &candidates)).collect();
         per.iter()
             .map(|(p, surprise)| {
-                let distance = dist[p];
+                let distance = dists[distinct[p]];
                 ProfileScore {
                     distance,
                     surprise: *surprise,

@@ -280,7 +280,7 @@ fn profile_mode_scores_with_a_saved_and_merged_model() {
     ok(d, &["train", "s.parquet", "-o", "m.json"]);
     let file = std::fs::read_to_string(d.join("m.json")).unwrap();
     assert!(
-        file.contains("\"format_version\": 2") && file.contains("\"modes\": [\"reference\",\"profile\"]"),
+        file.contains("\"format_version\": 2") && file.contains("\"modes\": [\"reference\",\"profile\",\"novelty\"]"),
         "{file:.400}"
     );
     ok(d, &["score", "s.parquet", "--mode", "profile", "--model", "m.json", "-o", "q.parquet"]);
@@ -416,4 +416,33 @@ fn a_streamed_run_scores_like_a_batch_run() {
         2,
         &["a report needs every session"],
     );
+}
+
+/// The `novelty` mode on sessions with parameters and values: its score and parts
+/// as columns, the newest item named under `--top`, with a saved model or without.
+#[test]
+fn novelty_mode_scores_parameters_and_names_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = fixture("exchange/demo_exchange_data.csv");
+    let mut args = vec!["sessionize", csv.to_str().unwrap()];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["--params-col", "Parameters", "--values", "-o", "s.parquet"]);
+    ok(d, &args);
+    ok(d, &["train", "s.parquet", "-o", "m.json"]);
+    for model in [None, Some("m.json")] {
+        let mut args = vec!["score", "s.parquet", "--mode", "novelty", "--top", "2", "-o", "n.parquet"];
+        if let Some(m) = model {
+            args.extend(["--model", m]);
+        }
+        let out = ok(d, &args);
+        assert!(out.starts_with("#1  novelty_score = ") && out.contains("(higher is rarer)"), "{out}");
+        assert!(out.contains("novelty_params = ") && out.contains("its newest parameter item ("), "{out}");
+        let t = read(&d.join("n.parquet"));
+        let (score, profile, params) =
+            (floats(&t, "novelty_score"), floats(&t, "novelty_distance"), floats(&t, "novelty_params"));
+        assert_eq!(score.len(), 400);
+        assert!(score.iter().chain(&profile).chain(&params).all(|s| s.is_some_and(f64::is_finite)), "{model:?}");
+        assert!(params.iter().any(|p| p.is_some_and(|p| p > 0.0)), "{model:?}");
+    }
 }

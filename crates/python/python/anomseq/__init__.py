@@ -180,7 +180,7 @@ class Model:
 
     @property
     def modes(self) -> list[str]:
-        """The scoring modes the model can score with: ``["reference", "profile"]``
+        """The scoring modes the model can score with: ``["reference", "profile", "novelty"]``
         (a model file of format 1 keeps the reference mode's counts only)."""
         return self._inner.modes
 
@@ -200,7 +200,9 @@ class Model:
         ``rarest_window{k}_factors`` (each step's probability; their product is the
         likelihood) and ``unseen`` added. ``mode="profile"`` adds the improved score
         (``profile_score``, higher is rarer), scored with the model's saved
-        n-grams and count profiles (``Model.modes`` lists what a model can score)."""
+        n-grams and count profiles; ``mode="novelty"`` adds ``novelty_score``, the
+        profile score plus how new the parameters, categorical values and parameter
+        sets are, with its parts (``Model.modes`` lists what a model can score)."""
         window = _count(window, "window")
         rows = rows_of(sessions)
         if rows == 0:

@@ -258,7 +258,8 @@ def score(
     """Score a Spark DataFrame of sessions with ``model`` (broadcast once): the
     DataFrame with the score columns :meth:`anomseq.Model.score` adds (the rarest
     window's likelihood, the window, its factors, the unseen count; the profile
-    columns with ``mode="profile"``), scored batch by batch in Rust."""
+    columns with ``mode="profile"``, the novelty columns with ``mode="novelty"``),
+    scored batch by batch in Rust."""
     from . import _count
 
     col = _session_column(sessions.columns, session_col)
@@ -295,11 +296,12 @@ def rarest(scored: Any, n: int = 50, score_col: str | None = None) -> Any:
     from pyspark.sql import functions as F
 
     if score_col is None:
-        scores = [c for c in scored.columns if c.endswith("_likelihood") or c.startswith("profile_")]
+        scores = [c for c in scored.columns if c.endswith("_likelihood") or c.endswith("_score")]
         if not scores:
             raise AnomseqError(f"no score column (columns: {', '.join(scored.columns)}): give score_col")
-        score_col = "profile_score" if "profile_score" in scores else scores[0]
-    higher = score_col.startswith("profile_")
+        mode = [c for c in ("novelty_score", "profile_score") if c in scores]
+        score_col = mode[0] if mode else scores[0]
+    higher = score_col.startswith(("profile_", "novelty_"))
     order = F.col(score_col).desc_nulls_last() if higher else F.col(score_col).asc_nulls_last()
     # through Arrow: times keep their zone, events stay lists of dicts
     return scored.orderBy(order).limit(int(n)).toArrow().to_pandas()
