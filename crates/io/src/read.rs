@@ -191,23 +191,12 @@ fn dictionary_hint(schema: &SchemaRef, columns: &[String]) -> Option<SchemaRef> 
 /// strings inside lists and structs (an event list's names, its parameters'
 /// names and values); `None` when there are none. Maps are left as they are.
 fn dictionary_strings(dt: &DataType) -> Option<DataType> {
-    let field = |f: &Field| dictionary_strings(f.data_type()).map(|dt| Arc::new(f.clone().with_data_type(dt)));
-    match dt {
+    anomseq_sessionize::map_leaf_types(dt, true, &|leaf| match leaf {
         DataType::Utf8 | DataType::LargeUtf8 => {
-            Some(DataType::Dictionary(Box::new(DataType::Int32), Box::new(dt.clone())))
-        }
-        DataType::List(f) => field(f).map(DataType::List),
-        DataType::LargeList(f) => field(f).map(DataType::LargeList),
-        DataType::Struct(fields) => {
-            let mapped: Vec<Option<arrow::datatypes::FieldRef>> = fields.iter().map(|f| field(f)).collect();
-            if mapped.iter().all(Option::is_none) {
-                return None;
-            }
-            let fields = fields.iter().zip(mapped).map(|(f, m)| m.unwrap_or_else(|| f.clone()));
-            Some(DataType::Struct(fields.collect()))
+            Some(DataType::Dictionary(Box::new(DataType::Int32), Box::new(leaf.clone())))
         }
         _ => None,
-    }
+    })
 }
 
 /// Open a file for reading in batches; the format is `format` or the file's extension.

@@ -86,7 +86,9 @@ pub use batch::{session_index, session_rows, sessionize, SessionRows, Sessionize
 pub use duration::Duration;
 pub use error::{BadRow, Error};
 pub use events::{EventSpec, ParamsSource};
-pub use lists::{event_list_type, plain_nested_type, sessions_from_column, sessions_to_column, windows_to_column};
+pub use lists::{
+    event_list_type, map_leaf_types, plain_nested_type, sessions_from_column, sessions_to_column, windows_to_column,
+};
 pub use params::{compact_json, JsonPairs};
 pub use stream::StreamSessionizer;
 pub use time::{format_timestamp, parse_timestamp, EpochUnit};

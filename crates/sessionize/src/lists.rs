@@ -185,23 +185,40 @@ pub fn sessions_from_column(column: &str, col: &ArrayRef) -> Result<Sessions, Er
 /// assert_eq!(plain_nested_type(&dict), None);
 /// ```
 pub fn plain_nested_type(dt: &DataType) -> Option<DataType> {
-    fn inner(dt: &DataType) -> Option<DataType> {
-        match dt {
-            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => Some((**v).clone()),
-            other => plain_nested_type(other),
-        }
-    }
-    let field = |f: &Field| inner(f.data_type()).map(|dt| Arc::new(f.clone().with_data_type(dt)));
+    map_leaf_types(dt, false, &|leaf| match leaf {
+        DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => Some((**v).clone()),
+        _ => None,
+    })
+}
+
+/// `dt` with each leaf type that `f` maps replaced, inside lists and structs (and
+/// `dt` itself when it is a leaf and `top`); `None` when `f` maps none. Maps and
+/// other nested types are left as they are.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow::datatypes::{DataType, Field};
+/// use anomseq_sessionize::map_leaf_types;
+/// let list = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
+/// let large = |d: &DataType| (d == &DataType::Utf8).then_some(DataType::LargeUtf8);
+/// assert_eq!(map_leaf_types(&list, false, &large), Some(DataType::List(Arc::new(Field::new("item", DataType::LargeUtf8, true)))));
+/// assert_eq!(map_leaf_types(&DataType::Utf8, false, &large), None);
+/// assert_eq!(map_leaf_types(&DataType::Utf8, true, &large), Some(DataType::LargeUtf8));
+/// ```
+pub fn map_leaf_types(dt: &DataType, top: bool, f: &dyn Fn(&DataType) -> Option<DataType>) -> Option<DataType> {
+    let field = |fl: &Field| map_leaf_types(fl.data_type(), true, f).map(|dt| Arc::new(fl.clone().with_data_type(dt)));
     match dt {
-        DataType::List(f) => field(f).map(DataType::List),
-        DataType::LargeList(f) => field(f).map(DataType::LargeList),
+        DataType::List(fl) => field(fl).map(DataType::List),
+        DataType::LargeList(fl) => field(fl).map(DataType::LargeList),
         DataType::Struct(fields) => {
-            let mapped: Vec<Option<arrow::datatypes::FieldRef>> = fields.iter().map(|f| field(f)).collect();
+            let mapped: Vec<Option<arrow::datatypes::FieldRef>> = fields.iter().map(|fl| field(fl)).collect();
             if mapped.iter().all(Option::is_none) {
                 return None;
             }
-            Some(DataType::Struct(fields.iter().zip(mapped).map(|(f, m)| m.unwrap_or_else(|| f.clone())).collect()))
+            Some(DataType::Struct(fields.iter().zip(mapped).map(|(fl, m)| m.unwrap_or_else(|| fl.clone())).collect()))
         }
+        DataType::Map(..) => None,
+        leaf if top => f(leaf),
         _ => None,
     }
 }
@@ -254,14 +271,14 @@ impl Names {
     }
 }
 
+/// The error of session `row` (from 0) of a list column, its value elided.
+fn bad_session(column: &str, row: usize, reason: String) -> Error {
+    Error::BadValue { row: row + 1, column: column.to_owned(), value: "…".into(), reason }
+}
+
 /// Check that no session of `list` is missing or empty, and no event lacks its name.
 fn check_lists<O: OffsetSizeTrait>(list: &GenericListArray<O>, names: &Names, column: &str) -> Result<(), Error> {
-    let bad = |row: usize, reason: String| Error::BadValue {
-        row: row + 1,
-        column: column.to_owned(),
-        value: "…".into(),
-        reason,
-    };
+    let bad = |row: usize, reason: String| bad_session(column, row, reason);
     let offsets = list.value_offsets();
     for row in 0..list.len() {
         if list.is_null(row) {
@@ -295,9 +312,7 @@ fn dictionary_lists<O: OffsetSizeTrait>(
     let names: Vec<&str> = (0..values.len()).map(|i| if values.is_valid(i) { values.value(i) } else { "" }).collect();
     Sessions::from_cmd_ids(&names, cmds, starts).map_err(|e| match e {
         // as the builder reports it, from the row of the session
-        anomseq_core::Error::ReservedToken { session, .. } => {
-            Error::BadValue { row: session + 1, column: column.to_owned(), value: "…".into(), reason: e.to_string() }
-        }
+        anomseq_core::Error::ReservedToken { session, .. } => bad_session(column, session, e.to_string()),
         other => Error::Core(other),
     })
 }
@@ -308,12 +323,7 @@ fn lists<O: OffsetSizeTrait>(
     b: &mut SessionsBuilder,
 ) -> Result<Option<Sessions>, Error> {
     let wrong = || Error::WrongType { column: column.to_owned(), found: list.data_type().clone(), expected: EXPECTED };
-    let bad = |row: usize, reason: String| Error::BadValue {
-        row: row + 1,
-        column: column.to_owned(),
-        value: "…".into(),
-        reason,
-    };
+    let bad = |row: usize, reason: String| bad_session(column, row, reason);
     let values = list.values();
     let offsets = list.value_offsets();
     let (names, params) = match values.data_type() {
