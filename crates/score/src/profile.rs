@@ -91,12 +91,29 @@ pub struct ProfileScore {
 pub struct ProfileModel {
     options: ProfileOptions,
     counts: SequenceCounts,
-    /// context (n − 1 tokens) → weighted count of n-grams following it, n ≤ the order.
+    /// context (n − 1 tokens) → weighted count of n-grams following it, n ≤ the order
+    /// (when the tokens do not fit [`pack`]).
     contexts: AHashMap<Gram, f64>,
+    /// While the tokens fit [`pack`]: packed tokens → (their count as an n-gram, their
+    /// count as a context), one look-up each.
+    packed: AHashMap<u64, (f64, f64)>,
+    /// Tokens below this were seen in training.
+    known: u32,
+    /// Each training profile's support, for the exact match.
+    support: AHashMap<Profile, f64>,
     /// The training profiles with their supports, by their norm `Σ ln(1 + n_c)`: the
     /// distance to a profile is at least the gap between the norms, so the nearest
     /// one is searched outwards from the scored profile's norm, not among all.
     by_norm: Vec<(f64, Profile, f64)>,
+}
+
+/// Tokens below this fit [`pack`].
+const PACKED_LIMIT: u32 = (1 << 15) - 1;
+
+/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer: their number,
+/// then each token plus one, 15 bits each.
+fn pack(tokens: &[u32]) -> u64 {
+    tokens.iter().fold(tokens.len() as u64, |k, &t| (k << 15) | u64::from(t + 1))
 }
 
 fn norm(p: &Profile) -> f64 {
@@ -174,14 +191,23 @@ impl ProfileModel {
         let mut grams: Vec<(&Gram, f64)> = counts.grams().filter(|(g, _)| g.0 as usize <= options.order).collect();
         grams.sort_by(|a, b| a.0.cmp(b.0));
         let mut contexts: AHashMap<Gram, f64> = AHashMap::new();
+        let known = counts.names().len() as u32 + 2;
+        let packable = known < PACKED_LIMIT;
+        let mut packed: AHashMap<u64, (f64, f64)> = AHashMap::new();
         for ((n, g), c) in grams {
             let n = *n as usize;
             let tokens = &g[MAX_ORDER - n..];
-            *contexts.entry(gram(&tokens[..n - 1])).or_default() += c;
+            if packable {
+                packed.entry(pack(tokens)).or_default().0 = c;
+                packed.entry(pack(&tokens[..n - 1])).or_default().1 += c;
+            } else {
+                *contexts.entry(gram(&tokens[..n - 1])).or_default() += c;
+            }
         }
         let mut by_norm: Vec<(f64, Profile, f64)> = counts.profiles().map(|(p, s)| (norm(p), p.clone(), s)).collect();
         by_norm.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        Ok(ProfileModel { options: *options, counts, contexts, by_norm })
+        let support = counts.profiles().map(|(p, s)| (p.clone(), s)).collect();
+        Ok(ProfileModel { options: *options, counts, contexts, packed, known, by_norm, support })
     }
 
     /// The options the model was trained with.
@@ -211,17 +237,29 @@ impl ProfileModel {
     fn log_prob(&self, seq: &[u32], t: usize) -> f64 {
         let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
+        let packable = self.known < PACKED_LIMIT;
         for n in 1..=self.options.order {
             if t + 1 < n {
                 break;
             }
             let ctx = &seq[t + 1 - n..t];
-            let c = self.contexts.get(&gram(ctx)).copied().unwrap_or(0.0);
+            let (c, g) = if packable {
+                // a token never seen in training is in no n-gram or context counted
+                if ctx.iter().any(|&x| x >= self.known) {
+                    break;
+                }
+                let c = self.packed.get(&pack(ctx)).map_or(0.0, |e| e.1);
+                let full = &seq[t + 1 - n..=t];
+                let g = if seq[t] >= self.known { 0.0 } else { self.packed.get(&pack(full)).map_or(0.0, |e| e.0) };
+                (c, g)
+            } else {
+                let c = self.contexts.get(&gram(ctx)).copied().unwrap_or(0.0);
+                (c, if c == 0.0 { 0.0 } else { self.counts.count(&seq[t + 1 - n..=t]) })
+            };
             if c == 0.0 {
                 break;
             }
             let lam = c / (c + 1.0);
-            let g = self.counts.count(&seq[t + 1 - n..=t]);
             p = lam * g / c + (1.0 - lam) * p;
         }
         p.ln()
@@ -234,7 +272,7 @@ impl ProfileModel {
     /// and the search stops once the norm gap alone exceeds the best distance found
     /// (`|Σ a − Σ b| ≤ Σ |a − b|` for these non-negative log counts).
     fn nearest(&self, own: &Profile, discount: f64, min_support: f64, candidates: &[(f64, Profile, f64)]) -> f64 {
-        if self.counts.support(own).is_some_and(|s| s - discount >= min_support) {
+        if self.support.get(own).is_some_and(|s| s - discount >= min_support) {
             return 0.0;
         }
         let x = norm(own);
