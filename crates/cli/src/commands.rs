@@ -284,10 +284,12 @@ fn run_streaming(
     }
     let options = ScoreOptions::new(a.window as usize).with_mode(mode);
     let list_col = spec.list_column();
+    // built once: the improved modes' state for every batch
+    let scorer = score::ModelScorer::new(&model, &options)?;
     let score_batch = |batch: RecordBatch| -> Result<RecordBatch> {
         let i = batch.schema().index_of(&list_col)?;
         let sessions = anomseq_sessionize::sessions_from_column(&list_col, batch.column(i))?;
-        let scored = score::score_with_model(&model, &sessions, &options)?;
+        let scored = scorer.score(&sessions)?;
         Ok(anomseq_io::scored_table(&batch, &sessions, &scored)?)
     };
     let (read, counter) = counted();

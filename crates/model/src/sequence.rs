@@ -96,7 +96,7 @@ pub struct SequenceCounts {
     names: Vec<String>,
     index: AHashMap<String, u32>,
     grams: AHashMap<Gram, f64>,
-    profiles: BTreeMap<Profile, f64>,
+    profiles: AHashMap<Profile, f64>,
     /// (command token, its event's parameter names, sorted) → weighted count:
     /// the parameter sets seen with each command (sessions with parameters only).
     param_sets: BTreeMap<(u32, Vec<String>), f64>,
@@ -191,10 +191,7 @@ impl SequenceCounts {
             set.sort_unstable();
             *out.param_sets.entry((cmd, set)).or_default() += c;
         }
-        // sorted once, at the end
-        let mut sorted: Vec<(Profile, f64)> = profiles.into_iter().collect();
-        sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        out.profiles = sorted.into_iter().collect();
+        out.profiles = profiles;
         Ok(out)
     }
 
@@ -205,7 +202,7 @@ impl SequenceCounts {
             names,
             index,
             grams: AHashMap::new(),
-            profiles: BTreeMap::new(),
+            profiles: AHashMap::new(),
             param_sets: BTreeMap::new(),
             total_weight: 0.0,
         }
@@ -239,7 +236,7 @@ impl SequenceCounts {
         self.grams.iter().map(|(g, &c)| (g, c))
     }
 
-    /// Every distinct count profile with its support, in profile order.
+    /// Every distinct count profile with its support (in no particular order).
     pub fn profiles(&self) -> impl ExactSizeIterator<Item = (&Profile, f64)> + '_ {
         self.profiles.iter().map(|(p, &s)| (p, s))
     }
@@ -249,8 +246,8 @@ impl SequenceCounts {
         self.profiles.get(profile).copied()
     }
 
-    /// The weighted count of events of the command with token `cmd` whose parameter
-    /// names are exactly `params` (sorted), and the number of distinct sets seen with it.
+    /// The parameter sets seen with the command of token `cmd`: each set's names
+    /// (sorted) and the weighted count of its events, in set order.
     pub fn param_sets_of(&self, cmd: u32) -> impl Iterator<Item = (&[String], f64)> + '_ {
         let from = (cmd, Vec::new());
         self.param_sets.range(from..).take_while(move |((c, _), _)| *c == cmd).map(|((_, s), &n)| (s.as_slice(), n))
@@ -315,7 +312,11 @@ impl SequenceCounts {
             names: self.names.clone(),
             total_weight: self.total_weight,
             grams,
-            profiles: self.profiles.iter().map(|(p, &s)| (p.clone(), s)).collect(),
+            profiles: {
+                let mut p: Vec<(Profile, f64)> = self.profiles.iter().map(|(p, &s)| (p.clone(), s)).collect();
+                p.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                p
+            },
             param_sets: self.param_sets.iter().map(|((c, set), &n)| (*c, set.clone(), n)).collect(),
         }
     }

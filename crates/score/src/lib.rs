@@ -52,7 +52,7 @@ pub use dataset::{
     session_log_likelihoods, setof_params_cond_cmd, RarestWindow, SetOfParams, WindowOptions,
 };
 pub use error::Error;
-pub use mode::{score, score_own, score_with_model, ScoreOptions, ScoringMode};
+pub use mode::{score, score_own, score_with_model, ModelScorer, ScoreOptions, ScoringMode};
 pub use novelty::{NovelItem, ParamNovelty};
 pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore};
 pub use scored::{Explainer, Explanation, Scored, Step, Unseen};

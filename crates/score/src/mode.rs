@@ -164,7 +164,7 @@ pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> 
 /// [`ProfileModel::from_counts`]: crate::ProfileModel::from_counts
 /// [`ProfileModel::score`]: crate::ProfileModel::score
 pub fn score_with_model(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
-    with_model(model, sessions, options, false)
+    ModelScorer::new(model, options)?.score(sessions)
 }
 
 /// Score the very sessions `model` was trained on (msticpy's unsupervised use), in
@@ -172,21 +172,49 @@ pub fn score_with_model(model: &Model, sessions: &Sessions, options: &ScoreOptio
 /// session out of its own neighbours ([`ProfileModel::score_training`](crate::ProfileModel::score_training)),
 /// as `anomseq score` without `--model` does.
 pub fn score_own(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
-    with_model(model, sessions, options, true)
+    ModelScorer { own: true, ..ModelScorer::new(model, options)? }.score(sessions)
 }
 
-fn with_model(model: &Model, sessions: &Sessions, options: &ScoreOptions, own: bool) -> Result<Scored, Error> {
-    if model.session_type() != sessions.session_type() {
-        return Err(Error::TypeMismatch { model: model.session_type(), data: sessions.session_type() });
+/// A model ready to score data set after data set ([`score_with_model`]'s scores):
+/// the state an improved mode builds from the model's counts is built once, not per
+/// batch of a stream.
+#[derive(Debug)]
+pub struct ModelScorer<'m> {
+    model: &'m Model,
+    options: ScoreOptions,
+    profile: Option<crate::ProfileModel>,
+    novelty: Option<crate::ParamNovelty>,
+    own: bool,
+}
+
+impl<'m> ModelScorer<'m> {
+    /// A scorer of `model` as `options` say; an improved mode needs the model's
+    /// sequence state ([`Error::ModeNeedsState`]).
+    pub fn new(model: &'m Model, options: &ScoreOptions) -> Result<Self, Error> {
+        let (profile, novelty) = match options.mode {
+            ScoringMode::Reference => (None, None),
+            mode => {
+                let counts = model.sequence().ok_or(Error::ModeNeedsState { mode: mode.name() })?;
+                let profile = crate::ProfileModel::from_counts(counts.clone(), &options.profile)?;
+                let novelty = (mode == ScoringMode::Novelty).then(|| crate::ParamNovelty::new(model, counts));
+                (Some(profile), novelty)
+            }
+        };
+        Ok(ModelScorer { model, options: *options, profile, novelty, own: false })
     }
-    scored(model.probabilities(), sessions, options, || {
-        let counts = model.sequence().ok_or(Error::ModeNeedsState { mode: options.mode.name() })?;
-        let profile = crate::ProfileModel::from_counts(counts.clone(), &options.profile)?;
-        let parts = if own { profile.score_training(sessions) } else { profile.score(sessions) };
-        let params = (options.mode == ScoringMode::Novelty)
-            .then(|| crate::ParamNovelty::new(model, counts).scores(model, sessions));
-        Ok((parts, params))
-    })
+
+    /// Score one data set.
+    pub fn score(&self, sessions: &Sessions) -> Result<Scored, Error> {
+        let model = self.model;
+        if model.session_type() != sessions.session_type() {
+            return Err(Error::TypeMismatch { model: model.session_type(), data: sessions.session_type() });
+        }
+        scored(model.probabilities(), sessions, &self.options, || {
+            let profile = self.profile.as_ref().ok_or(Error::ModeNeedsState { mode: self.options.mode.name() })?;
+            let parts = if self.own { profile.score_training(sessions) } else { profile.score(sessions) };
+            Ok((parts, self.novelty.as_ref().map(|n| n.scores(model, sessions))))
+        })
+    }
 }
 
 /// The scores of `sessions`, the `profile` parts (when the mode asks) from `profile`.

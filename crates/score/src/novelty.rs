@@ -18,6 +18,7 @@
 use ahash::{AHashMap, AHashSet};
 use anomseq_core::{SessionType, Sessions};
 use anomseq_model::{Model, SequenceCounts};
+use rayon::prelude::*;
 
 /// The item of a session its parameter part comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,13 +133,14 @@ impl ParamNovelty {
     /// Each session's parameter part: its largest item surprise (0 for sessions
     /// of bare commands).
     pub fn scores(&self, model: &Model, sessions: &Sessions) -> Vec<f64> {
-        (0..sessions.len()).map(|i| self.rarest(model, sessions, i).map_or(0.0, |(s, _)| s)).collect()
+        let ids = Ids::new(model, sessions);
+        (0..sessions.len()).into_par_iter().map(|i| self.rarest(&ids, sessions, i).map_or(0.0, |(s, _)| s)).collect()
     }
 
     /// The item session `i`'s parameter part comes from, with its surprise
     /// (`None` for a session without parameters).
     pub fn explain(&self, model: &Model, sessions: &Sessions, i: usize) -> Option<(f64, NovelItem)> {
-        let (s, at) = self.rarest(model, sessions, i)?;
+        let (s, at) = self.rarest(&Ids::new(model, sessions), sessions, i)?;
         let first = sessions.session_range(i).start;
         let ev = sessions.event(at.event);
         let command = sessions.names().resolve(ev.name).to_owned();
@@ -162,11 +164,10 @@ impl ParamNovelty {
     }
 
     /// The largest item surprise of session `i` and where it is.
-    fn rarest(&self, model: &Model, sessions: &Sessions, i: usize) -> Option<(f64, At)> {
+    fn rarest(&self, ids: &Ids, sessions: &Sessions, i: usize) -> Option<(f64, At)> {
         if self.kind == SessionType::Commands || sessions.session_type() == SessionType::Commands {
             return None;
         }
-        let v = model.counts().vocab();
         let mut best: Option<(f64, At)> = None;
         let mut keep = |s: f64, at: At| {
             if best.as_ref().is_none_or(|(b, _)| s > *b) {
@@ -175,29 +176,28 @@ impl ParamNovelty {
         };
         for e in sessions.session_range(i) {
             let ev = sessions.event(e);
-            let c = v.cmds.get(sessions.names().resolve(ev.name));
+            let c = ids.cmds[ev.name as usize];
             let n = c.and_then(|c| self.cmd.get(&c)).copied().unwrap_or(0.0);
-            let mut ids = Vec::with_capacity(ev.params.len());
+            let mut set = Vec::with_capacity(ev.params.len());
             for (k, &p) in ev.params.iter().enumerate() {
-                let p = v.params.get(sessions.params().resolve(p));
-                ids.push(p);
+                let p = ids.params[p as usize];
+                set.push(p);
                 let seen = match (c, p) {
                     (Some(c), Some(p)) => self.cmd_param.get(&(c, p)).copied().unwrap_or(0.0),
                     _ => 0.0,
                 };
                 keep(((n + 2.0) / (seen + 1.0)).ln(), At { event: e, what: What::Param(k), seen });
                 let Some(&val) = ev.values.get(k) else { continue };
-                let text = sessions.values().resolve(val);
                 let Some(p) = p else { continue };
                 let Some(&(total, distinct)) = self.value_totals.get(&p) else { continue };
-                if text.is_empty() {
+                if sessions.values().resolve(val).is_empty() {
                     continue;
                 }
-                let seen = v.values.get(text).and_then(|x| self.param_value.get(&(p, x))).copied().unwrap_or(0.0);
+                let seen = ids.values[val as usize].and_then(|x| self.param_value.get(&(p, x))).copied().unwrap_or(0.0);
                 keep(((total + distinct + 1.0) / (seen + 1.0)).ln(), At { event: e, what: What::Value(k), seen });
             }
             let sets = c.and_then(|c| self.distinct_sets.get(&c)).copied().unwrap_or(0.0);
-            let seen = match (c, ids.iter().copied().collect::<Option<Vec<u32>>>()) {
+            let seen = match (c, set.iter().copied().collect::<Option<Vec<u32>>>()) {
                 (Some(c), Some(mut ids)) => {
                     ids.sort_unstable();
                     self.sets.get(&(c, ids)).copied().unwrap_or(0.0)
@@ -207,6 +207,28 @@ impl ParamNovelty {
             keep(((n + sets + 1.0) / (seen + 1.0)).ln(), At { event: e, what: What::Set, seen });
         }
         best
+    }
+}
+
+/// The model's vocabulary id of each name, parameter and value of a data set
+/// (`None`: never seen in training), resolved once per data set, not per event.
+struct Ids {
+    cmds: Vec<Option<u32>>,
+    params: Vec<Option<u32>>,
+    values: Vec<Option<u32>>,
+}
+
+impl Ids {
+    fn new(model: &Model, sessions: &Sessions) -> Ids {
+        let v = model.counts().vocab();
+        let ids = |names: &anomseq_core::Interner, vocab: &anomseq_core::Interner| {
+            names.iter().map(|n| vocab.get(n)).collect::<Vec<_>>()
+        };
+        Ids {
+            cmds: ids(sessions.names(), &v.cmds),
+            params: ids(sessions.params(), &v.params),
+            values: ids(sessions.values(), &v.values),
+        }
     }
 }
 

@@ -99,8 +99,6 @@ pub struct ProfileModel {
     packed: AHashMap<u64, (f64, f64)>,
     /// Tokens below this were seen in training.
     known: u32,
-    /// Each training profile's support, for the exact match.
-    support: AHashMap<Profile, f64>,
     /// The training profiles with their supports, by their norm `Σ ln(1 + n_c)`: the
     /// distance to a profile is at least the gap between the norms, so the nearest
     /// one is searched outwards from the scored profile's norm, not among all.
@@ -206,8 +204,7 @@ impl ProfileModel {
         }
         let mut by_norm: Vec<(f64, Profile, f64)> = counts.profiles().map(|(p, s)| (norm(p), p.clone(), s)).collect();
         by_norm.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        let support = counts.profiles().map(|(p, s)| (p.clone(), s)).collect();
-        Ok(ProfileModel { options: *options, counts, contexts, packed, known, by_norm, support })
+        Ok(ProfileModel { options: *options, counts, contexts, packed, known, by_norm })
     }
 
     /// The options the model was trained with.
@@ -272,7 +269,7 @@ impl ProfileModel {
     /// and the search stops once the norm gap alone exceeds the best distance found
     /// (`|Σ a − Σ b| ≤ Σ |a − b|` for these non-negative log counts).
     fn nearest(&self, own: &Profile, discount: f64, min_support: f64, candidates: &[(f64, Profile, f64)]) -> f64 {
-        if self.support.get(own).is_some_and(|s| s - discount >= min_support) {
+        if self.counts.support(own).is_some_and(|s| s - discount >= min_support) {
             return 0.0;
         }
         let x = norm(own);
