@@ -393,7 +393,10 @@ fn event_spec(a: &SessionizeArgs) -> EventSpec {
 
 /// The sessionizer's options and event builder from the command line.
 fn sessionize_options(a: &SessionizeArgs) -> (SessionizeOptions, EventSpec) {
-    let mut opts = SessionizeOptions::new(&a.user_cols, &a.time_col).with_limits(a.max_session, a.max_gap);
+    // the names as dictionary ids through to the writers, which write the strings
+    let mut opts = SessionizeOptions::new(&a.user_cols, &a.time_col)
+        .with_limits(a.max_session, a.max_gap)
+        .with_dictionary_names(true);
     if let Some(u) = &a.epoch_unit {
         opts = opts.with_epoch_unit(epoch_unit(u));
     }
@@ -655,8 +658,9 @@ fn demo(out: &PathBuf, progress: &Progress, write: &WriteOptions) -> Result<()> 
     let scratch = tempfile::tempdir()?;
     let csv = scratch.path().join("demo_exchange_data.csv");
     std::fs::write(&csv, DEMO_CSV)?;
-    let opts =
-        SessionizeOptions::new(["UserId", "ClientIP"], "TimeGenerated").with_limits("20m".parse()?, "2m".parse()?);
+    let opts = SessionizeOptions::new(["UserId", "ClientIP"], "TimeGenerated")
+        .with_limits("20m".parse()?, "2m".parse()?)
+        .with_dictionary_names(true);
     let spec = EventSpec::commands("Operation");
     let s = progress.stage("sessionizing", || {
         anomseq_io::sessionize_file(&csv, Some(Format::Csv), &opts, &spec, &ReadOptions::default())

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use anomseq_core::Sessions;
 use anomseq_sessionize::{
-    sessionize, sessions_from_column, BadRow, EventSpec, SessionizeOptions, Sessionized, StreamSessionizer,
+    sessionize_table, sessions_from_column, BadRow, EventSpec, SessionizeOptions, Sessionized, StreamSessionizer,
 };
 use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use crate::error::{read, sess};
 use crate::{open, read_table, BatchWriter, Error, Format, ReadOptions, WriteOptions};
@@ -113,13 +113,10 @@ pub fn sessionize_file(
     let stored = r.stored_schema();
     let skipped = r.skipped_handle();
     let batches: Vec<RecordBatch> = r.collect::<Result<_, _>>()?;
-    // one contiguous batch, the pieces freed before sessionizing: peak memory stays
-    // near twice the input only for the copy, not during the sort
-    let table = arrow::compute::concat_batches(&schema, &batches).map_err(|e| read(input)(&e))?;
-    drop(batches);
+    let table = concat_freeing(&schema, batches).map_err(|e| read(input)(&e))?;
     let table = times_in_nanoseconds(table, &opts.time_col).map_err(|e| read(input)(&e))?;
-    let mut out =
-        sessionize(std::slice::from_ref(&table), opts, spec).map_err(|e| sess(input)(renumbered(e, &skipped)))?;
+    // given up: the sessionizer frees each column once it has read it
+    let mut out = sessionize_table(table, opts, spec).map_err(|e| sess(input)(renumbered(e, &skipped)))?;
     let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
     out.n_rows += skipped.len();
     out.bad_rows = all_bad_rows(std::mem::take(&mut out.bad_rows), skipped);
@@ -128,6 +125,37 @@ pub fn sessionize_file(
         out.table = with_types_of(&out.table, &stored).map_err(|e| read(input)(&e))?;
     }
     Ok(out)
+}
+
+/// One contiguous batch of `batches`, concatenated a column at a time, each
+/// column's pieces freed once it is whole: the peak is the input and one column,
+/// not the input twice.
+fn concat_freeing(schema: &SchemaRef, batches: Vec<RecordBatch>) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let batches = match <[RecordBatch; 1]>::try_from(batches) {
+        Ok([one]) => return Ok(one),
+        Err(many) => many,
+    };
+    let n_rows = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut pieces: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(batches.len()); schema.fields().len()];
+    for b in batches {
+        for (p, c) in pieces.iter_mut().zip(b.columns()) {
+            p.push(c.clone());
+        }
+    }
+    let mut cols = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        let parts: Vec<&dyn arrow::array::Array> = p.iter().map(AsRef::as_ref).collect();
+        cols.push(if parts.is_empty() {
+            arrow::array::new_empty_array(&schema.fields()[cols.len()].data_type().clone())
+        } else {
+            arrow::compute::concat(&parts)?
+        });
+    }
+    RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(n_rows)),
+    )
 }
 
 /// `table` with its time column, a timestamp coarser than nanoseconds, turned into
@@ -318,7 +346,7 @@ impl Stream<'_> {
 /// several such columns are an error listing them.
 ///
 /// ```
-/// use arrow::datatypes::{DataType, Field, Schema};
+/// use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 /// let s = Schema::new(vec![Field::new("user", DataType::Utf8, true), Field::new("Operation_list", DataType::Utf8, true)]);
 /// assert_eq!(anomseq_io::default_session_column(&s).unwrap(), "Operation_list");
 /// ```

@@ -10,7 +10,7 @@ use anomseq_sessionize::{format_timestamp, plain_nested_type};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use serde_json::{json, Value};
 
 use crate::error::{io, write};
@@ -75,6 +75,18 @@ fn text_schema(schema: &Schema, nested: bool) -> SchemaRef {
             })
             .collect::<Vec<_>>(),
     ))
+}
+
+/// How the Parquet files are written: Snappy, and statistics for every column
+/// but the values inside lists (a list's minimum and maximum event name serve no
+/// reader, and computing them compares every event's string twice).
+fn parquet_properties(schema: &Schema) -> Result<WriterProperties, parquet::errors::ParquetError> {
+    let descr = parquet::arrow::ArrowSchemaConverter::new().convert(schema)?;
+    let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    for leaf in descr.columns().iter().filter(|c| c.max_rep_level() > 0) {
+        b = b.set_column_statistics_enabled(leaf.path().clone(), EnabledStatistics::None);
+    }
+    Ok(b.build())
 }
 
 /// `schema` with each column's nested dictionaries as plain strings ([`plain_nested_type`]).
@@ -194,7 +206,7 @@ impl BatchWriter {
                 arrow::csv::WriterBuilder::new().with_header(true).build(BufWriter::with_capacity(1 << 20, file)),
             ),
             Format::Parquet => {
-                let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+                let props = parquet_properties(&schema).map_err(|x| e(&x))?;
                 Sink::Parquet(ParallelParquet::try_new(file, schema, props).map_err(|x| e(&x))?)
             }
             Format::ArrowFile => Sink::ArrowFile(

@@ -4,17 +4,18 @@ use std::sync::Arc;
 
 use anomseq_core::{SessionType, Sessions, SessionsBuilder};
 use arrow::array::{
-    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array,
+    Array, ArrayRef, AsArray, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampNanosecondArray, UInt32Array,
 };
-use arrow::buffer::{OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use rayon::prelude::*;
 
 use crate::bad_rows::RowCheck;
 use crate::events::{check_spec, column_index, parse_events, ParsedEvents};
 use crate::keys::{key_ids, KeyCol};
 use crate::lists::{list_of, push_event, EventListBuilder};
-use crate::plan::{plan, Plan, MIN_PART};
+use crate::plan::{per_key, plan, Carry, Plan, MIN_PART};
 use crate::time::to_nanos;
 use crate::{BadRow, Duration, EpochUnit, Error, EventSpec, OnBadRow};
 
@@ -33,6 +34,9 @@ pub struct SessionizeOptions {
     pub max_gap: Duration,
     /// What to do with a row whose time, event name or params are bad.
     pub on_bad_row: OnBadRow,
+    /// Write a commands session column dictionary-encoded (see
+    /// [`with_dictionary_names`](Self::with_dictionary_names)).
+    pub dictionary_names: bool,
 }
 
 impl SessionizeOptions {
@@ -49,6 +53,7 @@ impl SessionizeOptions {
             max_session: Duration::from_mins(20),
             max_gap: Duration::from_mins(2),
             on_bad_row: OnBadRow::Fail,
+            dictionary_names: false,
         }
     }
 
@@ -68,6 +73,17 @@ impl SessionizeOptions {
     /// Choose what happens to bad rows.
     pub fn on_bad_row(mut self, policy: OnBadRow) -> Self {
         self.on_bad_row = policy;
+        self
+    }
+
+    /// Write a commands session column as lists of dictionary-encoded names
+    /// (`List<Dictionary<Int32, Utf8>>`: each event an `i32` id into the names seen)
+    /// rather than lists of strings: 4 bytes an event instead of the name's bytes and
+    /// an offset, and no string copied per event. Every `anomseq-io` writer writes such
+    /// a column as the plain strings it stands for, so the files are the same. Sessions
+    /// with params or values are written as they are either way.
+    pub fn with_dictionary_names(mut self, on: bool) -> Self {
+        self.dictionary_names = on;
         self
     }
 
@@ -197,6 +213,28 @@ pub(crate) fn session_columns(
 /// own, kept apart from every real value, sorted after all real values of their
 /// column, and written back as null.
 pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &EventSpec) -> Result<Sessionized, Error> {
+    sessionize_input(Input::Borrowed(batches), opts, spec)
+}
+
+/// [`sessionize`] over one table the caller gives up: each input column is freed
+/// as soon as it has been read (the event columns once parsed, the user keys once
+/// ranked, the times once planned), so that at its peak the run holds little
+/// beside its own working state. The same result as [`sessionize`].
+pub fn sessionize_table(table: RecordBatch, opts: &SessionizeOptions, spec: &EventSpec) -> Result<Sessionized, Error> {
+    sessionize_input(Input::Owned(table), opts, spec)
+}
+
+/// The input of a run: borrowed, or given up to be freed column by column.
+enum Input<'a> {
+    Borrowed(&'a [RecordBatch]),
+    Owned(RecordBatch),
+}
+
+fn sessionize_input(input: Input<'_>, opts: &SessionizeOptions, spec: &EventSpec) -> Result<Sessionized, Error> {
+    let batches = match &input {
+        Input::Borrowed(b) => *b,
+        Input::Owned(t) => std::slice::from_ref(t),
+    };
     let first = batches.first().ok_or(Error::NoBatches)?;
     check_spec(spec, &first.schema())?;
     check_user_columns(opts, spec)?;
@@ -207,22 +245,35 @@ pub fn sessionize(batches: &[RecordBatch], opts: &SessionizeOptions, spec: &Even
     let (mut p, events) = prepare(batches, opts, &spec.input_columns(), |schema, cols, check| {
         parse_events(spec, schema, cols, 0, check)
     })?;
+    // from here on the run's own handles are the only ones to an owned input's columns
+    drop(input);
+    let k = opts.user_cols.len();
+    // the user keys are ranked and the events parsed: keep one value per key, and the times
+    let per_key = per_key(&p.key, p.n_keys, &p.cols[..k])?;
+    p.cols.clear();
     let kind = spec.session_type();
-    let payload = (kind == SessionType::Commands).then(|| events.name_ids());
-    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, payload, kind != SessionType::Commands);
-    // the rows' key ids are the plan's now: freed before the lists are built
+    let carry = if kind == SessionType::Commands { Carry::Payload(events.name_ids()) } else { Carry::Rows };
+    let mut plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, carry);
+    // the rows' key ids and times are the plan's now: freed before the lists are built
     drop(std::mem::take(&mut p.key));
+    p.times = ScalarBuffer::from(Vec::new());
 
     let mut fields: Vec<Field> = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();
-    for (i, name) in opts.user_cols.iter().enumerate() {
-        let c = plan.user_column(&p.cols[i], p.n_keys)?;
+    for (name, values) in opts.user_cols.iter().zip(&per_key) {
+        let c = plan.user_column(values)?;
         fields.push(Field::new(name, c.data_type().clone(), true));
         cols.push(c);
     }
+    drop(per_key);
     let ns = plan.n_sessions();
     let counts: Vec<i64> = plan.bounds.windows(2).map(|w| i64::from(w[1] - w[0])).collect();
-    let (list, sessions) = if kind == SessionType::Commands && ns > 0 {
+    let (list, sessions) = if kind == SessionType::Commands && ns > 0 && opts.dictionary_names {
+        let sessions = command_sessions(&events, &plan.sorted, &plan)?;
+        // the name ids in session order are the dictionary's keys, not copied
+        let keys = std::mem::take(&mut plan.sorted);
+        (dictionary_list(&events, keys, &plan), Ok(sessions))
+    } else if kind == SessionType::Commands && ns > 0 {
         // the name ids in session order (gathered by the plan's walk), read in order by both
         let sorted = &plan.sorted;
         rayon::join(|| command_list(&events, sorted, &plan), || command_sessions(&events, sorted, &plan))
@@ -246,6 +297,20 @@ fn list_offsets(plan: &Plan) -> Result<Vec<i32>, Error> {
 fn command_list(events: &ParsedEvents, sorted: &[u32], plan: &Plan) -> Result<ArrayRef, Error> {
     let values = strings_of(events.vocab().as_string::<i32>(), sorted)?;
     Ok(list_of(Arc::new(values), list_offsets(plan)?))
+}
+
+/// The commands event-list column as dictionary-encoded names: `keys` (the name
+/// ids in session order) index the names seen.
+fn dictionary_list(events: &ParsedEvents, keys: Vec<u32>, plan: &Plan) -> Result<ArrayRef, Error> {
+    let vocab = events.vocab();
+    if i32::try_from(vocab.len()).is_err() {
+        return Err(Error::TooManyRows(vocab.len()));
+    }
+    // every id is below the vocabulary's length, itself at most i32::MAX: the same bits as i32
+    let n = keys.len();
+    let keys = Int32Array::new(ScalarBuffer::new(Buffer::from_vec(keys), 0, n), None);
+    let dict = DictionaryArray::<Int32Type>::try_new(keys, vocab.clone())?;
+    Ok(list_of(Arc::new(dict), list_offsets(plan)?))
 }
 
 /// `vocab[ids[i]]` for each `i`, built in parallel chunks. Names of up to 16 bytes
@@ -376,7 +441,7 @@ pub struct SessionRows {
 /// stably, cut by the same rules, without building any event.
 pub fn session_rows(batches: &[RecordBatch], opts: &SessionizeOptions) -> Result<SessionRows, Error> {
     let (mut p, ()) = prepare(batches, opts, &[], |_, _, _| Ok(()))?;
-    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, None, true);
+    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, Carry::Rows);
     Ok(SessionRows {
         rows: plan.perm,
         bounds: plan.bounds,
@@ -399,7 +464,7 @@ pub fn session_index(
     let schema = first.schema();
     let all = arrow::compute::concat_batches(&schema, batches)?;
     let (mut p, ()) = prepare(batches, opts, &[], |_, _, _| Ok(()))?;
-    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, None, true);
+    let plan = plan(&p.key, p.n_keys, &p.times, &p.check, opts, Carry::Rows);
     let idx = UInt32Array::from(plan.perm.clone());
     let mut cols: Vec<ArrayRef> =
         all.columns().iter().map(|c| arrow::compute::take(c, &idx, None)).collect::<Result<_, _>>()?;

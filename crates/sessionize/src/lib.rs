@@ -82,7 +82,9 @@ mod time;
 
 pub use anomseq_core::printable;
 pub use bad_rows::OnBadRow;
-pub use batch::{session_index, session_rows, sessionize, SessionRows, SessionizeOptions, Sessionized};
+pub use batch::{
+    session_index, session_rows, sessionize, sessionize_table, SessionRows, SessionizeOptions, Sessionized,
+};
 pub use duration::Duration;
 pub use error::{BadRow, Error};
 pub use events::{EventSpec, ParamsSource};

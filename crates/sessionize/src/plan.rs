@@ -15,9 +15,8 @@ pub(crate) struct Plan {
     /// Each session's first and last event time.
     pub(crate) mins: Vec<i64>,
     pub(crate) maxs: Vec<i64>,
-    /// Each session's key id and first row.
+    /// Each session's key id.
     pub(crate) keys: Vec<u32>,
-    pub(crate) first_rows: Vec<u32>,
     /// `payload[perm[i]]` for each `i`, when a payload was given.
     pub(crate) sorted: Vec<u32>,
 }
@@ -27,51 +26,64 @@ impl Plan {
         self.bounds.len() - 1
     }
 
-    /// The sessions' values of a user column, in session order: each distinct key
-    /// is looked up once, then spread to its sessions from a small array.
-    pub(crate) fn user_column(&self, col: &ArrayRef, n_keys: usize) -> Result<ArrayRef, Error> {
-        // the first row of each key that has sessions, and each key's place among them
-        let mut place = vec![u32::MAX; n_keys];
-        let mut rows = Vec::new();
-        for (&k, &r) in self.keys.iter().zip(&self.first_rows) {
-            let slot = &mut place[k as usize];
-            if *slot == u32::MAX {
-                *slot = rows.len() as u32;
-                rows.push(r);
+    /// The sessions' values of a user column from its value per key ([`per_key`]).
+    pub(crate) fn user_column(&self, per_key: &ArrayRef) -> Result<ArrayRef, Error> {
+        Ok(arrow::compute::take(per_key, &UInt32Array::from(self.keys.clone()), None)?)
+    }
+}
+
+/// Each key's value of a user column (`key` holds each row's key id): the value of
+/// the key's first row, so that the full column need not be kept for the output.
+pub(crate) fn per_key(key: &[u32], n_keys: usize, cols: &[ArrayRef]) -> Result<Vec<ArrayRef>, Error> {
+    let mut first = vec![u32::MAX; n_keys];
+    let mut left = n_keys;
+    for (i, &k) in key.iter().enumerate() {
+        let slot = &mut first[k as usize];
+        if *slot == u32::MAX {
+            *slot = i as u32;
+            left -= 1;
+            if left == 0 {
+                break;
             }
         }
-        let per_key = arrow::compute::take(col, &UInt32Array::from(rows), None)?;
-        let idx = UInt32Array::from_iter_values(self.keys.iter().map(|&k| place[k as usize]));
-        Ok(arrow::compute::take(&per_key, &idx, None)?)
     }
+    let rows = UInt32Array::from(first);
+    Ok(cols.iter().map(|c| arrow::compute::take(c, &rows, None)).collect::<Result<_, _>>()?)
+}
+
+/// What each planned row carries besides its time: its row index (for
+/// [`Plan::perm`]) or one value of a payload (for [`Plan::sorted`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Carry<'a> {
+    /// The row indices, into [`Plan::perm`].
+    Rows,
+    /// One value per row, into [`Plan::sorted`].
+    Payload(&'a [u32]),
 }
 
 /// Rows below which planning stays on one thread.
 pub(crate) const MIN_PART: usize = 1 << 16;
 
-/// One row as the plan sorts it: its time, then its index and payload, side by
-/// side, so that after the scatter by key everything is read in order. (Plain
-/// words, so the vector of them is allocated zeroed by the OS, not written twice.)
-type Entry = [u64; 2];
+/// One row as the plan sorts it: its time (low and high words), then what it
+/// carries ([`Carry`]), side by side, so that after the scatter by key everything
+/// is read in order. (Plain words, so the vector of them is allocated zeroed by the
+/// OS, not written twice; 12 bytes a row.)
+type Entry = [u32; 3];
 
 #[inline(always)]
-fn entry(time: i64, row: u32, payload: u32) -> Entry {
-    [time as u64, u64::from(row) | u64::from(payload) << 32]
+fn entry(time: i64, carried: u32) -> Entry {
+    let t = time as u64;
+    [t as u32, (t >> 32) as u32, carried]
 }
 
 #[inline(always)]
 fn time_of(e: &Entry) -> i64 {
-    e[0] as i64
+    (u64::from(e[0]) | u64::from(e[1]) << 32) as i64
 }
 
 #[inline(always)]
-fn row_of(e: &Entry) -> u32 {
-    e[1] as u32
-}
-
-#[inline(always)]
-fn payload_of(e: &Entry) -> u32 {
-    (e[1] >> 32) as u32
+fn carried(e: &Entry) -> u32 {
+    e[2]
 }
 
 /// Sessions cut from some consecutive keys' rows.
@@ -81,7 +93,6 @@ struct Cuts {
     mins: Vec<i64>,
     maxs: Vec<i64>,
     keys: Vec<u32>,
-    first_rows: Vec<u32>,
 }
 
 impl Cuts {
@@ -95,14 +106,12 @@ impl Cuts {
         let mut prev = first;
         self.bounds.push(base);
         self.mins.push(first);
-        self.first_rows.push(row_of(&bucket[0]));
         for (j, e) in bucket.iter().enumerate().skip(1) {
             let t = time_of(e);
             // elapsed + gap == t - first: both limits are strict
             if wide(t, prev) > gap || wide(t, first) > max_session {
                 self.maxs.push(prev);
                 self.bounds.push(base + j as u32);
-                self.first_rows.push(row_of(e));
                 self.mins.push(t);
                 first = t;
             }
@@ -115,21 +124,20 @@ impl Cuts {
 
 /// Sort rows by (key id, time) stably and cut them into sessions.
 ///
-/// A counting sort by key scatters each row's (time, index, payload) into its
+/// A counting sort by key scatters each row's time and what it carries into its
 /// key's bucket; the keys are split into one range per thread, each thread
 /// scanning the rows in order for its own keys (so the scatter stays stable and
 /// every write lands in the thread's own slice), then sorting each bucket by time
 /// (a no-op on time-ordered input) and cutting sessions while reading in order.
-/// With a `payload` (one value per row), [`Plan::sorted`] holds it in session
-/// order; [`Plan::perm`] is filled only with `need_perm`.
+/// [`Carry::Rows`] fills [`Plan::perm`]; [`Carry::Payload`] (one value per row)
+/// fills [`Plan::sorted`] with it in session order.
 pub(crate) fn plan(
     key: &[u32],
     n_keys: usize,
     times: &[i64],
     check: &RowCheck,
     opts: &SessionizeOptions,
-    payload: Option<&[u32]>,
-    need_perm: bool,
+    carry: Carry<'_>,
 ) -> Plan {
     let skip = check.any_bad();
     let keep = |i: usize| !(skip && check.is_bad(i));
@@ -162,7 +170,7 @@ pub(crate) fn plan(
         }
         k0 = k1;
     }
-    let mut entries: Vec<Entry> = vec![[0; 2]; total];
+    let mut entries: Vec<Entry> = vec![[0; 3]; total];
     let mut slices: Vec<(usize, usize, &mut [Entry])> = Vec::with_capacity(ranges.len());
     let mut rest: &mut [Entry] = &mut entries;
     for &(k0, k1) in &ranges {
@@ -181,7 +189,13 @@ pub(crate) fn plan(
             for (i, &k) in key.iter().enumerate() {
                 if k >= lo && k < hi && keep(i) {
                     let at = &mut next[(k - lo) as usize];
-                    part[*at as usize] = entry(times[i], i as u32, payload.map_or(0, |p| p[i]));
+                    part[*at as usize] = entry(
+                        times[i],
+                        match carry {
+                            Carry::Rows => i as u32,
+                            Carry::Payload(p) => p[i],
+                        },
+                    );
                     *at += 1;
                 }
             }
@@ -200,20 +214,20 @@ pub(crate) fn plan(
     let mut mins = Vec::with_capacity(ns);
     let mut maxs = Vec::with_capacity(ns);
     let mut keys = Vec::with_capacity(ns);
-    let mut first_rows = Vec::with_capacity(ns);
     for c in cuts {
         bounds.extend(c.bounds);
         mins.extend(c.mins);
         maxs.extend(c.maxs);
         keys.extend(c.keys);
-        first_rows.extend(c.first_rows);
     }
     bounds.push(total as u32);
-    let (perm, sorted) = rayon::join(
-        || if need_perm { entries.par_iter().map(row_of).collect() } else { Vec::new() },
-        || if payload.is_some() { entries.par_iter().map(payload_of).collect() } else { Vec::new() },
-    );
-    Plan { perm, bounds, mins, maxs, keys, first_rows, sorted }
+    let values: Vec<u32> = entries.par_iter().map(carried).collect();
+    drop(entries);
+    let (perm, sorted) = match carry {
+        Carry::Rows => (values, Vec::new()),
+        Carry::Payload(_) => (Vec::new(), values),
+    };
+    Plan { perm, bounds, mins, maxs, keys, sorted }
 }
 
 /// `a - b` without overflow.

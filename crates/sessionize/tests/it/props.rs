@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use anomseq_sessionize::{session_index, session_rows, sessionize, EpochUnit, EventSpec, OnBadRow, SessionizeOptions};
+use anomseq_sessionize::{
+    plain_nested_type, session_index, session_rows, sessionize, sessionize_table, EpochUnit, EventSpec, OnBadRow,
+    SessionizeOptions,
+};
 use arrow::array::{ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::Int64Type;
 use proptest::prelude::*;
@@ -86,6 +89,25 @@ proptest! {
     #[test]
     fn same_as_reference(rows in rows_strategy(false), max_session in 0i64..1200, gap in 0i64..300) {
         prop_assert_eq!(ours(&rows, max_session, gap), reference(&rows, max_session, gap));
+    }
+
+    #[test]
+    fn a_table_given_up_and_dictionary_names_give_the_same_sessions(rows in rows_strategy(false), max_session in 0i64..1200, gap in 0i64..300) {
+        let o = opts(max_session, gap);
+        let spec = EventSpec::commands("op");
+        let plain = sessionize(&[batch(&rows)], &o, &spec).unwrap();
+        let given = sessionize_table(batch(&rows), &o, &spec).unwrap();
+        prop_assert_eq!(&given.table, &plain.table);
+        prop_assert_eq!(&given.sessions, &plain.sessions);
+        let dict = sessionize_table(batch(&rows), &o.clone().with_dictionary_names(true), &spec).unwrap();
+        prop_assert_eq!(&dict.sessions, &plain.sessions);
+        let list = dict.table.column_by_name("op_list").unwrap();
+        let want = plain.table.column_by_name("op_list").unwrap();
+        if !rows.is_empty() {
+            prop_assert_eq!(plain_nested_type(list.data_type()), Some(want.data_type().clone()));
+        }
+        let decoded = arrow::compute::cast(list, want.data_type()).unwrap();
+        prop_assert_eq!(&decoded, want);
     }
 
     #[test]
