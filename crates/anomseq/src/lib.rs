@@ -93,7 +93,7 @@ pub use anomseq_core::{Cmd, Direction, Params, SessionType, Sessions, SessionsBu
 pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities, SequenceCounts};
 pub use anomseq_score::{
     profile_scores, Explanation, ProfileModel, ProfileOptions, ProfileScore, RarestWindow, ScoreOptions, Scored,
-    ScoringMode, SetOfParams, Step, Unseen, WindowOptions,
+    ScoringMode, SetOfParams, Smoothing, Step, Unseen, WindowOptions,
 };
 
 /// Train a model on sessions (msticpy's `Model(sessions).train()`).

@@ -74,11 +74,14 @@ impl std::fmt::Display for Detector {
             }
             Detector::Profile(o) => write!(
                 f,
-                "profile (order {}, surprise weight {}, min support {})",
-                o.order, o.surprise_weight, o.min_support
+                "profile (order {}, {}, surprise weight {}, min support {})",
+                o.order,
+                o.smoothing.name(),
+                o.surprise_weight,
+                o.min_support
             ),
             Detector::ProfileDistance => write!(f, "profile distance only"),
-            Detector::Surprise { order } => write!(f, "n-gram surprise only, order {order}"),
+            Detector::Surprise { order } => write!(f, "n-gram surprise only, order {order}, kneser-ney"),
         }
     }
 }

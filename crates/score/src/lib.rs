@@ -14,7 +14,8 @@
 //!   ([`Explanation`], [`Step`]) for one session;
 //! - [`ScoringMode`]: the reference score or the opt-in `profile` mode
 //!   ([`ProfileModel`], [`ProfileOptions`], [`ProfileScore`]): count-profile novelty plus
-//!   back-off n-gram surprise, higher = more anomalous, measured in `docs/quality.md`.
+//!   n-gram surprise (interpolated Kneser–Ney by default, [`Smoothing`]), higher = more
+//!   anomalous, measured in `docs/quality.md`.
 //!
 //! Data-set functions run in parallel over sessions with rayon; each session's
 //! arithmetic is sequential and fixed, so results do not depend on the thread count.
@@ -40,6 +41,7 @@
 mod dataset;
 mod error;
 mod kernel;
+mod kneser_ney;
 mod mode;
 mod novelty;
 mod profile;
@@ -54,6 +56,6 @@ pub use dataset::{
 pub use error::Error;
 pub use mode::{score, score_own, score_with_model, ModelScorer, ScoreOptions, ScoringMode};
 pub use novelty::{NovelItem, ParamNovelty};
-pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore};
+pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, Smoothing};
 pub use scored::{Explainer, Explanation, Scored, Step, Unseen};
 pub use single::{prob_params_given_cmd, rarest_window_session, window_likelihood, window_likelihoods};

@@ -20,7 +20,7 @@ pub enum ScoringMode {
     /// msticpy's rarest-window likelihood, bit for bit (lower = more anomalous).
     #[default]
     Reference,
-    /// Count-profile novelty plus back-off n-gram surprise ([`ProfileModel`](crate::ProfileModel);
+    /// Count-profile novelty plus n-gram surprise ([`ProfileModel`](crate::ProfileModel);
     /// higher = more anomalous).
     Profile,
     /// The `profile` score plus how new the session's parameters, categorical values

@@ -1,4 +1,4 @@
-//! The opt-in `profile` scorer: count-profile novelty plus back-off n-gram surprise.
+//! The opt-in `profile` scorer: count-profile novelty plus n-gram surprise (Kneser–Ney or back-off).
 //!
 //! The `profile` mode ([`ProfileModel`]) adds up two signals per session,
 //! both of which look only at command names (parameters are ignored):
@@ -9,10 +9,10 @@
 //!    surplus commands, unseen commands and odd repetition counts all raise it;
 //! 2. **sequence surprise** — the largest `−ln p(event | up to order − 1
 //!    previous events)` in the session (`##END##` included), under an
-//!    interpolated back-off n-gram model (Witten–Bell-like weights
-//!    `λ = c(h) / (c(h) + 1)`, uniform floor over the vocabulary plus one
-//!    unseen slot), so unseen transitions and unseen commands cost a finite,
-//!    large amount instead of zero.
+//!    interpolated n-gram model ([`Smoothing`]: Kneser–Ney by default, or the
+//!    first version's back-off with weights `λ = c(h) / (c(h) + 1)`), with a
+//!    uniform floor over the vocabulary plus one unseen slot, so unseen
+//!    transitions and unseen commands cost a finite, large amount instead of zero.
 //!
 //! The score is `distance + surprise_weight × surprise`: **higher is more
 //! anomalous** (the opposite direction of a likelihood). The trained state
@@ -24,14 +24,48 @@ use anomseq_core::Sessions;
 use anomseq_model::{gram, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, SEQ_END, SEQ_START};
 use rayon::prelude::*;
 
+use crate::kneser_ney::KneserNey;
 use crate::Error;
+
+/// How the improved modes' n-gram model turns counts into probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Smoothing {
+    /// Interpolated back-off with Witten–Bell-like weights `λ = c(h) / (c(h) + 1)`
+    /// and a uniform floor over the names, both tokens and one unseen slot (the
+    /// first `profile` mode's model, before issue #16).
+    BackOff,
+    /// Interpolated Kneser–Ney with one discount per order, `D = n₁ / (n₁ + 2 n₂)`:
+    /// continuation counts below the highest order (chosen on HDFS, issue #16).
+    #[default]
+    KneserNey,
+    /// Modified Kneser–Ney (Chen and Goodman): three discounts per order, for counts
+    /// 1, 2 and 3 or more. The best held-out cross-entropy on ADFA-LD's training
+    /// traces at every order from 3 up.
+    ModifiedKneserNey,
+}
+
+impl Smoothing {
+    /// The smoothing's name: `back-off`, `kneser-ney` or `modified-kneser-ney`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Smoothing::BackOff => "back-off",
+            Smoothing::KneserNey => "kneser-ney",
+            Smoothing::ModifiedKneserNey => "modified-kneser-ney",
+        }
+    }
+}
 
 /// Options of the `profile` mode.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileOptions {
-    /// Order of the back-off n-gram model (1 to [`MAX_ORDER`]); 3 by default.
+    /// Order of the n-gram model (1 to [`MAX_ORDER`]); 2 by default.
     pub order: usize,
-    /// Weight of the sequence surprise (in nats) against the profile distance; 0.03 by default.
+    /// How the n-gram model smooths its counts; [`Smoothing::KneserNey`] by default.
+    #[serde(default = "back_off")]
+    pub smoothing: Smoothing,
+    /// Weight of the sequence surprise (in nats) against the profile distance; 0.15 by default.
     pub surprise_weight: f64,
     /// The `novelty` mode only: weight of the parameters' part (in nats) against the
     /// profile score; 0.1 by default.
@@ -47,9 +81,20 @@ fn default_params_weight() -> f64 {
     0.1
 }
 
+/// Options written before [`ProfileOptions::smoothing`] existed meant the back-off model.
+fn back_off() -> Smoothing {
+    Smoothing::BackOff
+}
+
 impl Default for ProfileOptions {
     fn default() -> Self {
-        ProfileOptions { order: 3, surprise_weight: 0.03, min_support: 0.01, params_weight: 0.1 }
+        ProfileOptions {
+            order: 2,
+            smoothing: Smoothing::KneserNey,
+            surprise_weight: 0.15,
+            min_support: 0.01,
+            params_weight: 0.1,
+        }
     }
 }
 
@@ -99,6 +144,8 @@ pub struct ProfileModel {
     packed: AHashMap<u64, (f64, f64)>,
     /// Tokens below this were seen in training.
     known: u32,
+    /// The Kneser–Ney model, unless the smoothing is [`Smoothing::BackOff`].
+    kneser_ney: Option<KneserNey>,
     /// The training profiles with their supports, by their norm `Σ ln(1 + n_c)`: the
     /// distance to a profile is at least the gap between the norms, so the nearest
     /// one is searched outwards from the scored profile's norm, not among all.
@@ -185,8 +232,10 @@ impl ProfileModel {
         if options.order > counts.order() {
             return Err(Error::OrderAboveModel { order: options.order, kept: counts.order() });
         }
-        // summed in n-gram order, so the sums are the same on every run
-        let mut grams: Vec<(&Gram, f64)> = counts.grams().filter(|(g, _)| g.0 as usize <= options.order).collect();
+        // summed in n-gram order, so the sums are the same on every run (the back-off model's)
+        let back_off = options.smoothing == Smoothing::BackOff;
+        let mut grams: Vec<(&Gram, f64)> =
+            counts.grams().filter(|(g, _)| back_off && g.0 as usize <= options.order).collect();
         grams.sort_by(|a, b| a.0.cmp(b.0));
         let mut contexts: AHashMap<Gram, f64> = AHashMap::new();
         let known = counts.names().len() as u32 + 2;
@@ -204,7 +253,11 @@ impl ProfileModel {
         }
         let mut by_norm: Vec<(f64, Profile, f64)> = counts.profiles().map(|(p, s)| (norm(p), p.clone(), s)).collect();
         by_norm.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        Ok(ProfileModel { options: *options, counts, contexts, packed, known, by_norm })
+        let kneser_ney = match options.smoothing {
+            Smoothing::BackOff => None,
+            s => Some(KneserNey::new(&counts, options.order, s)),
+        };
+        Ok(ProfileModel { options: *options, counts, contexts, packed, known, kneser_ney, by_norm })
     }
 
     /// The options the model was trained with.
@@ -230,8 +283,11 @@ impl ProfileModel {
         out.push(SEQ_END);
     }
 
-    /// `ln p(seq[t] | seq[..t])` under the interpolated back-off model.
+    /// `ln p(seq[t] | seq[..t])` under the n-gram model.
     fn log_prob(&self, seq: &[u32], t: usize) -> f64 {
+        if let Some(kn) = &self.kneser_ney {
+            return kn.prob(seq, t).ln();
+        }
         let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
         let packable = self.known < PACKED_LIMIT;

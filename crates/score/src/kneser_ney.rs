@@ -1,0 +1,295 @@
+//! The interpolated Kneser–Ney n-gram model of the improved modes, built from a model's saved n-gram counts.
+//!
+//! Chen and Goodman's interpolated Kneser–Ney over the tokens of
+//! [`SequenceCounts`] (`##START##`, the command names, `##END##`):
+//!
+//! - the highest order, and every n-gram that begins with `##START##`, keep their
+//!   counts; the lower orders count each n-gram's distinct left neighbours instead
+//!   (its *continuation* count);
+//! - each order subtracts a discount from every count it has, from that order's
+//!   counts of counts `n_k`: one discount `D = n₁ / (n₁ + 2 n₂)`
+//!   ([`Smoothing::KneserNey`]) or three, for counts 1, 2 and 3 or more
+//!   ([`Smoothing::ModifiedKneserNey`]: `Y = n₁ / (n₁ + 2 n₂)`, `D_k = k − (k + 1) Y
+//!   n_{k+1} / n_k`, each outside `(0, k)` replaced by 0.5, 1 or 1.5);
+//! - `p_n(w | h) = (max(c(h w) − D, 0) + D_h · p_{n−1}(w | h')) / c(h)`, where `D_h`
+//!   is the discount mass taken from the counts after `h`, from `p₀ = 1 / V` with
+//!   `V` = the names, `##END##` and one slot for every unseen command. A history
+//!   never seen in training keeps the lower order's probability; an unseen
+//!   command is in no n-gram, so it gets only the mass passed down to `p₀`.
+//!
+//! Counts are summed in n-gram order, so every run gives the same bits.
+
+use ahash::AHashMap;
+use anomseq_model::{gram, Gram, SequenceCounts, MAX_ORDER, SEQ_START};
+
+use crate::profile::Smoothing;
+
+/// Tokens below this fit [`pack`].
+const PACKED_LIMIT: u32 = (1 << 15) - 1;
+
+/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer.
+fn pack(tokens: &[u32]) -> u64 {
+    tokens.iter().fold(tokens.len() as u64, |k, &t| (k << 15) | u64::from(t + 1))
+}
+
+/// What is kept per token sequence: its count as an n-gram at its own order, and,
+/// as the history of the next order, the counts after it and the mass discounted
+/// from them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    count: f64,
+    total: f64,
+    left: f64,
+}
+
+/// The table keyed by packed tokens while they fit, else by [`Gram`].
+#[derive(Debug, Clone)]
+enum Table {
+    Packed(AHashMap<u64, Entry>),
+    Wide(AHashMap<Gram, Entry>),
+}
+
+impl Table {
+    fn get(&self, tokens: &[u32]) -> Option<&Entry> {
+        match self {
+            Table::Packed(m) => m.get(&pack(tokens)),
+            Table::Wide(m) => m.get(&gram(tokens)),
+        }
+    }
+}
+
+/// The interpolated Kneser–Ney model of one order over a model's n-gram counts.
+#[derive(Debug, Clone)]
+pub(crate) struct KneserNey {
+    order: usize,
+    table: Table,
+    /// Per order (index `n − 1`): the discounts of counts 1, 2 and 3 or more.
+    discounts: Vec<[f64; 3]>,
+    /// Tokens below this were seen in training.
+    known: u32,
+    /// `1 / V`.
+    floor: f64,
+}
+
+fn class(c: f64) -> usize {
+    if c < 1.5 {
+        0
+    } else if c < 2.5 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The discounts of one order from its counts of counts `n[k]` (k = 1 to 4).
+fn discounts(n: [f64; 5], smoothing: Smoothing) -> [f64; 3] {
+    const FALLBACK: [f64; 3] = [0.5, 1.0, 1.5];
+    if n[1] == 0.0 || n[2] == 0.0 {
+        return match smoothing {
+            Smoothing::ModifiedKneserNey => FALLBACK,
+            _ => [FALLBACK[0]; 3],
+        };
+    }
+    let y = n[1] / (n[1] + 2.0 * n[2]);
+    match smoothing {
+        Smoothing::ModifiedKneserNey => {
+            let mut d = FALLBACK;
+            for k in 1..=3 {
+                if n[k] > 0.0 {
+                    let v = k as f64 - (k as f64 + 1.0) * y * n[k + 1] / n[k];
+                    if v > 0.0 && v < k as f64 {
+                        d[k - 1] = v;
+                    }
+                }
+            }
+            d
+        }
+        _ => [y; 3],
+    }
+}
+
+impl KneserNey {
+    /// The model of `order` (at most the order `counts` kept) over `counts`.
+    pub(crate) fn new(counts: &SequenceCounts, order: usize, smoothing: Smoothing) -> KneserNey {
+        // every n-gram up to the order, in n-gram order (`##START##` is never predicted)
+        let mut grams: Vec<(Gram, f64)> = counts
+            .grams()
+            .filter(|(g, _)| (g.0 as usize) <= order && g.1[MAX_ORDER - 1] != SEQ_START)
+            .map(|(g, c)| (*g, c))
+            .collect();
+        grams.sort_by_key(|g| g.0);
+        let tokens = |g: &Gram| -> Vec<u32> { g.1[MAX_ORDER - g.0 as usize..].to_vec() };
+        // continuation counts: the distinct left neighbours of each n-gram below the order
+        let mut left: AHashMap<Gram, f64> = AHashMap::new();
+        for (g, _) in &grams {
+            let n = g.0 as usize;
+            if n >= 2 {
+                *left.entry(gram(&tokens(g)[1..])).or_default() += 1.0;
+            }
+        }
+        let kn_count = |g: &Gram, raw: f64| -> f64 {
+            let n = g.0 as usize;
+            if n == order || g.1[MAX_ORDER - n] == SEQ_START {
+                raw
+            } else {
+                left.get(g).copied().unwrap_or(0.0)
+            }
+        };
+        let mut of_counts = vec![[0.0f64; 5]; order];
+        for (g, raw) in &grams {
+            let c = kn_count(g, *raw).round();
+            if (1.0..=4.0).contains(&c) {
+                of_counts[g.0 as usize - 1][c as usize] += 1.0;
+            }
+        }
+        let discounts: Vec<[f64; 3]> = of_counts.iter().map(|n| discounts(*n, smoothing)).collect();
+        let mut wide: AHashMap<Gram, Entry> = AHashMap::new();
+        for (g, raw) in &grams {
+            let c = kn_count(g, *raw);
+            if c <= 0.0 {
+                continue;
+            }
+            let n = g.0 as usize;
+            let t = tokens(g);
+            wide.entry(*g).or_default().count = c;
+            let h = wide.entry(gram(&t[..n - 1])).or_default();
+            h.total += c;
+            h.left += discounts[n - 1][class(c)].min(c);
+        }
+        let known = counts.names().len() as u32 + 2;
+        let table = if known < PACKED_LIMIT {
+            Table::Packed(
+                wide.into_iter().map(|(g, e)| (pack(&g.1[MAX_ORDER - g.0 as usize..]), e)).collect::<AHashMap<_, _>>(),
+            )
+        } else {
+            Table::Wide(wide)
+        };
+        // the names, END and one unseen slot
+        let floor = 1.0 / (counts.names().len() + 2) as f64;
+        KneserNey { order, table, discounts, known, floor }
+    }
+
+    /// `p(seq[t] | seq[..t])`, the history cut to the order's last tokens.
+    pub(crate) fn prob(&self, seq: &[u32], t: usize) -> f64 {
+        let w = seq[t];
+        let mut p = self.floor;
+        for n in 1..=self.order.min(t + 1) {
+            let h = &seq[t + 1 - n..t];
+            // a history with an unseen command was never counted
+            if h.iter().any(|&x| x >= self.known) {
+                break;
+            }
+            let Some(e) = self.table.get(h).filter(|e| e.total > 0.0) else { break };
+            let c = if w >= self.known { 0.0 } else { self.table.get(&seq[t + 1 - n..=t]).map_or(0.0, |g| g.count) };
+            let d = if c > 0.0 { self.discounts[n - 1][class(c)].min(c) } else { 0.0 };
+            p = (c - d + e.left * p) / e.total;
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use anomseq_core::{Cmd, Sessions};
+    use anomseq_model::{SequenceCounts, SEQ_END};
+
+    use super::*;
+
+    fn sessions(lists: &[&[&str]]) -> Sessions {
+        Sessions::from_cmds(
+            lists.iter().map(|l| l.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    const TRAIN: &[&[&str]] =
+        &[&["a", "b", "c"], &["a", "b"], &["b", "c", "c", "a"], &["a", "b", "c", "c"], &["c", "a", "b"]];
+    const TEST: &[&[&str]] = &[&["a", "b", "c"], &["a", "x", "c"], &["c", "b"], &["b", "b", "b", "a"]];
+
+    /// Each test event's `−ln p` (then `##END##`'s) against an independent
+    /// transcription of the formulas (in Python, written apart from this code for issue #16).
+    fn check(order: usize, smoothing: Smoothing, expected: &[&[f64]]) {
+        let counts = SequenceCounts::from_sessions(&sessions(TRAIN), MAX_ORDER).unwrap();
+        let kn = KneserNey::new(&counts, order, smoothing);
+        for (s, want) in TEST.iter().zip(expected) {
+            let mut seq = vec![SEQ_START];
+            seq.extend(s.iter().map(|n| counts.id(n).unwrap_or(kn.known + 7)));
+            seq.push(SEQ_END);
+            let got: Vec<f64> = (1..seq.len()).map(|t| -kn.prob(&seq, t).ln()).collect();
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(*want) {
+                assert!((g - w).abs() < 1e-9, "order {order} {smoothing:?} {s:?}: {got:?} != {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn surprises_are_the_formulas() {
+        check(
+            2,
+            Smoothing::KneserNey,
+            &[
+                &[0.550701096682, 0.266335776856, 0.549755470134, 1.116498571508],
+                &[0.550701096682, 5.434449540873, 1.237874356002, 1.116498571508],
+                &[1.645536232607, 3.653161371512, 0.975268982431],
+                &[1.734176902929, 3.876304922826, 3.876304922826, 3.876304922826, 1.731092067578],
+            ],
+        );
+        check(
+            3,
+            Smoothing::ModifiedKneserNey,
+            &[
+                &[0.939638095871, 0.481349805633, 1.101019028699, 1.141841023219],
+                &[0.939638095871, 3.354240398574, 1.38629436112, 1.394016407214],
+                &[1.441644456203, 2.500891721161, 0.968090227234],
+                &[1.542498429759, 2.586985245861, 1.967946037454, 1.967946037454, 0.968090227234],
+            ],
+        );
+        check(
+            4,
+            Smoothing::KneserNey,
+            &[
+                &[0.56753165126, 0.09622227655, 0.505658988661, 1.128134727934],
+                &[0.56753165126, 6.08392977478, 1.237874356002, 0.941608539858],
+                &[1.660731206822, 3.532533383723, 1.274798856895],
+                &[1.790222189909, 3.427172868065, 3.021707759957, 3.021707759957, 1.274798856895],
+            ],
+        );
+        check(
+            4,
+            Smoothing::ModifiedKneserNey,
+            &[
+                &[0.939638095871, 0.481349805633, 0.709554903669, 1.222203241587],
+                &[0.939638095871, 3.354240398574, 1.38629436112, 1.394016407214],
+                &[1.441644456203, 2.287317620863, 0.968090227234],
+                &[1.542498429759, 2.373411145563, 1.967946037454, 1.967946037454, 0.968090227234],
+            ],
+        );
+    }
+
+    /// Every history's distribution over the names, `##END##` and the unseen slot sums to 1.
+    #[test]
+    fn probabilities_sum_to_one() {
+        let counts = SequenceCounts::from_sessions(&sessions(TRAIN), MAX_ORDER).unwrap();
+        for order in 1..=MAX_ORDER {
+            for smoothing in [Smoothing::KneserNey, Smoothing::ModifiedKneserNey] {
+                let kn = KneserNey::new(&counts, order, smoothing);
+                let unseen = kn.known;
+                let outcomes: Vec<u32> = (1..kn.known).chain([unseen]).collect();
+                for h in
+                    [vec![SEQ_START], vec![SEQ_START, 2], vec![2, 3], vec![4, 4, 2], vec![3, unseen], vec![2, 3, 4]]
+                {
+                    let total: f64 = outcomes
+                        .iter()
+                        .map(|&w| {
+                            let mut seq = h.clone();
+                            seq.push(w);
+                            kn.prob(&seq, seq.len() - 1)
+                        })
+                        .sum();
+                    assert!((total - 1.0).abs() < 1e-12, "order {order} {smoothing:?} after {h:?}: {total}");
+                }
+            }
+        }
+    }
+}
