@@ -21,9 +21,10 @@ mod lists;
 mod msticpy;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use anomseq::io::{default_session_column, scored_table, write_atomically};
-use anomseq::score::{ScoreOptions, WindowOptions};
+use anomseq::score::{ModelScorer, ScoreOptions, WindowOptions};
 use anomseq::sessionize::{sessionize as sessionize_batches, sessions_from_column, EventSpec, SessionizeOptions};
 use anomseq::{Model as RustModel, ModelOptions, ScoringMode, SessionType, Sessions};
 use arrow::array::RecordBatch;
@@ -169,7 +170,41 @@ fn session_rows(
 /// A trained model: the counts of msticpy's `Model`, saved in the CLI's model file format.
 #[pyclass(module = "anomseq._anomseq", frozen)]
 struct Model {
-    inner: RustModel,
+    inner: Arc<RustModel>,
+    /// The improved modes' scorers built so far, newest last (their state is built
+    /// from the model's counts once, not for each call: a Spark task scores batch after
+    /// batch with one model).
+    scorers: Mutex<Vec<Arc<Scorer>>>,
+}
+
+/// A scorer kept beside its model.
+type Scorer = ModelScorer<Arc<RustModel>>;
+
+/// How many improved-mode scorers a model keeps.
+const KEPT_SCORERS: usize = 4;
+
+impl Model {
+    fn new(inner: RustModel) -> Model {
+        Model { inner: Arc::new(inner), scorers: Mutex::new(Vec::new()) }
+    }
+
+    /// The scorer of `options`: a kept one, or a new one (kept unless the mode is the
+    /// reference one, which builds nothing).
+    fn scorer(&self, options: &ScoreOptions) -> Result<Arc<Scorer>, String> {
+        let kept = |v: &Vec<Arc<Scorer>>| v.iter().find(|s| s.options() == options).cloned();
+        if let Some(s) = kept(&self.scorers.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(s);
+        }
+        let s = Arc::new(ModelScorer::new(self.inner.clone(), options).map_err(|e| e.to_string())?);
+        if options.mode != ScoringMode::Reference {
+            let mut v = self.scorers.lock().unwrap_or_else(|e| e.into_inner());
+            if v.len() == KEPT_SCORERS {
+                v.remove(0);
+            }
+            v.push(s.clone());
+        }
+        Ok(s)
+    }
 }
 
 #[pymethods]
@@ -230,7 +265,7 @@ impl Model {
         let options = ScoreOptions::new(window).with_window(w).with_mode(mode).with_all_scores(all_scores);
         let out = py
             .detach(|| {
-                let scored = anomseq::score_data(&self.inner, &s, &options).map_err(|e| e.to_string())?;
+                let scored = self.scorer(&options)?.score(&s).map_err(|e| e.to_string())?;
                 scored_table(&batch, &s, &scored).map_err(|e| e.to_string())
             })
             .map_err(err)?;
@@ -273,7 +308,7 @@ fn train(
         .map(ModelOptions::with_modellable_params)
         .unwrap_or_default()
         .with_sequence_order(ModelOptions::every_mode().sequence_order);
-    Ok(Model { inner: py.detach(|| RustModel::try_train_with(&s, &options)).map_err(err)? })
+    Ok(Model::new(py.detach(|| RustModel::try_train_with(&s, &options)).map_err(err)?))
 }
 
 /// Load a model file (from `Model.save` or `anomseq train`).
@@ -283,21 +318,21 @@ fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
     let inner = py
         .detach(|| RustModel::from_file_bytes(&bytes))
         .map_err(|e| err(format!("{}: bad model file: {e}", path.display())))?;
-    Ok(Model { inner })
+    Ok(Model::new(inner))
 }
 
 /// A model from the bytes of a model file (`Model.to_bytes`, or a file's contents).
 #[pyfunction]
 fn model_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Model> {
     let inner = py.detach(|| RustModel::from_file_bytes(data)).map_err(|e| err(format!("bad model file: {e}")))?;
-    Ok(Model { inner })
+    Ok(Model::new(inner))
 }
 
 /// Merge models of the same session type and options: the model of all their sessions.
 #[pyfunction]
 fn merge(models: Vec<PyRef<'_, Model>>) -> PyResult<Model> {
     let Some((first, rest)) = models.split_first() else { return Err(err("merge needs at least one model")) };
-    let mut inner = first.inner.clone();
+    let mut inner = RustModel::clone(&first.inner);
     for m in rest {
         if m.inner.session_type() != inner.session_type() {
             return Err(err(format!(
@@ -311,7 +346,7 @@ fn merge(models: Vec<PyRef<'_, Model>>) -> PyResult<Model> {
         }
         inner = inner.merge(&m.inner).map_err(err)?;
     }
-    Ok(Model { inner })
+    Ok(Model::new(inner))
 }
 
 /// The interactive timeline of scored sessions as one self-contained HTML page
@@ -406,7 +441,7 @@ fn report(
     }
     let trained;
     let (model, model_said) = match &model {
-        Some(m) => (&m.inner, "given"),
+        Some(m) => (&*m.inner, "given"),
         None => {
             trained = py.detach(|| RustModel::train(&s));
             (&trained, "trained on these sessions")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import subprocess
 from pathlib import Path
 
@@ -143,6 +144,12 @@ def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_p
     )
     theirs = pa.parquet.read_table(tmp_path / "p.parquet").column("profile_score").to_pylist()
     assert theirs == ours["profile_score"].tolist()
+    # the model keeps each mode's scorer: calls in any order score as a fresh model does
+    for mode, window in [("novelty", 3), ("profile", 2), ("reference", 3), ("profile", 3), ("novelty", 2)] * 2:
+        kept = model.score(s, mode=mode, window=window)
+        again = pickle.loads(pickle.dumps(model)).score(s, mode=mode, window=window)
+        pd.testing.assert_frame_equal(kept, again)
+    pd.testing.assert_frame_equal(model.score(s, mode="profile"), ours)
     # a model file of format 1 keeps the reference counts only, and says so
     old = anomseq.load_model(REPO / "fixtures/models/commands.json")
     assert old.modes == ["reference"]

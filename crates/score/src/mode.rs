@@ -1,5 +1,7 @@
 //! Scoring modes: which score a run computes, behind one entry point ([`score`]).
 
+use std::borrow::Borrow;
+
 use anomseq_core::{
     rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, NOVELTY_DISTANCE, NOVELTY_PARAMS,
     NOVELTY_SCORE, NOVELTY_SURPRISE, PROFILE_DISTANCE, PROFILE_SCORE, PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD,
@@ -178,34 +180,44 @@ pub fn score_own(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> 
 /// A model ready to score data set after data set ([`score_with_model`]'s scores):
 /// the state an improved mode builds from the model's counts is built once, not per
 /// batch of a stream.
+///
+/// `M` is how the scorer holds the model: borrowed (`&Model`, as the CLI's stream
+/// does), or shared (`Arc<Model>`, for a scorer kept beside the model, as the Python
+/// package's `Model` keeps one per mode).
 #[derive(Debug)]
-pub struct ModelScorer<'m> {
-    model: &'m Model,
+pub struct ModelScorer<M: Borrow<Model>> {
+    model: M,
     options: ScoreOptions,
     profile: Option<crate::ProfileModel>,
     novelty: Option<crate::ParamNovelty>,
     own: bool,
 }
 
-impl<'m> ModelScorer<'m> {
+impl<M: Borrow<Model>> ModelScorer<M> {
     /// A scorer of `model` as `options` say; an improved mode needs the model's
     /// sequence state ([`Error::ModeNeedsState`]).
-    pub fn new(model: &'m Model, options: &ScoreOptions) -> Result<Self, Error> {
+    pub fn new(model: M, options: &ScoreOptions) -> Result<Self, Error> {
         let (profile, novelty) = match options.mode {
             ScoringMode::Reference => (None, None),
             mode => {
-                let counts = model.sequence().ok_or(Error::ModeNeedsState { mode: mode.name() })?;
+                let m = model.borrow();
+                let counts = m.sequence().ok_or(Error::ModeNeedsState { mode: mode.name() })?;
                 let profile = crate::ProfileModel::from_counts(counts.clone(), &options.profile)?;
-                let novelty = (mode == ScoringMode::Novelty).then(|| crate::ParamNovelty::new(model, counts));
+                let novelty = (mode == ScoringMode::Novelty).then(|| crate::ParamNovelty::new(m, counts));
                 (Some(profile), novelty)
             }
         };
         Ok(ModelScorer { model, options: *options, profile, novelty, own: false })
     }
 
+    /// The options the scorer scores with.
+    pub fn options(&self) -> &ScoreOptions {
+        &self.options
+    }
+
     /// Score one data set.
     pub fn score(&self, sessions: &Sessions) -> Result<Scored, Error> {
-        let model = self.model;
+        let model = self.model.borrow();
         if model.session_type() != sessions.session_type() {
             return Err(Error::TypeMismatch { model: model.session_type(), data: sessions.session_type() });
         }
