@@ -1,10 +1,10 @@
-//! Parquet written with its columns encoded in parallel, in slices of rows: the file `ArrowWriter` writes.
+//! Parquet written with its columns, and whole row groups, encoded in parallel, in slices of rows: the file `ArrowWriter` writes.
 
 use std::fs::File;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory};
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
@@ -62,24 +62,100 @@ impl ParallelParquet {
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), ParquetError> {
         let mut rest = batch.clone();
+        if self.open.is_none() && rest.num_rows() >= 2 * self.max_rows {
+            // two or more whole row groups: each encoded on its own thread (a list
+            // column is one column writer's work per group), appended in order
+            let whole = rest.num_rows() / self.max_rows;
+            let (base, max_rows, factory, layout) = (self.row_groups, self.max_rows, &self.factory, self.layout());
+            let groups = (0..whole)
+                .into_par_iter()
+                .map(|g| {
+                    let mut writers = factory.create_column_writers(base + g)?;
+                    layout.encode(&mut writers, &rest.slice(g * max_rows, max_rows))?;
+                    writers.into_par_iter().map(ArrowColumnWriter::close).collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for chunks in groups {
+                self.append(chunks)?;
+            }
+            rest = rest.slice(whole * self.max_rows, rest.num_rows() - whole * self.max_rows);
+        }
         while rest.num_rows() > 0 {
-            let (writers, rows) = match &mut self.open {
+            let (mut writers, rows) = match self.open.take() {
                 Some(open) => open,
-                none => none.insert((self.factory.create_column_writers(self.row_groups)?, 0)),
+                None => (self.factory.create_column_writers(self.row_groups)?, 0),
             };
+            let take = rest.num_rows().min(self.max_rows - rows);
+            let encoded = self.layout().encode(&mut writers, &rest.slice(0, take));
+            self.open = Some((writers, rows + take));
+            encoded?;
+            rest = rest.slice(take, rest.num_rows() - take);
+            if rows + take == self.max_rows {
+                self.close_row_group()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn layout(&self) -> Layout<'_> {
+        Layout { schema: &self.schema, leaves: &self.leaves, slice_rows: self.slice_rows }
+    }
+
+    /// Append one finished row group's column chunks to the file.
+    fn append(&mut self, chunks: Vec<ArrowColumnChunk>) -> Result<(), ParquetError> {
+        let mut group = self.writer.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group)?;
+        }
+        group.close()?;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    /// Close the open row group (its column chunks finished in parallel, appended in order).
+    fn close_row_group(&mut self) -> Result<(), ParquetError> {
+        let Some((writers, _)) = self.open.take() else {
+            return Ok(());
+        };
+        let chunks = writers.into_par_iter().map(ArrowColumnWriter::close).collect::<Result<Vec<_>, _>>()?;
+        self.append(chunks)
+    }
+
+    /// Finish the file: the last row group, then the footer.
+    pub(crate) fn into_inner(mut self) -> Result<File, ParquetError> {
+        self.close_row_group()?;
+        self.writer.into_inner()
+    }
+}
+
+/// What encoding a row group needs of the sink: the schema, the leaves of each
+/// column and the slice length (shared by the threads encoding row groups).
+#[derive(Clone, Copy)]
+struct Layout<'a> {
+    schema: &'a SchemaRef,
+    leaves: &'a [usize],
+    slice_rows: usize,
+}
+
+impl Layout<'_> {
+    /// Encode `part` (at most a row group) into one row group's column writers, in
+    /// slices of rows.
+    fn encode(&self, writers: &mut [ArrowColumnWriter], part: &RecordBatch) -> Result<(), ParquetError> {
+        if writers.len() != self.leaves.iter().sum::<usize>() {
+            return Err(ParquetError::General(format!(
+                "{} column writers for {} leaf columns",
+                writers.len(),
+                self.leaves.iter().sum::<usize>()
+            )));
+        }
+        let mut at = 0;
+        while at < part.num_rows() {
             // in slices: a column's leaves carry levels per event, so a whole table's
             // levels at once would cost more than its lists
-            let take = rest.num_rows().min(self.max_rows - *rows).min(self.slice_rows);
-            let part = rest.slice(0, take);
+            let take = (part.num_rows() - at).min(self.slice_rows);
+            let slice = part.slice(at, take);
             // one task per column: its leaves (with their levels) made and encoded
             // there, so only the columns in flight hold levels
-            if writers.len() != self.leaves.iter().sum::<usize>() {
-                return Err(ParquetError::General(format!(
-                    "{} column writers for {} leaf columns",
-                    writers.len(),
-                    self.leaves.iter().sum::<usize>()
-                )));
-            }
             let mut tasks: Vec<(&mut [ArrowColumnWriter], usize)> = Vec::with_capacity(self.leaves.len());
             let mut free: &mut [ArrowColumnWriter] = writers;
             for (i, &n) in self.leaves.iter().enumerate() {
@@ -91,7 +167,7 @@ impl ParallelParquet {
             tasks.into_par_iter().try_for_each(|(mine, i)| {
                 // strings dictionary-encoded in memory (a Parquet event list read back)
                 // are encoded as the plain strings the schema declares
-                let col = part.column(i);
+                let col = slice.column(i);
                 let field = if col.data_type() == fields[i].data_type() {
                     fields[i].as_ref().clone()
                 } else {
@@ -108,34 +184,9 @@ impl ParallelParquet {
                 }
                 mine.iter_mut().zip(&leaves).try_for_each(|(w, leaf)| w.write(leaf))
             })?;
-            *rows += take;
-            rest = rest.slice(take, rest.num_rows() - take);
-            if *rows == self.max_rows {
-                self.close_row_group()?;
-            }
+            at += take;
         }
         Ok(())
-    }
-
-    /// Close the open row group (its column chunks finished in parallel, appended in order).
-    fn close_row_group(&mut self) -> Result<(), ParquetError> {
-        let Some((writers, _)) = self.open.take() else {
-            return Ok(());
-        };
-        let chunks = writers.into_par_iter().map(ArrowColumnWriter::close).collect::<Result<Vec<_>, _>>()?;
-        let mut group = self.writer.next_row_group()?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut group)?;
-        }
-        group.close()?;
-        self.row_groups += 1;
-        Ok(())
-    }
-
-    /// Finish the file: the last row group, then the footer.
-    pub(crate) fn into_inner(mut self) -> Result<File, ParquetError> {
-        self.close_row_group()?;
-        self.writer.into_inner()
     }
 }
 

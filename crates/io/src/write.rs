@@ -77,12 +77,19 @@ fn text_schema(schema: &Schema, nested: bool) -> SchemaRef {
     ))
 }
 
-/// How the Parquet files are written: Snappy, and statistics for every column
-/// but the values inside lists (a list's minimum and maximum event name serve no
-/// reader, and computing them compares every event's string twice).
+/// Rows of a Parquet row group (polars' default): a file of several groups is
+/// encoded a group per thread.
+pub(crate) const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// How the Parquet files are written: Snappy, row groups of [`ROW_GROUP_ROWS`], and
+/// statistics for every column but the values inside lists (a list's minimum and
+/// maximum event name serve no reader, and computing them compares every event's
+/// string twice).
 fn parquet_properties(schema: &Schema) -> Result<WriterProperties, parquet::errors::ParquetError> {
     let descr = parquet::arrow::ArrowSchemaConverter::new().convert(schema)?;
-    let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
     for leaf in descr.columns().iter().filter(|c| c.max_rep_level() > 0) {
         b = b.set_column_statistics_enabled(leaf.path().clone(), EnabledStatistics::None);
     }
