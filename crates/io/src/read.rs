@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fs::File;
 use std::io::{BufReader, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
 
 use crate::delimited::{read_header, BadLines, CsvRows, Fused};
 use crate::error::{io, read};
@@ -43,6 +45,10 @@ pub struct ReadOptions {
     pub on_bad_line: OnBadRow,
     /// Publish how far the reader has got (bytes; rows for Parquet) here, for a progress bar.
     pub progress: Option<Arc<ReadProgress>>,
+    /// Parquet only: decode the row groups on rayon's threads, every batch read
+    /// before the first is returned (for a reader that collects the whole file
+    /// anyway, as sessionizing does; a stream keeps the default, one batch at a time).
+    pub parallel: bool,
 }
 
 impl Default for ReadOptions {
@@ -55,6 +61,7 @@ impl Default for ReadOptions {
             dictionary_columns: Vec::new(),
             on_bad_line: OnBadRow::Fail,
             progress: None,
+            parallel: false,
         }
     }
 }
@@ -274,35 +281,68 @@ fn open_unguarded(path: &Path, named: Option<Format>, opts: &ReadOptions) -> Res
             (out, Box::new(r.map(move |b| b.map_err(|e| err(&e)))))
         }
         Format::Parquet => {
-            let reopen = file.try_clone().map_err(io(path))?;
-            let mut b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read(path)(&e))?;
-            let as_stored = b.schema().clone();
-            if let Some(hint) = dictionary_hint(b.schema(), &opts.dictionary_columns) {
-                let options = ArrowReaderOptions::new().with_schema(hint);
-                let meta = ArrowReaderMetadata::try_new(b.metadata().clone(), options).map_err(|e| read(path)(&e))?;
-                b = ParquetRecordBatchReaderBuilder::new_with_metadata(reopen, meta);
-            }
-            let idx = projection(path, b.schema(), &opts.columns)?;
-            let mut b = b.with_batch_size(bs);
-            if let Some(i) = &idx {
-                let mask = ProjectionMask::roots(b.parquet_schema(), i.iter().copied());
-                b = b.with_projection(mask);
-            }
+            let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| read(path)(&e))?;
+            let as_stored = plain.schema().clone();
+            let meta = match dictionary_hint(plain.schema(), &opts.dictionary_columns) {
+                Some(hint) => {
+                    let options = ArrowReaderOptions::new().with_schema(hint);
+                    ArrowReaderMetadata::try_new(plain.metadata().clone(), options).map_err(|e| read(path)(&e))?
+                }
+                None => plain,
+            };
+            let idx = projection(path, meta.schema(), &opts.columns)?;
+            let mask = idx.as_ref().map(|i| ProjectionMask::roots(meta.parquet_schema(), i.iter().copied()));
+            // a reader of some row groups (all when `None`) of its own open file
+            let reader = |file: File, groups: Option<Vec<usize>>| {
+                let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone()).with_batch_size(bs);
+                if let Some(m) = &mask {
+                    b = b.with_projection(m.clone());
+                }
+                if let Some(g) = groups {
+                    b = b.with_row_groups(g);
+                }
+                b.build()
+            };
             stored = Some(project(&as_stored, &idx).map_err(|e| read(path)(&e))?);
-            let rows = b.metadata().file_metadata().num_rows().max(0) as u64;
-            let r = b.build().map_err(|e| read(path)(&e))?;
-            let schema = arrow::array::RecordBatchReader::schema(&r);
+            let rows = meta.metadata().file_metadata().num_rows().max(0) as u64;
+            let n_groups = meta.metadata().num_row_groups();
             let counter = progress.cloned();
             if let Some(p) = &counter {
                 p.start(rows, ProgressUnit::Rows);
             }
-            let batches = r.map(move |b| {
-                if let (Ok(b), Some(p)) = (&b, &counter) {
-                    p.add(b.num_rows() as u64);
-                }
-                b.map_err(|e| err(&e))
-            });
-            (schema, Box::new(batches))
+            let threads = rayon::current_num_threads().min(n_groups);
+            if opts.parallel && threads > 1 {
+                // contiguous runs of row groups, one per thread, each with its own file
+                // (clones of one would share a file offset), in file order
+                let runs: Vec<Vec<usize>> =
+                    (0..threads).map(|t| (n_groups * t / threads..n_groups * (t + 1) / threads).collect()).collect();
+                let read_run = |run: Vec<usize>| -> Result<Vec<RecordBatch>, Error> {
+                    let r = reader(open_input(path)?, Some(run)).map_err(|e| read(path)(&e))?;
+                    r.map(|b| {
+                        let b = b.map_err(|e| read(path)(&e))?;
+                        if let Some(p) = &counter {
+                            p.add(b.num_rows() as u64);
+                        }
+                        Ok(b)
+                    })
+                    .collect()
+                };
+                let parts = runs.into_par_iter().map(read_run).collect::<Result<Vec<_>, _>>()?;
+                let none = reader(file, Some(Vec::new())).map_err(|e| read(path)(&e))?;
+                let schema = arrow::array::RecordBatchReader::schema(&none);
+                let batches: Vec<Result<RecordBatch, Error>> = parts.into_iter().flatten().map(Ok).collect();
+                (schema, Box::new(batches.into_iter()))
+            } else {
+                let r = reader(file, None).map_err(|e| read(path)(&e))?;
+                let schema = arrow::array::RecordBatchReader::schema(&r);
+                let batches = r.map(move |b| {
+                    if let (Ok(b), Some(p)) = (&b, &counter) {
+                        p.add(b.num_rows() as u64);
+                    }
+                    b.map_err(|e| err(&e))
+                });
+                (schema, Box::new(batches))
+            }
         }
         Format::ArrowFile => {
             check_ipc_file(path, &file, len)?;

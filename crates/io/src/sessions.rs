@@ -105,6 +105,8 @@ pub fn sessionize_file(
     read_opts: &ReadOptions,
 ) -> Result<Sessionized, Error> {
     let mut read_opts = needed(opts, spec, read_opts);
+    // every batch is kept: decoded on every thread
+    read_opts.parallel = true;
     // user keys and command names repeat: Parquet decodes each distinct value once
     read_opts.dictionary_columns.extend(opts.user_cols.iter().cloned());
     read_opts.dictionary_columns.push(spec.name_col.clone());

@@ -204,6 +204,53 @@ fn events_from_every_format_give_the_same_sessions() {
     }
 }
 
+/// A Parquet file of many row groups is decoded on several threads, in file order:
+/// the same batches, sessions and progress as one reader gives.
+#[test]
+fn row_groups_read_in_parallel_are_read_in_order() {
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    let dir = tempfile::tempdir().unwrap();
+    let events = read_table(&exchange(), None, &ReadOptions::default()).unwrap();
+    let path = dir.path().join("groups.parquet");
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(37)).build();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), events.schema(), Some(props)).unwrap();
+    w.write(&events).unwrap();
+    w.close().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+    for spec in specs() {
+        let want = sessionize_file(&exchange(), None, &exchange_opts(), &spec, &ReadOptions::default()).unwrap();
+        let got = pool.install(|| sessionize_file(&path, None, &exchange_opts(), &spec, &ReadOptions::default()));
+        let got = got.unwrap();
+        assert_eq!(got.table, want.table, "{}", spec.list_column());
+        assert_eq!(got.sessions, want.sessions, "{}", spec.list_column());
+    }
+    let read = |parallel: bool| {
+        let progress = anomseq_io::ReadProgress::new();
+        let o = ReadOptions {
+            parallel,
+            batch_size: 10,
+            progress: Some(progress.clone()),
+            dictionary_columns: vec!["Operation".into()],
+            ..ReadOptions::default()
+        };
+        let batches: Vec<_> = pool.install(|| open(&path, None, &o).unwrap().collect::<Result<_, _>>().unwrap());
+        (batches, progress.done())
+    };
+    // batches may be cut elsewhere (one reader runs on across row groups): the same rows
+    let plain = |batches: &[arrow::array::RecordBatch]| -> Vec<arrow::array::ArrayRef> {
+        let all = arrow::compute::concat_batches(&batches[0].schema(), batches).unwrap();
+        all.columns().iter().map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap()).collect()
+    };
+    let (one, done_one) = read(false);
+    let (many, done_many) = read(true);
+    assert!(many.len() > 10);
+    assert_eq!(one[0].schema(), many[0].schema());
+    assert_eq!(plain(&one), plain(&many));
+    assert_eq!((done_one, done_many), (events.num_rows() as u64, events.num_rows() as u64));
+}
+
 /// Compressed files as other tools write them (pandas' `to_feather` uses lz4 Arrow IPC;
 /// Spark and pyarrow write gzip, zstd, lz4, brotli or Snappy Parquet), made here.
 #[test]
