@@ -4,14 +4,17 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 use anomseq_core::{Interner, SessionType};
-use arrow::array::{new_null_array, ArrayRef, Int64Builder, RecordBatch, StringBuilder, UInt64Builder};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::array::{
+    new_null_array, ArrayRef, DictionaryArray, Int32Array, Int64Builder, RecordBatch, StringArray, StringBuilder,
+    UInt64Builder,
+};
+use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
 
 use crate::bad_rows::RowCheck;
 use crate::batch::{session_columns, SessionizeOptions};
 use crate::events::{check_spec, column_index, parse_events};
 use crate::keys::{check_key_type, KeyCol};
-use crate::lists::EventListBuilder;
+use crate::lists::{list_of, EventListBuilder};
 use crate::plan::wide;
 use crate::time::{format_timestamp, to_nanos};
 use crate::{BadRow, Error, EventSpec};
@@ -99,7 +102,11 @@ impl StreamSessionizer {
         }
         column_index(&schema, &opts.time_col)?;
         let kind = spec.session_type();
-        let list = EventListBuilder::new(kind).finish();
+        let list = if kind == SessionType::Commands && opts.dictionary_names {
+            dictionary_names(Vec::new(), &[], vec![0])?
+        } else {
+            EventListBuilder::new(kind).finish()
+        };
         let (f2, _) = session_columns(&opts.time_col, spec.list_column(), list, vec![], vec![], vec![]);
         fields.extend(f2);
         let check = RowCheck::new(opts.on_bad_row, 0, 0);
@@ -261,8 +268,45 @@ impl StreamSessionizer {
         for (values, dt) in decoded.iter().zip(&self.key_types) {
             cols.push(key_array(values, dt)?);
         }
+        let mins = closed.iter().map(|s| s.start).collect();
+        let maxs = closed.iter().map(|s| s.last).collect();
+        let counts = closed.iter().map(|s| s.names.len() as i64).collect();
+        let list = if self.kind == SessionType::Commands && self.opts.dictionary_names {
+            self.dictionary_list(&closed)?
+        } else {
+            self.string_list(&closed)?
+        };
+        let (_, c2) = session_columns(&self.opts.time_col, self.spec.list_column(), list, mins, maxs, counts);
+        cols.extend(c2);
+        Ok(Some(RecordBatch::try_new(self.out_schema.clone(), cols)?))
+    }
+
+    /// The closed sessions' commands as lists of dictionary-encoded names: the ids
+    /// into the names this batch uses, each name copied once
+    /// ([`SessionizeOptions::with_dictionary_names`]).
+    fn dictionary_list(&self, closed: &[OpenSession]) -> Result<ArrayRef, Error> {
+        let mut local: AHashMap<u32, i32> = AHashMap::new();
+        let mut used: Vec<&str> = Vec::new();
+        let mut keys = Vec::with_capacity(closed.iter().map(|s| s.names.len()).sum());
+        let mut offsets = Vec::with_capacity(closed.len() + 1);
+        offsets.push(0i32);
+        for s in closed {
+            for &name in &s.names {
+                let next = used.len() as i32;
+                keys.push(*local.entry(name).or_insert_with(|| {
+                    used.push(self.names.resolve(name));
+                    next
+                }));
+            }
+            offsets.push(i32::try_from(keys.len()).map_err(|_| Error::TooManyRows(keys.len()))?);
+        }
+        dictionary_names(keys, &used, offsets)
+    }
+
+    /// The closed sessions' events as lists of strings (and params).
+    fn string_list(&self, closed: &[OpenSession]) -> Result<ArrayRef, Error> {
         let mut list = EventListBuilder::new(self.kind);
-        for s in &closed {
+        for s in closed {
             let mut from = 0;
             for (e, &name) in s.names.iter().enumerate() {
                 let name = self.names.resolve(name);
@@ -277,13 +321,15 @@ impl StreamSessionizer {
             }
             list.end_session()?;
         }
-        let mins = closed.iter().map(|s| s.start).collect();
-        let maxs = closed.iter().map(|s| s.last).collect();
-        let counts = closed.iter().map(|s| s.names.len() as i64).collect();
-        let (_, c2) = session_columns(&self.opts.time_col, self.spec.list_column(), list.finish(), mins, maxs, counts);
-        cols.extend(c2);
-        Ok(Some(RecordBatch::try_new(self.out_schema.clone(), cols)?))
+        Ok(list.finish())
     }
+}
+
+/// A list column of dictionary-encoded names: `keys` into `names`, cut at `offsets`.
+fn dictionary_names(keys: Vec<i32>, names: &[&str], offsets: Vec<i32>) -> Result<ArrayRef, Error> {
+    let values: ArrayRef = Arc::new(StringArray::from_iter_values(names));
+    let dict = DictionaryArray::<Int32Type>::try_new(Int32Array::from(keys), values)?;
+    Ok(list_of(Arc::new(dict), offsets))
 }
 
 #[derive(Debug, Clone)]

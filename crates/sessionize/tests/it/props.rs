@@ -178,6 +178,15 @@ proptest! {
         let want = sessionize(std::slice::from_ref(&b), &o, &spec).unwrap();
         let got = stream_all(std::slice::from_ref(&b), &o, &spec, size);
         prop_assert_eq!(canonical(&got, &["user"], "t", "op_list"), canonical(&want.table, &["user"], "t", "op_list"));
+        // the names dictionary-encoded, batch by batch: the same sessions
+        let dict = stream_all(std::slice::from_ref(&b), &o.clone().with_dictionary_names(true), &spec, size);
+        prop_assert!(matches!(dict.column_by_name("op_list").unwrap().data_type(), arrow::datatypes::DataType::List(f) if matches!(f.data_type(), arrow::datatypes::DataType::Dictionary(..))));
+        let i = dict.schema().index_of("op_list").unwrap();
+        let plain = arrow::compute::cast(dict.column(i), want.table.column(i).data_type()).unwrap();
+        let mut cols = dict.columns().to_vec();
+        cols[i] = plain;
+        let dict = RecordBatch::try_new(want.table.schema(), cols).unwrap();
+        prop_assert_eq!(canonical(&dict, &["user"], "t", "op_list"), canonical(&want.table, &["user"], "t", "op_list"));
     }
 
     #[test]
