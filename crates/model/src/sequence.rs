@@ -340,6 +340,9 @@ impl SequenceCounts {
                 Err(bad(format!("{} has a count of {c}", what())))
             }
         };
+        // room for every entry up front, each moved in: a large model loads without rehashing
+        out.grams.reserve(f.grams.len());
+        out.profiles.reserve(f.profiles.len());
         for (g, c) in f.grams {
             if g.is_empty() || g.len() > f.order || g.iter().any(|&t| t >= ids) {
                 return Err(bad(format!("n-gram {g:?} is not of order 1 to {} over {ids} tokens", f.order)));
@@ -355,8 +358,13 @@ impl SequenceCounts {
                 return Err(bad(format!("profile {p:?} is not a sorted bag of command ids with counts")));
             }
             let s = weight(s, &|| format!("profile {p:?}"))?;
-            if out.profiles.insert(p.clone(), s).is_some() {
-                return Err(bad(format!("profile {p:?} is listed twice")));
+            match out.profiles.entry(p) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    return Err(bad(format!("profile {:?} is listed twice", e.key())));
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(s);
+                }
             }
         }
         for (cmd, set, n) in f.param_sets {
@@ -365,8 +373,14 @@ impl SequenceCounts {
                 return Err(bad(format!("parameter set {set:?} of token {cmd} is not a sorted set of a command's")));
             }
             let n = weight(n, &|| format!("parameter set {set:?}"))?;
-            if out.param_sets.insert((cmd, set.clone()), n).is_some() {
-                return Err(bad(format!("parameter set {set:?} of token {cmd} is listed twice")));
+            match out.param_sets.entry((cmd, set)) {
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    let (cmd, set) = e.key();
+                    return Err(bad(format!("parameter set {set:?} of token {cmd} is listed twice")));
+                }
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(n);
+                }
             }
         }
         if !(f.total_weight.is_finite() && f.total_weight >= 0.0) {
@@ -495,6 +509,11 @@ mod tests {
             ("[[0],1.0]", "[[0],-1.0]", "n-gram [0] has a count of -1"),
             ("\"names\": [\"a\",\"b\"]", "\"names\": [\"a\",\"a\"]", "a command name is listed twice"),
             ("[[[2,1],[3,1]],1.0]", "[[[3,1],[2,1]],1.0]", "is not a sorted bag"),
+            (
+                "[[[2,1],[3,1]],1.0]",
+                "[[[2,1],[3,1]],1.0],[[[2,1],[3,1]],2.0]",
+                "profile [(2, 1), (3, 1)] is listed twice",
+            ),
         ];
         for (from, to, want) in cases {
             assert!(good.contains(from), "{from} not in {good}");
