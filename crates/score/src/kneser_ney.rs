@@ -190,17 +190,10 @@ impl KneserNey {
 
 #[cfg(test)]
 mod tests {
-    use anomseq_core::{Cmd, Sessions};
     use anomseq_model::{SequenceCounts, SEQ_END};
 
     use super::*;
-
-    fn sessions(lists: &[&[&str]]) -> Sessions {
-        Sessions::from_cmds(
-            lists.iter().map(|l| l.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        )
-        .unwrap()
-    }
+    use crate::profile::tests::sessions;
 
     const TRAIN: &[&[&str]] =
         &[&["a", "b", "c"], &["a", "b"], &["b", "c", "c", "a"], &["a", "b", "c", "c"], &["c", "a", "b"]];

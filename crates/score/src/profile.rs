@@ -433,12 +433,13 @@ pub fn profile_scores(sessions: &Sessions, options: &ProfileOptions) -> Result<V
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use anomseq_core::{Cmd, Sessions};
 
     use super::*;
 
-    fn sessions(lists: &[&[&str]]) -> Sessions {
+    /// Sessions of bare commands.
+    pub(crate) fn sessions(lists: &[&[&str]]) -> Sessions {
         Sessions::from_cmds(
             lists.iter().map(|l| l.iter().map(|n| Cmd::new(*n)).collect::<Vec<_>>()).collect::<Vec<_>>(),
         )
