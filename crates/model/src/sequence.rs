@@ -22,8 +22,12 @@ const PAD: u32 = u32::MAX;
 /// Bits of one token in a packed n-gram.
 const PACK_BITS: u32 = 15;
 
-/// An n-gram of tokens below 2^15 − 1 as one integer: its length, then its tokens.
-fn pack(tokens: &[u32]) -> u64 {
+/// Tokens below this fit [`pack`] (32,765 names and the two tokens).
+pub const PACKED_LIMIT: u32 = (1 << PACK_BITS) - 1;
+
+/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer: their number,
+/// then each token plus one, 15 bits each (the key the n-gram tables hash).
+pub fn pack(tokens: &[u32]) -> u64 {
     tokens.iter().fold(tokens.len() as u64, |k, &t| (k << PACK_BITS) | u64::from(t + 1))
 }
 
@@ -129,7 +133,7 @@ impl SequenceCounts {
         // counted in runs of sessions on rayon's threads, the runs' counts then added
         // in order: the same sums on every run and every number of threads; an n-gram
         // is packed into one integer while the ids fit 15 bits (32,765 names)
-        let packed = out.names.len() + 2 < (1 << PACK_BITS) - 1;
+        let packed = out.names.len() + 2 < PACKED_LIMIT as usize;
         let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
         let with_params = sessions.session_type().has_params();
         let parts: Vec<RunCounts> = runs

@@ -20,17 +20,9 @@
 //! Counts are summed in n-gram order, so every run gives the same bits.
 
 use ahash::AHashMap;
-use anomseq_model::{gram, Gram, SequenceCounts, MAX_ORDER, SEQ_START};
+use anomseq_model::{gram, pack, Gram, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_START};
 
 use crate::profile::Smoothing;
-
-/// Tokens below this fit [`pack`].
-const PACKED_LIMIT: u32 = (1 << 15) - 1;
-
-/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer.
-fn pack(tokens: &[u32]) -> u64 {
-    tokens.iter().fold(tokens.len() as u64, |k, &t| (k << 15) | u64::from(t + 1))
-}
 
 /// What is kept per token sequence: its count as an n-gram at its own order, and,
 /// as the history of the next order, the counts after it and the mass discounted

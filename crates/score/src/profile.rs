@@ -21,7 +21,9 @@
 
 use ahash::AHashMap;
 use anomseq_core::Sessions;
-use anomseq_model::{gram, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, SEQ_END, SEQ_START};
+use anomseq_model::{
+    gram, pack, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START,
+};
 use rayon::prelude::*;
 
 use crate::kneser_ney::KneserNey;
@@ -150,15 +152,6 @@ pub struct ProfileModel {
     /// distance to a profile is at least the gap between the norms, so the nearest
     /// one is searched outwards from the scored profile's norm, not among all.
     by_norm: Vec<(f64, Profile, f64)>,
-}
-
-/// Tokens below this fit [`pack`].
-const PACKED_LIMIT: u32 = (1 << 15) - 1;
-
-/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer: their number,
-/// then each token plus one, 15 bits each.
-fn pack(tokens: &[u32]) -> u64 {
-    tokens.iter().fold(tokens.len() as u64, |k, &t| (k << 15) | u64::from(t + 1))
 }
 
 fn norm(p: &Profile) -> f64 {

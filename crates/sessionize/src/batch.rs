@@ -260,8 +260,7 @@ fn sessionize_input(input: Input<'_>, opts: &SessionizeOptions, spec: &EventSpec
 
     let mut fields: Vec<Field> = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();
-    for (name, values) in opts.user_cols.iter().zip(&per_key) {
-        let c = plan.user_column(values)?;
+    for (name, c) in opts.user_cols.iter().zip(plan.user_columns(&per_key)?) {
         fields.push(Field::new(name, c.data_type().clone(), true));
         cols.push(c);
     }

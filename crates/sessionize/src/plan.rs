@@ -26,9 +26,11 @@ impl Plan {
         self.bounds.len() - 1
     }
 
-    /// The sessions' values of a user column from its value per key ([`per_key`]).
-    pub(crate) fn user_column(&self, per_key: &ArrayRef) -> Result<ArrayRef, Error> {
-        Ok(arrow::compute::take(per_key, &UInt32Array::from(self.keys.clone()), None)?)
+    /// The sessions' values of the user columns from their values per key
+    /// ([`per_key`]); the plan's session keys are its last use of them.
+    pub(crate) fn user_columns(&mut self, per_key: &[ArrayRef]) -> Result<Vec<ArrayRef>, Error> {
+        let idx = UInt32Array::from(std::mem::take(&mut self.keys));
+        Ok(per_key.iter().map(|c| arrow::compute::take(c, &idx, None)).collect::<Result<_, _>>()?)
     }
 }
 
