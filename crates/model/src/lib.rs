@@ -44,7 +44,8 @@ pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
 pub use sequence::{
-    gram, pack, profile_of, Gram, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START,
+    distinct, gram, pack, profile_of, Gram, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END,
+    SEQ_START,
 };
 pub use smooth::{cmds_probs, laplace_smooth, params_probs, probabilities, smooth_cmds, smooth_keyed, values_probs};
 pub use tables::{CountTables, ProbTables, StrTable, StrTable2, Table, Table2, Vocab, END, START, UNK, UNK_KEY};

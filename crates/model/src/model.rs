@@ -1,5 +1,7 @@
 //! `Model`: raw counts plus the look-up probabilities, with msticpy's named tables on request.
 
+use std::sync::Arc;
+
 use anomseq_core::{SessionType, Sessions};
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +40,8 @@ pub struct Model {
     modellable: Option<Vec<String>>,
     modellable_ids: Vec<u32>,
     probs: Probabilities,
-    sequence: Option<SequenceCounts>,
+    /// Shared: a scorer of an improved mode holds it beside the model, not a copy.
+    sequence: Option<Arc<SequenceCounts>>,
 }
 
 /// Options of [`Model::train_with`].
@@ -103,12 +106,18 @@ impl Model {
 
     /// The same model with this sequence state (the `profile` mode's), or none.
     pub fn with_sequence(mut self, sequence: Option<SequenceCounts>) -> Model {
-        self.sequence = sequence;
+        self.sequence = sequence.map(Arc::new);
         self
     }
 
     /// The sequence state of the opt-in modes, when the model keeps it.
     pub fn sequence(&self) -> Option<&SequenceCounts> {
+        self.sequence.as_deref()
+    }
+
+    /// [`Model::sequence`] as a shared handle: a scorer of an improved mode built
+    /// from it keeps the model's state instead of a copy.
+    pub fn shared_sequence(&self) -> Option<&Arc<SequenceCounts>> {
         self.sequence.as_ref()
     }
 

@@ -59,16 +59,62 @@ pub fn gram(tokens: &[u32]) -> Gram {
 
 /// The count profile of a session's command ids.
 pub fn profile_of(ids: &[u32]) -> Profile {
-    let mut sorted = ids.to_vec();
-    sorted.sort_unstable();
-    let mut out: Profile = Vec::new();
-    for id in sorted {
-        match out.last_mut() {
-            Some((last, n)) if *last == id => *n += 1,
-            _ => out.push((id, 1)),
+    // one allocation: the ids as (id, 1), sorted, then each run of one id folded into its first
+    let mut out: Profile = ids.iter().map(|&id| (id, 1)).collect();
+    out.sort_unstable_by_key(|&(id, _)| id);
+    out.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 += 1;
         }
-    }
+        same
+    });
+    out.shrink_to_fit();
     out
+}
+
+/// The distinct profiles of `profiles`: the index of each one's first occurrence
+/// (in the order they first occur), and for each profile which of them it is.
+///
+/// Hashed on rayon's threads, then grouped in one pass: the result is the same
+/// on every run and every number of threads.
+pub fn distinct(profiles: &[Profile]) -> (Vec<usize>, Vec<u32>) {
+    const NONE: u32 = u32::MAX;
+    let hasher = ahash::RandomState::with_seeds(1, 2, 3, 4);
+    let hashes: Vec<u64> = profiles.par_iter().map(|p| hasher.hash_one(p)).collect();
+    // the first profile of each hash, and the next of the same hash after each one
+    let mut first: AHashMap<u64, u32> = AHashMap::with_capacity(profiles.len());
+    let mut next: Vec<u32> = Vec::new();
+    let mut firsts: Vec<usize> = Vec::new();
+    let mut of: Vec<u32> = Vec::with_capacity(profiles.len());
+    for (i, (p, h)) in profiles.iter().zip(&hashes).enumerate() {
+        let new = firsts.len() as u32;
+        let k = match first.get(h) {
+            None => {
+                first.insert(*h, new);
+                new
+            }
+            Some(&k0) => {
+                let mut k = k0;
+                loop {
+                    if profiles[firsts[k as usize]] == *p {
+                        break k;
+                    }
+                    if next[k as usize] == NONE {
+                        next[k as usize] = new;
+                        break new;
+                    }
+                    k = next[k as usize];
+                }
+            }
+        };
+        if k == new {
+            firsts.push(i);
+            next.push(NONE);
+        }
+        of.push(k);
+    }
+    (firsts, of)
 }
 
 /// What the `profile` mode trains, kept in the model beside the reference counts:
@@ -109,8 +155,22 @@ pub struct SequenceCounts {
 
 /// A run's parameter sets: (command token, the data set's parameter ids, sorted).
 type RunSets = AHashMap<(u32, Vec<u32>), f64>;
-/// A run's counts: n-grams, count profiles, parameter sets.
-type RunCounts = (AHashMap<Gram, f64>, AHashMap<Profile, f64>, RunSets);
+/// A run's counts: n-grams (packed while the ids fit [`pack`], otherwise wide),
+/// parameter sets.
+type RunCounts = (AHashMap<u64, f64>, AHashMap<Gram, f64>, RunSets);
+
+/// `run`'s counts added into `into`, room made for all of them first: one
+/// rehash at most instead of one per doubling.
+fn add_into<K: std::hash::Hash + Eq>(into: &mut AHashMap<K, f64>, run: AHashMap<K, f64>) {
+    if into.is_empty() {
+        *into = run;
+        return;
+    }
+    into.reserve(run.len());
+    for (k, c) in run {
+        *into.entry(k).or_default() += c;
+    }
+}
 
 impl SequenceCounts {
     /// Count `sessions`, each session once, up to n-grams of `order` (1 to [`MAX_ORDER`]).
@@ -139,7 +199,7 @@ impl SequenceCounts {
         let parts: Vec<RunCounts> = runs
             .par_iter()
             .map(|&first| {
-                let (mut grams, mut small, mut profiles) = (AHashMap::new(), AHashMap::new(), AHashMap::new());
+                let (mut small, mut grams) = (AHashMap::new(), AHashMap::new());
                 let mut sets: RunSets = AHashMap::new();
                 let mut seq = Vec::new();
                 for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
@@ -157,7 +217,6 @@ impl SequenceCounts {
                             }
                         }
                     }
-                    *profiles.entry(profile_of(&seq[1..seq.len() - 1])).or_default() += w;
                     if with_params {
                         for e in sessions.session_range(i) {
                             let ev = sessions.event(e);
@@ -167,28 +226,40 @@ impl SequenceCounts {
                         }
                     }
                 }
-                grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
-                (grams, profiles, sets)
+                (small, grams, sets)
             })
             .collect();
-        let mut profiles: AHashMap<Profile, f64> = AHashMap::new();
+        // the runs added in order, packed n-grams unpacked once at the end
+        let mut small = AHashMap::new();
         let mut sets: RunSets = AHashMap::new();
-        for (grams, run_profiles, run_sets) in parts {
-            for (k, c) in run_sets {
-                *sets.entry(k).or_default() += c;
-            }
-            if out.grams.is_empty() {
-                out.grams = grams;
-                profiles = run_profiles;
-                continue;
-            }
-            for (g, c) in grams {
-                *out.grams.entry(g).or_default() += c;
-            }
-            for (p, s) in run_profiles {
-                *profiles.entry(p).or_default() += s;
+        for (run_small, run_grams, run_sets) in parts {
+            add_into(&mut small, run_small);
+            add_into(&mut out.grams, run_grams);
+            add_into(&mut sets, run_sets);
+        }
+        // each session's count profile, then each distinct one's support summed in session order
+        let all: Vec<Profile> = (0..sessions.len())
+            .into_par_iter()
+            .map_init(Vec::new, |ids, i| {
+                ids.clear();
+                ids.extend(sessions.session_cmds(i).iter().map(|&c| c + 2));
+                profile_of(ids)
+            })
+            .collect();
+        let (firsts, of) = distinct(&all);
+        let mut support = vec![0.0; firsts.len()];
+        for (&k, &w) in of.iter().zip(weights) {
+            support[k as usize] += w;
+        }
+        let mut profiles: AHashMap<Profile, f64> = AHashMap::with_capacity(firsts.len());
+        let mut at = firsts.iter().zip(&support).peekable();
+        for (i, p) in all.into_iter().enumerate() {
+            if let Some((_, &s)) = at.next_if(|(&f, _)| f == i) {
+                profiles.insert(p, s);
             }
         }
+        out.grams.reserve(small.len());
+        out.grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
         let names = sessions.params();
         for ((cmd, ids), c) in sets {
             let mut set: Vec<String> = ids.iter().map(|&p| names.resolve(p).to_owned()).collect();
@@ -422,6 +493,7 @@ pub(crate) struct SequenceFile {
 mod tests {
     use anomseq_core::{Cmd, Sessions};
 
+    use super::{distinct, profile_of, Profile};
     use crate::{Model, ModelOptions};
 
     fn sessions(lists: &[&[&str]]) -> Sessions {
@@ -457,6 +529,18 @@ mod tests {
         assert!(String::from_utf8(reference.to_file_bytes()).unwrap().contains("\"sequence\": null"));
         let e = whole.merge(&reference).unwrap_err().to_string();
         assert!(e.starts_with("cannot merge a model with the sequence state"), "{e}");
+    }
+
+    /// A profile is its sorted ids with their counts; the distinct ones come in the
+    /// order they first occur, each profile pointing at its own.
+    #[test]
+    fn profiles_and_their_distinct_ones() {
+        assert_eq!(profile_of(&[5, 2, 5, 5, 3]), vec![(2, 1), (3, 1), (5, 3)]);
+        assert_eq!(profile_of(&[]), Vec::<(u32, u32)>::new());
+        let all: Vec<Profile> =
+            [&[5, 2][..], &[3, 3], &[2, 5], &[], &[3, 3], &[], &[5, 2, 2]].iter().map(|ids| profile_of(ids)).collect();
+        assert_eq!(distinct(&all), (vec![0, 1, 3, 6], vec![0, 1, 0, 2, 1, 2, 3]));
+        assert_eq!(distinct(&[]), (vec![], vec![]));
     }
 
     /// Packed n-grams come back as the n-grams they pack.

@@ -100,6 +100,59 @@ fn discounts(n: [f64; 5], smoothing: Smoothing) -> [f64; 3] {
     }
 }
 
+/// The tokens of an n-gram.
+fn tokens(g: &Gram) -> &[u32] {
+    &g.1[MAX_ORDER - g.0 as usize..]
+}
+
+/// The table of `grams` (sorted, up to `order`) under the key `key` gives tokens,
+/// and each order's discounts. Sums run in the n-gram order of `grams`.
+fn build<K: std::hash::Hash + Eq>(
+    grams: &[(Gram, f64)],
+    order: usize,
+    smoothing: Smoothing,
+    key: impl Fn(&[u32]) -> K,
+) -> (AHashMap<K, Entry>, Vec<[f64; 3]>) {
+    // continuation counts: the distinct left neighbours of each n-gram below the order
+    let mut left: AHashMap<K, f64> = AHashMap::with_capacity(grams.len());
+    for (g, _) in grams {
+        if g.0 >= 2 {
+            *left.entry(key(&tokens(g)[1..])).or_default() += 1.0;
+        }
+    }
+    let kn_count = |g: &Gram, raw: f64| -> f64 {
+        let n = g.0 as usize;
+        if n == order || g.1[MAX_ORDER - n] == SEQ_START {
+            raw
+        } else {
+            left.get(&key(tokens(g))).copied().unwrap_or(0.0)
+        }
+    };
+    let mut of_counts = vec![[0.0f64; 5]; order];
+    let counted: Vec<f64> = grams.iter().map(|(g, raw)| kn_count(g, *raw)).collect();
+    for ((g, _), c) in grams.iter().zip(&counted) {
+        let c = c.round();
+        if (1.0..=4.0).contains(&c) {
+            of_counts[g.0 as usize - 1][c as usize] += 1.0;
+        }
+    }
+    let discounts: Vec<[f64; 3]> = of_counts.iter().map(|n| discounts(*n, smoothing)).collect();
+    drop(left);
+    let mut table: AHashMap<K, Entry> = AHashMap::with_capacity(grams.len() + grams.len() / 4);
+    for ((g, _), &c) in grams.iter().zip(&counted) {
+        if c <= 0.0 {
+            continue;
+        }
+        let n = g.0 as usize;
+        let t = tokens(g);
+        table.entry(key(t)).or_default().count = c;
+        let h = table.entry(key(&t[..n - 1])).or_default();
+        h.total += c;
+        h.left += discounts[n - 1][class(c)].min(c);
+    }
+    (table, discounts)
+}
+
 impl KneserNey {
     /// The model of `order` (at most the order `counts` kept) over `counts`.
     pub(crate) fn new(counts: &SequenceCounts, order: usize, smoothing: Smoothing) -> KneserNey {
@@ -110,58 +163,19 @@ impl KneserNey {
             .map(|(g, c)| (*g, c))
             .collect();
         grams.sort_by_key(|g| g.0);
-        let tokens = |g: &Gram| -> Vec<u32> { g.1[MAX_ORDER - g.0 as usize..].to_vec() };
-        // continuation counts: the distinct left neighbours of each n-gram below the order
-        let mut left: AHashMap<Gram, f64> = AHashMap::new();
-        for (g, _) in &grams {
-            let n = g.0 as usize;
-            if n >= 2 {
-                *left.entry(gram(&tokens(g)[1..])).or_default() += 1.0;
-            }
-        }
-        let kn_count = |g: &Gram, raw: f64| -> f64 {
-            let n = g.0 as usize;
-            if n == order || g.1[MAX_ORDER - n] == SEQ_START {
-                raw
-            } else {
-                left.get(g).copied().unwrap_or(0.0)
-            }
-        };
-        let mut of_counts = vec![[0.0f64; 5]; order];
-        for (g, raw) in &grams {
-            let c = kn_count(g, *raw).round();
-            if (1.0..=4.0).contains(&c) {
-                of_counts[g.0 as usize - 1][c as usize] += 1.0;
-            }
-        }
-        let discounts: Vec<[f64; 3]> = of_counts.iter().map(|n| discounts(*n, smoothing)).collect();
-        let mut wide: AHashMap<Gram, Entry> = AHashMap::new();
-        for (g, raw) in &grams {
-            let c = kn_count(g, *raw);
-            if c <= 0.0 {
-                continue;
-            }
-            let n = g.0 as usize;
-            let t = tokens(g);
-            wide.entry(*g).or_default().count = c;
-            let h = wide.entry(gram(&t[..n - 1])).or_default();
-            h.total += c;
-            h.left += discounts[n - 1][class(c)].min(c);
-        }
         let known = counts.names().len() as u32 + 2;
-        let table = if known < PACKED_LIMIT {
-            Table::Packed(
-                wide.into_iter().map(|(g, e)| (pack(&g.1[MAX_ORDER - g.0 as usize..]), e)).collect::<AHashMap<_, _>>(),
-            )
+        let (table, discounts) = if known < PACKED_LIMIT {
+            let (t, d) = build(&grams, order, smoothing, pack);
+            (Table::Packed(t), d)
         } else {
-            Table::Wide(wide)
+            let (t, d) = build(&grams, order, smoothing, gram);
+            (Table::Wide(t), d)
         };
         // the names, END and one unseen slot
         let floor = 1.0 / (counts.names().len() + 2) as f64;
         KneserNey { order, table, discounts, known, floor }
     }
 
-    /// `p(seq[t] | seq[..t])`, the history cut to the order's last tokens.
     pub(crate) fn prob(&self, seq: &[u32], t: usize) -> f64 {
         let w = seq[t];
         let mut p = self.floor;

@@ -1,6 +1,7 @@
 //! Scoring modes: which score a run computes, behind one entry point ([`score`]).
 
 use std::borrow::Borrow;
+use std::sync::Arc;
 
 use anomseq_core::{
     rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, NOVELTY_DISTANCE, NOVELTY_PARAMS,
@@ -201,8 +202,8 @@ impl<M: Borrow<Model>> ModelScorer<M> {
             ScoringMode::Reference => (None, None),
             mode => {
                 let m = model.borrow();
-                let counts = m.sequence().ok_or(Error::ModeNeedsState { mode: mode.name() })?;
-                let profile = crate::ProfileModel::from_counts(counts.clone(), &options.profile)?;
+                let counts = m.shared_sequence().ok_or(Error::ModeNeedsState { mode: mode.name() })?;
+                let profile = crate::ProfileModel::from_counts(Arc::clone(counts), &options.profile)?;
                 let novelty = (mode == ScoringMode::Novelty).then(|| crate::ParamNovelty::new(m, counts));
                 (Some(profile), novelty)
             }

@@ -19,10 +19,12 @@
 //! ([`ProfileModel`]) is separate from the reference model's `Counts`, which
 //! stay untouched; the reference mode's numbers never change.
 
+use std::sync::Arc;
+
 use ahash::AHashMap;
 use anomseq_core::Sessions;
 use anomseq_model::{
-    gram, pack, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START,
+    distinct, gram, pack, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START,
 };
 use rayon::prelude::*;
 
@@ -137,7 +139,7 @@ pub struct ProfileScore {
 #[derive(Debug, Clone)]
 pub struct ProfileModel {
     options: ProfileOptions,
-    counts: SequenceCounts,
+    counts: Arc<SequenceCounts>,
     /// context (n − 1 tokens) → weighted count of n-grams following it, n ≤ the order
     /// (when the tokens do not fit [`pack`]).
     contexts: AHashMap<Gram, f64>,
@@ -158,8 +160,14 @@ fn norm(p: &Profile) -> f64 {
     p.iter().map(|&(_, n)| ln1p(n)).sum()
 }
 
+/// `ln(1 + n)` for the counts most profiles hold, computed once.
+static LN1P: std::sync::LazyLock<[f64; 256]> = std::sync::LazyLock::new(|| std::array::from_fn(|n| (n as f64).ln_1p()));
+
 fn ln1p(n: u32) -> f64 {
-    (n as f64).ln_1p()
+    match LN1P.get(n as usize) {
+        Some(&v) => v,
+        None => (n as f64).ln_1p(),
+    }
 }
 
 /// `Σ |ln(1 + a_c) − ln(1 + b_c)|` over the union of both bags, stopping early above `bound`.
@@ -220,7 +228,14 @@ impl ProfileModel {
     /// The model of a saved sequence state (a [`Model`](anomseq_model::Model)'s
     /// [`sequence`](anomseq_model::Model::sequence)): the options' order must be at
     /// most the order it kept.
-    pub fn from_counts(counts: SequenceCounts, options: &ProfileOptions) -> Result<ProfileModel, Error> {
+    ///
+    /// `counts` may be shared (a model's [`shared_sequence`](anomseq_model::Model::shared_sequence)):
+    /// the model then holds it, not a copy.
+    pub fn from_counts(
+        counts: impl Into<Arc<SequenceCounts>>,
+        options: &ProfileOptions,
+    ) -> Result<ProfileModel, Error> {
+        let counts = counts.into();
         options.check()?;
         if options.order > counts.order() {
             return Err(Error::OrderAboveModel { order: options.order, kept: counts.order() });
@@ -244,8 +259,12 @@ impl ProfileModel {
                 *contexts.entry(gram(&tokens[..n - 1])).or_default() += c;
             }
         }
-        let mut by_norm: Vec<(f64, Profile, f64)> = counts.profiles().map(|(p, s)| (norm(p), p.clone(), s)).collect();
-        by_norm.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        // on rayon's threads; no two profiles are equal, so the order is total and
+        // an unstable sort gives the one order there is
+        let profiles: Vec<(&Profile, f64)> = counts.profiles().collect();
+        let mut by_norm: Vec<(f64, Profile, f64)> =
+            profiles.par_iter().map(|&(p, s)| (norm(p), p.clone(), s)).collect();
+        by_norm.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         let kneser_ney = match options.smoothing {
             Smoothing::BackOff => None,
             s => Some(KneserNey::new(&counts, options.order, s)),
@@ -276,10 +295,10 @@ impl ProfileModel {
         out.push(SEQ_END);
     }
 
-    /// `ln p(seq[t] | seq[..t])` under the n-gram model.
-    fn log_prob(&self, seq: &[u32], t: usize) -> f64 {
+    /// `p(seq[t] | seq[..t])` under the n-gram model.
+    fn prob(&self, seq: &[u32], t: usize) -> f64 {
         if let Some(kn) = &self.kneser_ney {
-            return kn.prob(seq, t).ln();
+            return kn.prob(seq, t);
         }
         let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
@@ -308,7 +327,7 @@ impl ProfileModel {
             let lam = c / (c + 1.0);
             p = lam * g / c + (1.0 - lam) * p;
         }
-        p.ln()
+        p
     }
 
     /// The nearest training profile's distance, among profiles whose support
@@ -364,24 +383,18 @@ impl ProfileModel {
 
     fn score_with(&self, sessions: &Sessions, discount: f64, min_support: f64) -> Vec<ProfileScore> {
         let ids = self.resolver(sessions);
-        // each session's surprise and profile, on rayon's threads
-        let per: Vec<(Profile, f64)> = (0..sessions.len())
+        // each session's surprise and profile, on rayon's threads; the largest −ln p
+        // is −ln of the smallest p: one logarithm a session
+        let (profiles, surprises): (Vec<Profile>, Vec<f64>) = (0..sessions.len())
             .into_par_iter()
             .map_init(Vec::new, |seq, i| {
                 self.tokens(sessions, i, &ids, seq);
-                let surprise = (1..seq.len()).map(|t| -self.log_prob(seq, t)).fold(f64::NEG_INFINITY, f64::max);
-                (profile_of(&seq[1..seq.len() - 1]), surprise)
+                let least = (1..seq.len()).map(|t| self.prob(seq, t)).fold(f64::INFINITY, f64::min);
+                (profile_of(&seq[1..seq.len() - 1]), -least.ln())
             })
-            .collect();
+            .unzip();
         // each distinct profile's distance once
-        let mut distinct: AHashMap<&Profile, usize> = AHashMap::new();
-        let mut keys: Vec<&Profile> = Vec::new();
-        for (p, _) in &per {
-            distinct.entry(p).or_insert_with(|| {
-                keys.push(p);
-                keys.len() - 1
-            });
-        }
+        let (firsts, key_of) = distinct(&profiles);
         // a profile below the minimum support is never a neighbour: only the others are searched
         let candidates: std::borrow::Cow<'_, [(f64, Profile, f64)]> =
             if self.by_norm.iter().all(|(_, _, s)| *s >= min_support) {
@@ -389,10 +402,13 @@ impl ProfileModel {
             } else {
                 self.by_norm.iter().filter(|(_, _, s)| *s >= min_support).cloned().collect::<Vec<_>>().into()
             };
-        let dists: Vec<f64> = keys.par_iter().map(|p| self.nearest(p, discount, min_support, &candidates)).collect();
-        per.iter()
-            .map(|(p, surprise)| {
-                let distance = dists[distinct[p]];
+        let dists: Vec<f64> =
+            firsts.par_iter().map(|&i| self.nearest(&profiles[i], discount, min_support, &candidates)).collect();
+        surprises
+            .par_iter()
+            .zip(key_of.par_iter())
+            .map(|(surprise, &k)| {
+                let distance = dists[k as usize];
                 ProfileScore {
                     distance,
                     surprise: *surprise,
