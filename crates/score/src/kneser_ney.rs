@@ -177,6 +177,37 @@ impl KneserNey {
     }
 
     pub(crate) fn prob(&self, seq: &[u32], t: usize) -> f64 {
+        self.prob_reusing(seq, t, &[None; MAX_ORDER + 1], &mut [None; MAX_ORDER + 1])
+    }
+
+    /// The smallest `p(seq[t] | seq[..t])` over `t` from 1: the same numbers as
+    /// [`prob`](Self::prob) at each `t`, each n-gram looked up once (the n-gram that
+    /// ends at `t` is the history of order n + 1 at `t + 1`).
+    pub(crate) fn least(&self, seq: &[u32]) -> f64 {
+        // the empty history, the same at every t
+        let root = Some(self.table.get(&[]));
+        let (mut prev, mut cur) = ([None; MAX_ORDER + 1], [None; MAX_ORDER + 1]);
+        prev[0] = root;
+        let mut least = f64::INFINITY;
+        for t in 1..seq.len() {
+            cur.fill(None);
+            cur[0] = root;
+            least = least.min(self.prob_reusing(seq, t, &prev, &mut cur));
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        least
+    }
+
+    /// `p(seq[t] | seq[..t])`, taking the histories from `prev` where looked up
+    /// before (`prev[m]`: the m-gram ending at `t − 1`; `prev[0]` the empty one), and
+    /// noting in `cur[n]` the n-grams ending at `t` it looks up.
+    fn prob_reusing<'a>(
+        &'a self,
+        seq: &[u32],
+        t: usize,
+        prev: &[Lookup<'a>; MAX_ORDER + 1],
+        cur: &mut [Lookup<'a>; MAX_ORDER + 1],
+    ) -> f64 {
         let w = seq[t];
         let mut p = self.floor;
         for n in 1..=self.order.min(t + 1) {
@@ -185,14 +216,27 @@ impl KneserNey {
             if h.iter().any(|&x| x >= self.known) {
                 break;
             }
-            let Some(e) = self.table.get(h).filter(|e| e.total > 0.0) else { break };
-            let c = if w >= self.known { 0.0 } else { self.table.get(&seq[t + 1 - n..=t]).map_or(0.0, |g| g.count) };
+            let history = match prev[n - 1] {
+                Some(e) => e,
+                None => self.table.get(h),
+            };
+            let Some(e) = history.filter(|e| e.total > 0.0) else { break };
+            let c = if w >= self.known {
+                0.0
+            } else {
+                let full = self.table.get(&seq[t + 1 - n..=t]);
+                cur[n] = Some(full);
+                full.map_or(0.0, |g| g.count)
+            };
             let d = if c > 0.0 { self.discounts[n - 1][class(c)].min(c) } else { 0.0 };
             p = (c - d + e.left * p) / e.total;
         }
         p
     }
 }
+
+/// An n-gram's entry once looked up (`Some`, itself `None` when never seen), or not yet (`None`).
+type Lookup<'a> = Option<Option<&'a Entry>>;
 
 #[cfg(test)]
 mod tests {
@@ -215,6 +259,9 @@ mod tests {
             seq.extend(s.iter().map(|n| counts.id(n).unwrap_or(kn.known + 7)));
             seq.push(SEQ_END);
             let got: Vec<f64> = (1..seq.len()).map(|t| -kn.prob(&seq, t).ln()).collect();
+            // the look-ups reused along the sequence give the same bits
+            let least = (1..seq.len()).map(|t| kn.prob(&seq, t)).fold(f64::INFINITY, f64::min);
+            assert_eq!(kn.least(&seq).to_bits(), least.to_bits(), "order {order} {smoothing:?} {s:?}");
             assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(*want) {
                 assert!((g - w).abs() < 1e-9, "order {order} {smoothing:?} {s:?}: {got:?} != {want:?}");

@@ -389,7 +389,10 @@ impl ProfileModel {
             .into_par_iter()
             .map_init(Vec::new, |seq, i| {
                 self.tokens(sessions, i, &ids, seq);
-                let least = (1..seq.len()).map(|t| self.prob(seq, t)).fold(f64::INFINITY, f64::min);
+                let least = match &self.kneser_ney {
+                    Some(kn) => kn.least(seq),
+                    None => (1..seq.len()).map(|t| self.prob(seq, t)).fold(f64::INFINITY, f64::min),
+                };
                 (profile_of(&seq[1..seq.len() - 1]), -least.ln())
             })
             .unzip();
