@@ -89,13 +89,13 @@ pub fn distinct(profiles: &[Profile]) -> (Vec<usize>, Vec<u32>) {
     let mut of: Vec<u32> = Vec::with_capacity(profiles.len());
     for (i, (p, h)) in profiles.iter().zip(&hashes).enumerate() {
         let new = firsts.len() as u32;
-        let k = match first.get(h) {
-            None => {
-                first.insert(*h, new);
+        let k = match first.entry(*h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(new);
                 new
             }
-            Some(&k0) => {
-                let mut k = k0;
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let mut k = *o.get();
                 loop {
                     if profiles[firsts[k as usize]] == *p {
                         break k;

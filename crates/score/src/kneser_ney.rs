@@ -176,12 +176,15 @@ impl KneserNey {
         KneserNey { order, table, discounts, known, floor }
     }
 
+    /// `p(seq[t] | seq[..t])`, the history cut to the order's last tokens (scoring
+    /// takes [`least`](Self::least); the tests check each step).
+    #[cfg(test)]
     pub(crate) fn prob(&self, seq: &[u32], t: usize) -> f64 {
         self.prob_reusing(seq, t, &[None; MAX_ORDER + 1], &mut [None; MAX_ORDER + 1])
     }
 
     /// The smallest `p(seq[t] | seq[..t])` over `t` from 1: the same numbers as
-    /// [`prob`](Self::prob) at each `t`, each n-gram looked up once (the n-gram that
+    /// one look-up of each history at each `t`, each n-gram looked up once (the n-gram that
     /// ends at `t` is the history of order n + 1 at `t + 1`).
     pub(crate) fn least(&self, seq: &[u32]) -> f64 {
         // the empty history, the same at every t

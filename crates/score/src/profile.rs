@@ -295,11 +295,8 @@ impl ProfileModel {
         out.push(SEQ_END);
     }
 
-    /// `p(seq[t] | seq[..t])` under the n-gram model.
-    fn prob(&self, seq: &[u32], t: usize) -> f64 {
-        if let Some(kn) = &self.kneser_ney {
-            return kn.prob(seq, t);
-        }
+    /// `p(seq[t] | seq[..t])` under the back-off n-gram model ([`Smoothing::BackOff`]).
+    fn back_off_prob(&self, seq: &[u32], t: usize) -> f64 {
         let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
         let packable = self.known < PACKED_LIMIT;
@@ -391,7 +388,7 @@ impl ProfileModel {
                 self.tokens(sessions, i, &ids, seq);
                 let least = match &self.kneser_ney {
                     Some(kn) => kn.least(seq),
-                    None => (1..seq.len()).map(|t| self.prob(seq, t)).fold(f64::INFINITY, f64::min),
+                    None => (1..seq.len()).map(|t| self.back_off_prob(seq, t)).fold(f64::INFINITY, f64::min),
                 };
                 (profile_of(&seq[1..seq.len() - 1]), -least.ln())
             })
