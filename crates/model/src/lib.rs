@@ -33,6 +33,7 @@ mod error;
 mod file;
 mod model;
 mod probs;
+mod profiles;
 mod sequence;
 mod smooth;
 mod tables;
@@ -43,8 +44,9 @@ pub use error::Error;
 pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
+pub use profiles::{profile_hash, profile_of, Entry, Place, ProfileList, Profiles};
 pub use sequence::{
-    distinct, gram, pack, profile_of, Gram, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END,
+    gram, pack, Gram, ParamSetMap, Profile, SequenceCounts, SetRef, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END,
     SEQ_START,
 };
 pub use smooth::{cmds_probs, laplace_smooth, params_probs, probabilities, smooth_cmds, smooth_keyed, values_probs};

@@ -7,7 +7,7 @@ use anomseq_core::{is_reserved_token, Sessions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Entry, Error, ProfileList, Profiles};
 
 /// The highest n-gram order [`SequenceCounts`] keeps.
 pub const MAX_ORDER: usize = 4;
@@ -47,74 +47,14 @@ const RUN: usize = 16 * 1024;
 
 /// An n-gram (last token last, padded at the front) and its length.
 pub type Gram = (u8, [u32; MAX_ORDER]);
-/// A sparse bag of command counts, sorted by id: `(id, count)`.
-pub type Profile = Vec<(u32, u32)>;
+/// A sparse bag of command counts, sorted by id: `(id, count)` (as a model file lists it).
+pub type Profile = Vec<Entry>;
 
 /// The key of the n-gram `tokens` (at most [`MAX_ORDER`] of them).
 pub fn gram(tokens: &[u32]) -> Gram {
     let mut g = [PAD; MAX_ORDER];
     g[MAX_ORDER - tokens.len()..].copy_from_slice(tokens);
     (tokens.len() as u8, g)
-}
-
-/// The count profile of a session's command ids.
-pub fn profile_of(ids: &[u32]) -> Profile {
-    // one allocation: the ids as (id, 1), sorted, then each run of one id folded into its first
-    let mut out: Profile = ids.iter().map(|&id| (id, 1)).collect();
-    out.sort_unstable_by_key(|&(id, _)| id);
-    out.dedup_by(|next, kept| {
-        let same = next.0 == kept.0;
-        if same {
-            kept.1 += 1;
-        }
-        same
-    });
-    out.shrink_to_fit();
-    out
-}
-
-/// The distinct profiles of `profiles`: the index of each one's first occurrence
-/// (in the order they first occur), and for each profile which of them it is.
-///
-/// Hashed on rayon's threads, then grouped in one pass: the result is the same
-/// on every run and every number of threads.
-pub fn distinct(profiles: &[Profile]) -> (Vec<usize>, Vec<u32>) {
-    const NONE: u32 = u32::MAX;
-    let hasher = ahash::RandomState::with_seeds(1, 2, 3, 4);
-    let hashes: Vec<u64> = profiles.par_iter().map(|p| hasher.hash_one(p)).collect();
-    // the first profile of each hash, and the next of the same hash after each one
-    let mut first: AHashMap<u64, u32> = AHashMap::with_capacity(profiles.len());
-    let mut next: Vec<u32> = Vec::new();
-    let mut firsts: Vec<usize> = Vec::new();
-    let mut of: Vec<u32> = Vec::with_capacity(profiles.len());
-    for (i, (p, h)) in profiles.iter().zip(&hashes).enumerate() {
-        let new = firsts.len() as u32;
-        let k = match first.entry(*h) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(new);
-                new
-            }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let mut k = *o.get();
-                loop {
-                    if profiles[firsts[k as usize]] == *p {
-                        break k;
-                    }
-                    if next[k as usize] == NONE {
-                        next[k as usize] = new;
-                        break new;
-                    }
-                    k = next[k as usize];
-                }
-            }
-        };
-        if k == new {
-            firsts.push(i);
-            next.push(NONE);
-        }
-        of.push(k);
-    }
-    (firsts, of)
 }
 
 /// What the `profile` mode trains, kept in the model beside the reference counts:
@@ -146,15 +86,29 @@ pub struct SequenceCounts {
     names: Vec<String>,
     index: AHashMap<String, u32>,
     grams: AHashMap<Gram, f64>,
-    profiles: AHashMap<Profile, f64>,
+    profiles: Profiles,
     /// (command token, its event's parameter names, sorted) → weighted count:
     /// the parameter sets seen with each command (sessions with parameters only).
     param_sets: BTreeMap<(u32, Vec<String>), f64>,
     total_weight: f64,
 }
 
+/// A map keyed by (command, sorted parameter ids), looked up by a borrowed set
+/// ([`SetRef`]) without allocating one.
+pub type ParamSetMap<V> = hashbrown::HashMap<(u32, Vec<u32>), V, ahash::RandomState>;
+
+/// A borrowed key of a [`ParamSetMap`]: a command and its sorted parameter ids.
+#[derive(Debug, Hash)]
+pub struct SetRef<'a>(pub u32, pub &'a [u32]);
+
+impl hashbrown::Equivalent<(u32, Vec<u32>)> for SetRef<'_> {
+    fn equivalent(&self, key: &(u32, Vec<u32>)) -> bool {
+        self.0 == key.0 && self.1 == key.1.as_slice()
+    }
+}
+
 /// A run's parameter sets: (command token, the data set's parameter ids, sorted).
-type RunSets = AHashMap<(u32, Vec<u32>), f64>;
+type RunSets = ParamSetMap<f64>;
 /// A run's counts: n-grams (packed while the ids fit [`pack`], otherwise wide),
 /// parameter sets.
 type RunCounts = (AHashMap<u64, f64>, AHashMap<Gram, f64>, RunSets);
@@ -200,8 +154,8 @@ impl SequenceCounts {
             .par_iter()
             .map(|&first| {
                 let (mut small, mut grams) = (AHashMap::new(), AHashMap::new());
-                let mut sets: RunSets = AHashMap::new();
-                let mut seq = Vec::new();
+                let mut sets = RunSets::default();
+                let (mut seq, mut set) = (Vec::new(), Vec::new());
                 for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
                     seq.clear();
                     seq.push(SEQ_START);
@@ -220,9 +174,15 @@ impl SequenceCounts {
                     if with_params {
                         for e in sessions.session_range(i) {
                             let ev = sessions.event(e);
-                            let mut set = ev.params.to_vec();
+                            set.clear();
+                            set.extend_from_slice(ev.params);
                             set.sort_unstable();
-                            *sets.entry((ev.name + 2, set)).or_default() += w;
+                            match sets.get_mut(&SetRef(ev.name + 2, &set)) {
+                                Some(c) => *c += w,
+                                None => {
+                                    sets.insert((ev.name + 2, set.clone()), w);
+                                }
+                            }
                         }
                     }
                 }
@@ -231,33 +191,17 @@ impl SequenceCounts {
             .collect();
         // the runs added in order, packed n-grams unpacked once at the end
         let mut small = AHashMap::new();
-        let mut sets: RunSets = AHashMap::new();
+        let mut sets = RunSets::default();
         for (run_small, run_grams, run_sets) in parts {
             add_into(&mut small, run_small);
             add_into(&mut out.grams, run_grams);
-            add_into(&mut sets, run_sets);
-        }
-        // each session's count profile, then each distinct one's support summed in session order
-        let all: Vec<Profile> = (0..sessions.len())
-            .into_par_iter()
-            .map_init(Vec::new, |ids, i| {
-                ids.clear();
-                ids.extend(sessions.session_cmds(i).iter().map(|&c| c + 2));
-                profile_of(ids)
-            })
-            .collect();
-        let (firsts, of) = distinct(&all);
-        let mut support = vec![0.0; firsts.len()];
-        for (&k, &w) in of.iter().zip(weights) {
-            support[k as usize] += w;
-        }
-        let mut profiles: AHashMap<Profile, f64> = AHashMap::with_capacity(firsts.len());
-        let mut at = firsts.iter().zip(&support).peekable();
-        for (i, p) in all.into_iter().enumerate() {
-            if let Some((_, &s)) = at.next_if(|(&f, _)| f == i) {
-                profiles.insert(p, s);
+            for (k, c) in run_sets {
+                *sets.entry(k).or_default() += c;
             }
         }
+        // each session's count profile, then each distinct one's support summed in session order
+        let list = ProfileList::of_sessions(sessions, |c| c + 2);
+        out.profiles = Profiles::from_list(&list, |i| weights[i]).0;
         out.grams.reserve(small.len());
         out.grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
         let names = sessions.params();
@@ -266,7 +210,6 @@ impl SequenceCounts {
             set.sort_unstable();
             *out.param_sets.entry((cmd, set)).or_default() += c;
         }
-        out.profiles = profiles;
         Ok(out)
     }
 
@@ -277,7 +220,7 @@ impl SequenceCounts {
             names,
             index,
             grams: AHashMap::new(),
-            profiles: AHashMap::new(),
+            profiles: Profiles::default(),
             param_sets: BTreeMap::new(),
             total_weight: 0.0,
         }
@@ -311,14 +254,19 @@ impl SequenceCounts {
         self.grams.iter().map(|(g, &c)| (g, c))
     }
 
-    /// Every distinct count profile with its support (in no particular order).
-    pub fn profiles(&self) -> impl ExactSizeIterator<Item = (&Profile, f64)> + '_ {
-        self.profiles.iter().map(|(p, &s)| (p, s))
+    /// Every distinct count profile with its support (in the order they were first counted).
+    pub fn profiles(&self) -> impl ExactSizeIterator<Item = (&[Entry], f64)> + '_ {
+        self.profiles.iter()
+    }
+
+    /// The distinct count profiles, to look profiles up by index.
+    pub fn profile_set(&self) -> &Profiles {
+        &self.profiles
     }
 
     /// The support of a count profile (`None` when never seen).
-    pub fn support(&self, profile: &Profile) -> Option<f64> {
-        self.profiles.get(profile).copied()
+    pub fn support(&self, profile: &[Entry]) -> Option<f64> {
+        self.profiles.find(profile).map(|k| self.profiles.support(k))
     }
 
     /// The parameter sets seen with the command of token `cmd`: each set's names
@@ -365,10 +313,12 @@ impl SequenceCounts {
         for (&(n, g), &c) in &other.grams {
             *out.grams.entry((n, g.map(map))).or_default() += c;
         }
-        for (p, &s) in &other.profiles {
-            let mut q: Profile = p.iter().map(|&(id, k)| (map(id), k)).collect();
+        let mut q: Profile = Vec::new();
+        for (p, s) in other.profiles.iter() {
+            q.clear();
+            q.extend(p.iter().map(|&(id, k)| (map(id), k)));
             q.sort_unstable();
-            *out.profiles.entry(q).or_default() += s;
+            out.profiles.add(&q, s);
         }
         for ((cmd, set), &c) in &other.param_sets {
             *out.param_sets.entry((map(*cmd), set.clone())).or_default() += c;
@@ -388,7 +338,7 @@ impl SequenceCounts {
             total_weight: self.total_weight,
             grams,
             profiles: {
-                let mut p: Vec<(Profile, f64)> = self.profiles.iter().map(|(p, &s)| (p.clone(), s)).collect();
+                let mut p: Vec<(Profile, f64)> = self.profiles.iter().map(|(p, s)| (p.to_vec(), s)).collect();
                 p.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 p
             },
@@ -417,7 +367,6 @@ impl SequenceCounts {
         };
         // room for every entry up front, each moved in: a large model loads without rehashing
         out.grams.reserve(f.grams.len());
-        out.profiles.reserve(f.profiles.len());
         for (g, c) in f.grams {
             if g.is_empty() || g.len() > f.order || g.iter().any(|&t| t >= ids) {
                 return Err(bad(format!("n-gram {g:?} is not of order 1 to {} over {ids} tokens", f.order)));
@@ -433,14 +382,10 @@ impl SequenceCounts {
                 return Err(bad(format!("profile {p:?} is not a sorted bag of command ids with counts")));
             }
             let s = weight(s, &|| format!("profile {p:?}"))?;
-            match out.profiles.entry(p) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    return Err(bad(format!("profile {:?} is listed twice", e.key())));
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(s);
-                }
+            if out.profiles.find(&p).is_some() {
+                return Err(bad(format!("profile {p:?} is listed twice")));
             }
+            out.profiles.add(&p, s);
         }
         for (cmd, set, n) in f.param_sets {
             let sorted = set.windows(2).all(|w| w[0] < w[1]);
@@ -493,7 +438,6 @@ pub(crate) struct SequenceFile {
 mod tests {
     use anomseq_core::{Cmd, Sessions};
 
-    use super::{distinct, profile_of, Profile};
     use crate::{Model, ModelOptions};
 
     fn sessions(lists: &[&[&str]]) -> Sessions {
@@ -529,18 +473,6 @@ mod tests {
         assert!(String::from_utf8(reference.to_file_bytes()).unwrap().contains("\"sequence\": null"));
         let e = whole.merge(&reference).unwrap_err().to_string();
         assert!(e.starts_with("cannot merge a model with the sequence state"), "{e}");
-    }
-
-    /// A profile is its sorted ids with their counts; the distinct ones come in the
-    /// order they first occur, each profile pointing at its own.
-    #[test]
-    fn profiles_and_their_distinct_ones() {
-        assert_eq!(profile_of(&[5, 2, 5, 5, 3]), vec![(2, 1), (3, 1), (5, 3)]);
-        assert_eq!(profile_of(&[]), Vec::<(u32, u32)>::new());
-        let all: Vec<Profile> =
-            [&[5, 2][..], &[3, 3], &[2, 5], &[], &[3, 3], &[], &[5, 2, 2]].iter().map(|ids| profile_of(ids)).collect();
-        assert_eq!(distinct(&all), (vec![0, 1, 3, 6], vec![0, 1, 0, 2, 1, 2, 3]));
-        assert_eq!(distinct(&[]), (vec![], vec![]));
     }
 
     /// Packed n-grams come back as the n-grams they pack.

@@ -55,6 +55,8 @@ impl Table {
 pub(crate) struct KneserNey {
     order: usize,
     table: Table,
+    /// The single tokens' entries by token (seen ones only), without hashing.
+    unigrams: Vec<Option<Entry>>,
     /// Per order (index `n − 1`): the discounts of counts 1, 2 and 3 or more.
     discounts: Vec<[f64; 3]>,
     /// Tokens below this were seen in training.
@@ -173,7 +175,16 @@ impl KneserNey {
         };
         // the names, END and one unseen slot
         let floor = 1.0 / (counts.names().len() + 2) as f64;
-        KneserNey { order, table, discounts, known, floor }
+        let unigrams = (0..known).map(|t| table.get(&[t]).copied()).collect();
+        KneserNey { order, table, unigrams, discounts, known, floor }
+    }
+
+    /// The entry of `tokens` (all seen in training), if counted.
+    fn entry(&self, tokens: &[u32]) -> Option<&Entry> {
+        match tokens {
+            [t] => self.unigrams[*t as usize].as_ref(),
+            _ => self.table.get(tokens),
+        }
     }
 
     /// `p(seq[t] | seq[..t])`, the history cut to the order's last tokens (scoring
@@ -221,13 +232,13 @@ impl KneserNey {
             }
             let history = match prev[n - 1] {
                 Some(e) => e,
-                None => self.table.get(h),
+                None => self.entry(h),
             };
             let Some(e) = history.filter(|e| e.total > 0.0) else { break };
             let c = if w >= self.known {
                 0.0
             } else {
-                let full = self.table.get(&seq[t + 1 - n..=t]);
+                let full = self.entry(&seq[t + 1 - n..=t]);
                 cur[n] = Some(full);
                 full.map_or(0.0, |g| g.count)
             };

@@ -17,7 +17,7 @@
 
 use ahash::{AHashMap, AHashSet};
 use anomseq_core::{SessionType, Sessions};
-use anomseq_model::{Model, SequenceCounts};
+use anomseq_model::{Model, ParamSetMap, SequenceCounts, SetRef};
 use rayon::prelude::*;
 
 /// The item of a session its parameter part comes from.
@@ -91,7 +91,7 @@ pub struct ParamNovelty {
     param_value: AHashMap<(u32, u32), f64>,
     value_totals: AHashMap<u32, (f64, f64)>,
     /// (command, sorted parameter ids) → times seen; per command: distinct sets.
-    sets: AHashMap<(u32, Vec<u32>), f64>,
+    sets: ParamSetMap<f64>,
     distinct_sets: AHashMap<u32, f64>,
 }
 
@@ -114,7 +114,7 @@ impl ParamNovelty {
             }
             value_totals.insert(*p, (row.iter().map(|&(_, n)| n as f64).sum(), row.len() as f64));
         }
-        let mut sets = AHashMap::new();
+        let mut sets = ParamSetMap::default();
         let mut distinct_sets = AHashMap::new();
         for (k, name) in sequence.names().iter().enumerate() {
             let Some(c) = v.cmds.get(name) else { continue };
@@ -134,13 +134,16 @@ impl ParamNovelty {
     /// of bare commands).
     pub fn scores(&self, model: &Model, sessions: &Sessions) -> Vec<f64> {
         let ids = Ids::new(model, sessions);
-        (0..sessions.len()).into_par_iter().map(|i| self.rarest(&ids, sessions, i).map_or(0.0, |(s, _)| s)).collect()
+        (0..sessions.len())
+            .into_par_iter()
+            .map_init(Scratch::default, |scratch, i| self.rarest(&ids, sessions, i, scratch).map_or(0.0, |(s, _)| s))
+            .collect()
     }
 
     /// The item session `i`'s parameter part comes from, with its surprise
     /// (`None` for a session without parameters).
     pub fn explain(&self, model: &Model, sessions: &Sessions, i: usize) -> Option<(f64, NovelItem)> {
-        let (s, at) = self.rarest(&Ids::new(model, sessions), sessions, i)?;
+        let (s, at) = self.rarest(&Ids::new(model, sessions), sessions, i, &mut Scratch::default())?;
         let first = sessions.session_range(i).start;
         let ev = sessions.event(at.event);
         let command = sessions.names().resolve(ev.name).to_owned();
@@ -164,21 +167,35 @@ impl ParamNovelty {
     }
 
     /// The largest item surprise of session `i` and where it is.
-    fn rarest(&self, ids: &Ids, sessions: &Sessions, i: usize) -> Option<(f64, At)> {
+    ///
+    /// Items are compared by their ratios, and a ratio's logarithm is taken only
+    /// when it is a new largest one: the same item and surprise as comparing every
+    /// item's logarithm, with few logarithms.
+    fn rarest(&self, ids: &Ids, sessions: &Sessions, i: usize, scratch: &mut Scratch) -> Option<(f64, At)> {
         if self.kind == SessionType::Commands || sessions.session_type() == SessionType::Commands {
             return None;
         }
-        let mut best: Option<(f64, At)> = None;
-        let mut keep = |s: f64, at: At| {
-            if best.as_ref().is_none_or(|(b, _)| s > *b) {
-                best = Some((s, at));
+        // (the largest ratio yet, its logarithm, where it is)
+        let mut best: Option<(f64, f64, At)> = None;
+        let mut keep = |ratio: f64, at: At| match &mut best {
+            Some((r, _, _)) if ratio <= *r => {}
+            Some((r, ln, kept)) => {
+                let l = ratio.ln();
+                // the logarithm rounds: a larger ratio may not have a larger one
+                if l > *ln {
+                    *ln = l;
+                    *kept = at;
+                }
+                *r = ratio;
             }
+            None => best = Some((ratio, ratio.ln(), at)),
         };
+        let Scratch { set, sorted } = scratch;
         for e in sessions.session_range(i) {
             let ev = sessions.event(e);
             let c = ids.cmds[ev.name as usize];
             let n = c.and_then(|c| self.cmd.get(&c)).copied().unwrap_or(0.0);
-            let mut set = Vec::with_capacity(ev.params.len());
+            set.clear();
             for (k, &p) in ev.params.iter().enumerate() {
                 let p = ids.params[p as usize];
                 set.push(p);
@@ -186,7 +203,7 @@ impl ParamNovelty {
                     (Some(c), Some(p)) => self.cmd_param.get(&(c, p)).copied().unwrap_or(0.0),
                     _ => 0.0,
                 };
-                keep(((n + 2.0) / (seen + 1.0)).ln(), At { event: e, what: What::Param(k), seen });
+                keep((n + 2.0) / (seen + 1.0), At { event: e, what: What::Param(k), seen });
                 let Some(&val) = ev.values.get(k) else { continue };
                 let Some(p) = p else { continue };
                 let Some(&(total, distinct)) = self.value_totals.get(&p) else { continue };
@@ -194,20 +211,30 @@ impl ParamNovelty {
                     continue;
                 }
                 let seen = ids.values[val as usize].and_then(|x| self.param_value.get(&(p, x))).copied().unwrap_or(0.0);
-                keep(((total + distinct + 1.0) / (seen + 1.0)).ln(), At { event: e, what: What::Value(k), seen });
+                keep((total + distinct + 1.0) / (seen + 1.0), At { event: e, what: What::Value(k), seen });
             }
             let sets = c.and_then(|c| self.distinct_sets.get(&c)).copied().unwrap_or(0.0);
-            let seen = match (c, set.iter().copied().collect::<Option<Vec<u32>>>()) {
-                (Some(c), Some(mut ids)) => {
-                    ids.sort_unstable();
-                    self.sets.get(&(c, ids)).copied().unwrap_or(0.0)
+            sorted.clear();
+            sorted.extend(set.iter().flatten());
+            let seen = match c {
+                Some(c) if sorted.len() == set.len() => {
+                    sorted.sort_unstable();
+                    self.sets.get(&SetRef(c, sorted)).copied().unwrap_or(0.0)
                 }
                 _ => 0.0,
             };
-            keep(((n + sets + 1.0) / (seen + 1.0)).ln(), At { event: e, what: What::Set, seen });
+            keep((n + sets + 1.0) / (seen + 1.0), At { event: e, what: What::Set, seen });
         }
-        best
+        best.map(|(_, ln, at)| (ln, at))
     }
+}
+
+/// Buffers [`ParamNovelty::rarest`] reuses from event to event: an event's
+/// parameters' model ids, and the same sorted.
+#[derive(Default)]
+struct Scratch {
+    set: Vec<Option<u32>>,
+    sorted: Vec<u32>,
 }
 
 /// The model's vocabulary id of each name, parameter and value of a data set

@@ -23,9 +23,7 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 use anomseq_core::Sessions;
-use anomseq_model::{
-    distinct, gram, pack, profile_of, Gram, Profile, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START,
-};
+use anomseq_model::{gram, pack, Entry, Gram, Place, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START};
 use rayon::prelude::*;
 
 use crate::kneser_ney::KneserNey;
@@ -150,13 +148,14 @@ pub struct ProfileModel {
     known: u32,
     /// The Kneser–Ney model, unless the smoothing is [`Smoothing::BackOff`].
     kneser_ney: Option<KneserNey>,
-    /// The training profiles with their supports, by their norm `Σ ln(1 + n_c)`: the
-    /// distance to a profile is at least the gap between the norms, so the nearest
-    /// one is searched outwards from the scored profile's norm, not among all.
-    by_norm: Vec<(f64, Profile, f64)>,
+    /// The training profiles (their indices in the counts' [`Profiles`](anomseq_model::Profiles)) by their norm
+    /// `Σ ln(1 + n_c)`: the distance to a profile is at least the gap between the
+    /// norms, so the nearest one is searched outwards from the scored profile's norm,
+    /// not among all.
+    by_norm: Vec<(f64, u32)>,
 }
 
-fn norm(p: &Profile) -> f64 {
+fn norm(p: &[Entry]) -> f64 {
     p.iter().map(|&(_, n)| ln1p(n)).sum()
 }
 
@@ -171,7 +170,7 @@ fn ln1p(n: u32) -> f64 {
 }
 
 /// `Σ |ln(1 + a_c) − ln(1 + b_c)|` over the union of both bags, stopping early above `bound`.
-fn distance(a: &Profile, b: &Profile, bound: f64) -> f64 {
+fn distance(a: &[Entry], b: &[Entry], bound: f64) -> f64 {
     let (mut i, mut j, mut d) = (0, 0, 0.0);
     loop {
         let step = match (a.get(i), b.get(j)) {
@@ -259,12 +258,13 @@ impl ProfileModel {
                 *contexts.entry(gram(&tokens[..n - 1])).or_default() += c;
             }
         }
-        // on rayon's threads; no two profiles are equal, so the order is total and
-        // an unstable sort gives the one order there is
-        let profiles: Vec<(&Profile, f64)> = counts.profiles().collect();
-        let mut by_norm: Vec<(f64, Profile, f64)> =
-            profiles.par_iter().map(|&(p, s)| (norm(p), p.clone(), s)).collect();
-        by_norm.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        // on rayon's threads
+        let set = counts.profile_set();
+        let mut by_norm: Vec<(f64, u32)> =
+            (0..set.len()).into_par_iter().map(|k| (norm(set.get(k)), k as u32)).collect();
+        // ties by index, so the order is total (and which of two equal norms comes first
+        // cannot change a nearest distance: both are visited before any farther norm)
+        by_norm.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let kneser_ney = match options.smoothing {
             Smoothing::BackOff => None,
             s => Some(KneserNey::new(&counts, options.order, s)),
@@ -327,19 +327,28 @@ impl ProfileModel {
         p
     }
 
-    /// The nearest training profile's distance, among profiles whose support
-    /// (less `discount` where the profile is `own`) is at least `min_support`.
+    /// The nearest training profile's distance, among the `candidates` (profiles whose
+    /// support, less `discount` where the profile is `own`, training profile `own_k`,
+    /// is at least `min_support`).
     ///
     /// Exact: the profiles are visited outwards from `own`'s norm, nearer norms first,
     /// and the search stops once the norm gap alone exceeds the best distance found
     /// (`|Σ a − Σ b| ≤ Σ |a − b|` for these non-negative log counts).
-    fn nearest(&self, own: &Profile, discount: f64, min_support: f64, candidates: &[(f64, Profile, f64)]) -> f64 {
-        if self.counts.support(own).is_some_and(|s| s - discount >= min_support) {
+    fn nearest(
+        &self,
+        own: &[Entry],
+        own_k: Option<usize>,
+        discount: f64,
+        min_support: f64,
+        candidates: &[(f64, u32)],
+    ) -> f64 {
+        let set = self.counts.profile_set();
+        if own_k.is_some_and(|k| set.support(k) - discount >= min_support) {
             return 0.0;
         }
         let x = norm(own);
         let by_norm = candidates;
-        let start = by_norm.partition_point(|(n, _, _)| *n < x);
+        let start = by_norm.partition_point(|(n, _)| *n < x);
         let (mut lo, mut hi) = (start, start); // below: lo - 1 down; above: hi up
         let mut best = f64::INFINITY;
         // a margin for rounding: the gap is a bound only up to it
@@ -361,12 +370,13 @@ impl ProfileModel {
             } else {
                 hi += 1;
             }
-            let (_, p, s) = &by_norm[i];
-            let support = if p == own { s - discount } else { *s };
+            let k = by_norm[i].1 as usize;
+            let s = set.support(k);
+            let support = if own_k == Some(k) { s - discount } else { s };
             if support < min_support {
                 continue;
             }
-            best = best.min(distance(own, p, best));
+            best = best.min(distance(own, set.get(k), best));
             if best == 0.0 {
                 break;
             }
@@ -380,9 +390,9 @@ impl ProfileModel {
 
     fn score_with(&self, sessions: &Sessions, discount: f64, min_support: f64) -> Vec<ProfileScore> {
         let ids = self.resolver(sessions);
-        // each session's surprise and profile, on rayon's threads; the largest −ln p
-        // is −ln of the smallest p: one logarithm a session
-        let (profiles, surprises): (Vec<Profile>, Vec<f64>) = (0..sessions.len())
+        // each session's surprise, on rayon's threads; the largest −ln p is −ln of
+        // the smallest p: one logarithm a session
+        let surprises: Vec<f64> = (0..sessions.len())
             .into_par_iter()
             .map_init(Vec::new, |seq, i| {
                 self.tokens(sessions, i, &ids, seq);
@@ -390,25 +400,51 @@ impl ProfileModel {
                     Some(kn) => kn.least(seq),
                     None => (1..seq.len()).map(|t| self.back_off_prob(seq, t)).fold(f64::INFINITY, f64::min),
                 };
-                (profile_of(&seq[1..seq.len() - 1]), -least.ln())
+                -least.ln()
             })
-            .unzip();
-        // each distinct profile's distance once
-        let (firsts, key_of) = distinct(&profiles);
+            .collect();
+        // each session's profile found among the training ones (or among those training
+        // lacks), and each distinct profile's distance once
+        let set = self.counts.profile_set();
+        let (places, unseen) = set.place_sessions(sessions, |c| ids[c as usize]);
         // a profile below the minimum support is never a neighbour: only the others are searched
-        let candidates: std::borrow::Cow<'_, [(f64, Profile, f64)]> =
-            if self.by_norm.iter().all(|(_, _, s)| *s >= min_support) {
+        let candidates: std::borrow::Cow<'_, [(f64, u32)]> =
+            if self.by_norm.iter().all(|&(_, k)| set.support(k as usize) >= min_support) {
                 std::borrow::Cow::Borrowed(&self.by_norm)
             } else {
-                self.by_norm.iter().filter(|(_, _, s)| *s >= min_support).cloned().collect::<Vec<_>>().into()
+                self.by_norm
+                    .iter()
+                    .filter(|&&(_, k)| set.support(k as usize) >= min_support)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .into()
             };
-        let dists: Vec<f64> =
-            firsts.par_iter().map(|&i| self.nearest(&profiles[i], discount, min_support, &candidates)).collect();
+        let mut needed = vec![false; set.len()];
+        for p in &places {
+            if let Place::Known(k) = p {
+                needed[*k as usize] = true;
+            }
+        }
+        let needed: Vec<usize> = needed.iter().enumerate().filter(|(_, &n)| n).map(|(k, _)| k).collect();
+        let found: Vec<f64> =
+            needed.par_iter().map(|&k| self.nearest(set.get(k), Some(k), discount, min_support, &candidates)).collect();
+        let mut known = vec![f64::NAN; set.len()];
+        for (&k, d) in needed.iter().zip(found) {
+            known[k] = d;
+        }
+        let new: Vec<f64> = (0..unseen.len())
+            .into_par_iter()
+            .map(|k| self.nearest(unseen.get(k), None, discount, min_support, &candidates))
+            .collect();
+        let dist = |p: &Place| match *p {
+            Place::Known(k) => known[k as usize],
+            Place::Unseen(k) => new[k as usize],
+        };
         surprises
             .par_iter()
-            .zip(key_of.par_iter())
-            .map(|(surprise, &k)| {
-                let distance = dists[k as usize];
+            .zip(places.par_iter())
+            .map(|(surprise, place)| {
+                let distance = dist(place);
                 ProfileScore {
                     distance,
                     surprise: *surprise,
@@ -551,7 +587,7 @@ pub(crate) mod tests {
         let mut seq = Vec::new();
         for (i, got) in m.score(&test).iter().enumerate() {
             m.tokens(&test, i, &ids, &mut seq);
-            let own = profile_of(&seq[1..seq.len() - 1]);
+            let own = anomseq_model::profile_of(&seq[1..seq.len() - 1]);
             let scan = m.counts.profiles().map(|(p, _)| distance(&own, p, f64::INFINITY)).fold(f64::INFINITY, f64::min);
             assert_eq!(got.distance, scan, "session {i}");
         }
@@ -562,11 +598,11 @@ pub(crate) mod tests {
         let ids = m.resolver(&train);
         for (i, got) in m.score_training(&train).iter().enumerate() {
             m.tokens(&train, i, &ids, &mut seq);
-            let own = profile_of(&seq[1..seq.len() - 1]);
+            let own = anomseq_model::profile_of(&seq[1..seq.len() - 1]);
             let scan = m
                 .counts
                 .profiles()
-                .filter(|(p, s)| if *p == &own { s - 1.0 } else { *s } >= min)
+                .filter(|(p, s)| if *p == own.as_slice() { s - 1.0 } else { *s } >= min)
                 .map(|(p, _)| distance(&own, p, f64::INFINITY))
                 .fold(f64::INFINITY, f64::min);
             let scan = if scan.is_infinite() { own.iter().map(|&(_, n)| ln1p(n)).sum() } else { scan };
