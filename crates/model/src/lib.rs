@@ -46,7 +46,7 @@ pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
 pub use profiles::{profile_hash, profile_of, Entry, Place, ProfileList, Profiles};
 pub use sequence::{
-    gram, pack, Gram, ParamSetMap, Profile, SequenceCounts, SetRef, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END,
+    gram, pack, Gram, ParamSetCounts, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END,
     SEQ_START,
 };
 pub use smooth::{cmds_probs, laplace_smooth, params_probs, probabilities, smooth_cmds, smooth_keyed, values_probs};

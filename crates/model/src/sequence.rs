@@ -93,13 +93,9 @@ pub struct SequenceCounts {
     total_weight: f64,
 }
 
-/// A map keyed by (command, sorted parameter ids), looked up by a borrowed set
-/// ([`SetRef`]) without allocating one.
-pub type ParamSetMap<V> = hashbrown::HashMap<(u32, Vec<u32>), V, ahash::RandomState>;
-
-/// A borrowed key of a [`ParamSetMap`]: a command and its sorted parameter ids.
+/// A borrowed key of a wide parameter set: a command and its sorted parameter ids.
 #[derive(Debug, Hash)]
-pub struct SetRef<'a>(pub u32, pub &'a [u32]);
+struct SetRef<'a>(u32, &'a [u32]);
 
 impl hashbrown::Equivalent<(u32, Vec<u32>)> for SetRef<'_> {
     fn equivalent(&self, key: &(u32, Vec<u32>)) -> bool {
@@ -107,11 +103,102 @@ impl hashbrown::Equivalent<(u32, Vec<u32>)> for SetRef<'_> {
     }
 }
 
+/// Parameter sets packed into one integer: a command, then up to this many ids, 16 bits each.
+const SET_SLOTS: usize = 7;
+
+/// `(cmd, sorted)` as one integer while the command and the ids fit 16 bits (the ids
+/// plus one) and there are at most [`SET_SLOTS`] of them.
+fn pack_set(cmd: u32, sorted: &[u32]) -> Option<u128> {
+    if cmd > 0xffff || sorted.len() > SET_SLOTS || sorted.iter().any(|&p| p >= 0xffff) {
+        return None;
+    }
+    Some(sorted.iter().enumerate().fold(u128::from(cmd), |k, (i, &p)| k | (u128::from(p + 1) << (16 * (i + 1)))))
+}
+
+fn unpack_set(k: u128) -> (u32, Vec<u32>) {
+    let slot = |i: usize| ((k >> (16 * i)) & 0xffff) as u32;
+    (slot(0), (1..=SET_SLOTS).map(slot).take_while(|&p| p != 0).map(|p| p - 1).collect())
+}
+
+/// Weighted counts of parameter sets, each a command and its sorted parameter ids:
+/// packed into one integer while the set is small, so counting and looking one up
+/// neither allocates nor compares slices.
+///
+/// ```
+/// use anomseq_model::ParamSetCounts;
+/// let mut sets = ParamSetCounts::default();
+/// sets.add(3, &[1, 4], 2.0);
+/// sets.add(3, &[1, 4], 0.5);
+/// sets.add(3, &(0..9).collect::<Vec<_>>(), 1.0);
+/// assert_eq!(sets.get(3, &[1, 4]), Some(2.5));
+/// assert_eq!(sets.get(3, &[1]), None);
+/// assert_eq!(sets.len(), 2);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ParamSetCounts {
+    packed: AHashMap<u128, f64>,
+    wide: hashbrown::HashMap<(u32, Vec<u32>), f64, ahash::RandomState>,
+}
+
+impl ParamSetCounts {
+    /// Add `weight` to the count of command `cmd` with the parameter ids `sorted`.
+    pub fn add(&mut self, cmd: u32, sorted: &[u32], weight: f64) {
+        match pack_set(cmd, sorted) {
+            Some(k) => *self.packed.entry(k).or_default() += weight,
+            None => match self.wide.get_mut(&SetRef(cmd, sorted)) {
+                Some(c) => *c += weight,
+                None => {
+                    self.wide.insert((cmd, sorted.to_vec()), weight);
+                }
+            },
+        }
+    }
+
+    /// The count of command `cmd` with the parameter ids `sorted`, if seen.
+    pub fn get(&self, cmd: u32, sorted: &[u32]) -> Option<f64> {
+        match pack_set(cmd, sorted) {
+            Some(k) => self.packed.get(&k).copied(),
+            None => self.wide.get(&SetRef(cmd, sorted)).copied(),
+        }
+    }
+
+    /// Number of distinct sets.
+    pub fn len(&self) -> usize {
+        self.packed.len() + self.wide.len()
+    }
+
+    /// Whether no set was counted.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every set, `(cmd, sorted ids, count)`, in no particular order.
+    pub fn into_sets(self) -> impl Iterator<Item = (u32, Vec<u32>, f64)> {
+        let packed = self.packed.into_iter().map(|(k, c)| {
+            let (cmd, ids) = unpack_set(k);
+            (cmd, ids, c)
+        });
+        packed.chain(self.wide.into_iter().map(|((cmd, ids), c)| (cmd, ids, c)))
+    }
+
+    /// `other`'s counts added to these.
+    fn add_all(&mut self, other: ParamSetCounts) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        add_into(&mut self.packed, other.packed);
+        for ((cmd, ids), c) in other.wide {
+            *self.wide.entry((cmd, ids)).or_default() += c;
+        }
+    }
+}
+
 /// A run's parameter sets: (command token, the data set's parameter ids, sorted).
-type RunSets = ParamSetMap<f64>;
-/// A run's counts: n-grams (packed while the ids fit [`pack`], otherwise wide),
-/// parameter sets.
-type RunCounts = (AHashMap<u64, f64>, AHashMap<Gram, f64>, RunSets);
+type RunSets = ParamSetCounts;
+/// A run's counts: single tokens by token, longer n-grams (packed while the ids fit
+/// [`pack`], otherwise wide), parameter sets.
+type RunCounts = (Vec<f64>, AHashMap<u64, f64>, AHashMap<Gram, f64>, RunSets);
 
 /// `run`'s counts added into `into`, room made for all of them first: one
 /// rehash at most instead of one per doubling.
@@ -150,10 +237,13 @@ impl SequenceCounts {
         let packed = out.names.len() + 2 < PACKED_LIMIT as usize;
         let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
         let with_params = sessions.session_type().has_params();
+        let tokens = out.names.len() + 2;
         let parts: Vec<RunCounts> = runs
             .par_iter()
             .map(|&first| {
                 let (mut small, mut grams) = (AHashMap::new(), AHashMap::new());
+                // single tokens by token, without hashing
+                let mut unigrams = vec![0.0; tokens];
                 let mut sets = RunSets::default();
                 let (mut seq, mut set) = (Vec::new(), Vec::new());
                 for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
@@ -162,7 +252,10 @@ impl SequenceCounts {
                     // the data set's name ids are the names' places here, plus the two tokens
                     seq.extend(sessions.session_cmds(i).iter().map(|&c| c + 2));
                     seq.push(SEQ_END);
-                    for n in 1..=order {
+                    for &t in &seq {
+                        unigrams[t as usize] += w;
+                    }
+                    for n in 2..=order {
                         for g in seq.windows(n) {
                             if packed {
                                 *small.entry(pack(g)).or_default() += w;
@@ -177,35 +270,36 @@ impl SequenceCounts {
                             set.clear();
                             set.extend_from_slice(ev.params);
                             set.sort_unstable();
-                            match sets.get_mut(&SetRef(ev.name + 2, &set)) {
-                                Some(c) => *c += w,
-                                None => {
-                                    sets.insert((ev.name + 2, set.clone()), w);
-                                }
-                            }
+                            sets.add(ev.name + 2, &set, w);
                         }
                     }
                 }
-                (small, grams, sets)
+                (unigrams, small, grams, sets)
             })
             .collect();
         // the runs added in order, packed n-grams unpacked once at the end
         let mut small = AHashMap::new();
         let mut sets = RunSets::default();
-        for (run_small, run_grams, run_sets) in parts {
+        let mut unigrams = vec![0.0; tokens];
+        for (run_unigrams, run_small, run_grams, run_sets) in parts {
+            for (c, r) in unigrams.iter_mut().zip(run_unigrams) {
+                *c += r;
+            }
             add_into(&mut small, run_small);
             add_into(&mut out.grams, run_grams);
-            for (k, c) in run_sets {
-                *sets.entry(k).or_default() += c;
-            }
+            sets.add_all(run_sets);
         }
         // each session's count profile, then each distinct one's support summed in session order
         let list = ProfileList::of_sessions(sessions, |c| c + 2);
         out.profiles = Profiles::from_list(&list, |i| weights[i]).0;
-        out.grams.reserve(small.len());
+        out.grams.reserve(small.len() + tokens);
         out.grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
+        // a token counted has a positive count: the weights are positive
+        out.grams.extend(
+            (0..tokens as u32).filter(|&t| unigrams[t as usize] > 0.0).map(|t| (gram(&[t]), unigrams[t as usize])),
+        );
         let names = sessions.params();
-        for ((cmd, ids), c) in sets {
+        for (cmd, ids, c) in sets.into_sets() {
             let mut set: Vec<String> = ids.iter().map(|&p| names.resolve(p).to_owned()).collect();
             set.sort_unstable();
             *out.param_sets.entry((cmd, set)).or_default() += c;
@@ -482,6 +576,36 @@ mod tests {
         for g in [&[0u32][..], &[1, 0], &[32764, 2, 3], &[5, 32764, 0, 1]] {
             assert_eq!(unpack(pack(g)), gram(g), "{g:?}");
         }
+    }
+
+    /// Parameter sets come back from their packed form as they went in, and the
+    /// sets too large to pack count alike.
+    #[test]
+    fn parameter_sets_pack_and_unpack() {
+        use super::ParamSetCounts;
+        let cases: [(u32, Vec<u32>); 7] = [
+            (2, vec![]),
+            (2, vec![0]),
+            (7, vec![0, 1, 65533]),
+            (65535, (0..7).collect()),
+            (65536, vec![1]),
+            (3, vec![65535]),
+            (3, (0..8).collect()),
+        ];
+        let mut sets = ParamSetCounts::default();
+        for (k, (cmd, ids)) in cases.iter().enumerate() {
+            sets.add(*cmd, ids, k as f64 + 1.0);
+            sets.add(*cmd, ids, 0.5);
+        }
+        for (k, (cmd, ids)) in cases.iter().enumerate() {
+            assert_eq!(sets.get(*cmd, ids), Some(k as f64 + 1.5), "{cmd} {ids:?}");
+        }
+        assert_eq!(sets.get(2, &[1]), None);
+        let mut back: Vec<(u32, Vec<u32>, f64)> = sets.into_sets().collect();
+        back.sort_by(|a, b| a.2.total_cmp(&b.2));
+        let want: Vec<(u32, Vec<u32>, f64)> =
+            cases.iter().enumerate().map(|(k, (c, ids))| (*c, ids.clone(), k as f64 + 1.5)).collect();
+        assert_eq!(back, want);
     }
 
     /// Parameter sets merge like the rest: split anywhere, the same state as the whole.

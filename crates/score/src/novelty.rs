@@ -17,7 +17,7 @@
 
 use ahash::{AHashMap, AHashSet};
 use anomseq_core::{SessionType, Sessions};
-use anomseq_model::{Model, ParamSetMap, SequenceCounts, SetRef};
+use anomseq_model::{Model, ParamSetCounts, SequenceCounts};
 use rayon::prelude::*;
 
 /// The item of a session its parameter part comes from.
@@ -83,16 +83,16 @@ impl std::fmt::Display for NovelItem {
 #[derive(Debug, Clone)]
 pub struct ParamNovelty {
     kind: SessionType,
-    /// Times each command (vocabulary id) was seen.
-    cmd: AHashMap<u32, f64>,
+    /// Times each command (by vocabulary id) was seen.
+    cmd: Vec<f64>,
     /// (command, parameter) → times seen together.
     cmd_param: AHashMap<(u32, u32), f64>,
     /// (parameter, value) → times seen; per categorical parameter: (values seen, distinct values).
     param_value: AHashMap<(u32, u32), f64>,
-    value_totals: AHashMap<u32, (f64, f64)>,
+    value_totals: Vec<Option<(f64, f64)>>,
     /// (command, sorted parameter ids) → times seen; per command: distinct sets.
-    sets: ParamSetMap<f64>,
-    distinct_sets: AHashMap<u32, f64>,
+    sets: ParamSetCounts,
+    distinct_sets: Vec<f64>,
 }
 
 impl ParamNovelty {
@@ -101,21 +101,24 @@ impl ParamNovelty {
     pub fn new(model: &Model, sequence: &SequenceCounts) -> ParamNovelty {
         let counts = model.counts();
         let (v, t) = (counts.vocab(), counts.tables());
-        let cmd: AHashMap<u32, f64> = t.seq1.iter().map(|&(c, n)| (c, n as f64)).collect();
+        let mut cmd = vec![0.0; v.cmds.len()];
+        for &(c, n) in &t.seq1 {
+            cmd[c as usize] = n as f64;
+        }
         let cmd_param =
             t.cmd_param.iter().flat_map(|(c, row)| row.iter().map(move |&(p, n)| ((*c, p), n as f64))).collect();
         let modellable: AHashSet<u32> =
             model.modellable_params().iter().filter_map(|name| v.params.get(name)).collect();
         let mut param_value = AHashMap::new();
-        let mut value_totals = AHashMap::new();
+        let mut value_totals = vec![None; v.params.len()];
         for (p, row) in t.param_value.iter().filter(|(p, _)| modellable.contains(p)) {
             for &(val, n) in row {
                 param_value.insert((*p, val), n as f64);
             }
-            value_totals.insert(*p, (row.iter().map(|&(_, n)| n as f64).sum(), row.len() as f64));
+            value_totals[*p as usize] = Some((row.iter().map(|&(_, n)| n as f64).sum(), row.len() as f64));
         }
-        let mut sets = ParamSetMap::default();
-        let mut distinct_sets = AHashMap::new();
+        let mut sets = ParamSetCounts::default();
+        let mut distinct_sets = vec![0.0; v.cmds.len()];
         for (k, name) in sequence.names().iter().enumerate() {
             let Some(c) = v.cmds.get(name) else { continue };
             for (set, n) in sequence.param_sets_of(k as u32 + 2) {
@@ -123,8 +126,8 @@ impl ParamNovelty {
                     continue;
                 };
                 ids.sort_unstable();
-                sets.insert((c, ids), n);
-                *distinct_sets.entry(c).or_default() += 1.0;
+                sets.add(c, &ids, n);
+                distinct_sets[c as usize] += 1.0;
             }
         }
         ParamNovelty { kind: counts.session_type(), cmd, cmd_param, param_value, value_totals, sets, distinct_sets }
@@ -194,7 +197,7 @@ impl ParamNovelty {
         for e in sessions.session_range(i) {
             let ev = sessions.event(e);
             let c = ids.cmds[ev.name as usize];
-            let n = c.and_then(|c| self.cmd.get(&c)).copied().unwrap_or(0.0);
+            let n = c.map_or(0.0, |c| self.cmd[c as usize]);
             set.clear();
             for (k, &p) in ev.params.iter().enumerate() {
                 let p = ids.params[p as usize];
@@ -206,20 +209,20 @@ impl ParamNovelty {
                 keep((n + 2.0) / (seen + 1.0), At { event: e, what: What::Param(k), seen });
                 let Some(&val) = ev.values.get(k) else { continue };
                 let Some(p) = p else { continue };
-                let Some(&(total, distinct)) = self.value_totals.get(&p) else { continue };
-                if sessions.values().resolve(val).is_empty() {
+                let Some((total, distinct)) = self.value_totals[p as usize] else { continue };
+                if Some(val) == ids.empty_value {
                     continue;
                 }
                 let seen = ids.values[val as usize].and_then(|x| self.param_value.get(&(p, x))).copied().unwrap_or(0.0);
                 keep((total + distinct + 1.0) / (seen + 1.0), At { event: e, what: What::Value(k), seen });
             }
-            let sets = c.and_then(|c| self.distinct_sets.get(&c)).copied().unwrap_or(0.0);
+            let sets = c.map_or(0.0, |c| self.distinct_sets[c as usize]);
             sorted.clear();
             sorted.extend(set.iter().flatten());
             let seen = match c {
                 Some(c) if sorted.len() == set.len() => {
                     sorted.sort_unstable();
-                    self.sets.get(&SetRef(c, sorted)).copied().unwrap_or(0.0)
+                    self.sets.get(c, sorted).unwrap_or(0.0)
                 }
                 _ => 0.0,
             };
@@ -243,6 +246,8 @@ struct Ids {
     cmds: Vec<Option<u32>>,
     params: Vec<Option<u32>>,
     values: Vec<Option<u32>>,
+    /// The data set's id of the empty value, if it has one.
+    empty_value: Option<u32>,
 }
 
 impl Ids {
@@ -255,6 +260,7 @@ impl Ids {
             cmds: ids(sessions.names(), &v.cmds),
             params: ids(sessions.params(), &v.params),
             values: ids(sessions.values(), &v.values),
+            empty_value: sessions.values().get(""),
         }
     }
 }
