@@ -162,7 +162,7 @@ impl Model {
                 header.format_version
             )));
         }
-        let file: ModelFile<Counts, SequenceFile> = serde_json::from_slice(bytes).map_err(|e| {
+        let file: ModelFile<Counts, SequenceFile<'_>> = serde_json::from_slice(bytes).map_err(|e| {
             let hint =
                 if e.to_string().contains("floating point") { " (counts are whole numbers below 2^64)" } else { "" };
             bad(format!("corrupt: {e}{hint}"))

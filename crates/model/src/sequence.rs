@@ -1,5 +1,6 @@
 //! The sequence state of the opt-in scoring modes: weighted n-gram counts and count profiles, by name, so models merge.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ahash::AHashMap;
@@ -422,7 +423,7 @@ impl SequenceCounts {
     }
 
     /// The serialisable form: every table sorted, so a model file is the same bytes on every run.
-    pub(crate) fn to_file(&self) -> SequenceFile {
+    pub(crate) fn to_file(&self) -> SequenceFile<'_> {
         let mut grams: Vec<(Vec<u32>, f64)> =
             self.grams.iter().map(|(&(n, g), &c)| (g[MAX_ORDER - n as usize..].to_vec(), c)).collect();
         grams.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
@@ -432,16 +433,19 @@ impl SequenceCounts {
             total_weight: self.total_weight,
             grams,
             profiles: {
-                let mut p: Vec<(Profile, f64)> = self.profiles.iter().map(|(p, s)| (p.to_vec(), s)).collect();
-                p.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                p
+                // sorted by index, on rayon's threads; no two profiles are equal, so the
+                // order is total and an unstable sort gives the one order there is
+                let set = &self.profiles;
+                let mut order: Vec<u32> = (0..set.len() as u32).collect();
+                order.par_sort_unstable_by(|&a, &b| set.get(a as usize).cmp(set.get(b as usize)));
+                order.iter().map(|&k| (Cow::Borrowed(set.get(k as usize)), set.support(k as usize))).collect()
             },
             param_sets: self.param_sets.iter().map(|((c, set), &n)| (*c, set.clone(), n)).collect(),
         }
     }
 
     /// Back from the serialisable form, every id and count checked.
-    pub(crate) fn from_file(f: SequenceFile) -> Result<SequenceCounts, Error> {
+    pub(crate) fn from_file(f: SequenceFile<'_>) -> Result<SequenceCounts, Error> {
         let bad = |m: String| Error::InvalidCounts(format!("`sequence`: {m}"));
         check_order(f.order).map_err(|e| bad(e.to_string()))?;
         let mut out = SequenceCounts::empty(f.order, f.names);
@@ -512,9 +516,9 @@ fn check_order(order: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// [`SequenceCounts`] as a model file holds it.
+/// [`SequenceCounts`] as a model file holds it: written from borrowed profiles, read into owned ones.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct SequenceFile {
+pub(crate) struct SequenceFile<'a> {
     order: usize,
     names: Vec<String>,
     total_weight: f64,
@@ -522,7 +526,7 @@ pub(crate) struct SequenceFile {
     /// `k + 2`: `names[k]`).
     grams: Vec<(Vec<u32>, f64)>,
     /// `[[[id, count], ...], support]`, in profile order.
-    profiles: Vec<(Profile, f64)>,
+    profiles: Vec<(Cow<'a, [Entry]>, f64)>,
     /// `[command token, [parameter names, sorted], count]`, in that order.
     #[serde(default)]
     param_sets: Vec<(u32, Vec<String>, f64)>,
