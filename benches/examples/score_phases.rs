@@ -1,4 +1,6 @@
-//! Time the phases of `anomseq score` and `anomseq train` on a sessions file, outside criterion.
+//! Time the phases of `anomseq score` and `anomseq train` on a sessions file, and loading the model file back, outside criterion.
+//!
+//! `cargo run --release -p anomseq-benches --example score_phases -- SESSIONS [MODEL_OUT]` (the model file written to `MODEL_OUT` when given)
 use std::time::Instant;
 fn main() {
     let path = std::env::args().nth(1).expect("a sessions file");
@@ -18,13 +20,20 @@ fn main() {
         let t5 = t.elapsed();
         let bytes = m.with_sequence(Some(seq)).to_file_bytes();
         let t6 = t.elapsed();
+        let back = anomseq::Model::from_file_bytes(&bytes).expect("load");
+        if let Some(out) = std::env::args().nth(2) {
+            std::fs::write(&out, &bytes).expect("write the model file");
+        }
+        let t7 = t.elapsed();
+        assert!(back.sequence().is_some());
         println!(
-            "read {t1:?} train {:?} rarest {:?} score {:?} sequence {:?} file {:?} ({} {} {} bytes)",
+            "read {t1:?} train {:?} rarest {:?} score {:?} sequence {:?} file {:?} load {:?} ({} {} {} bytes)",
             t2 - t1,
             t3 - t2,
             t4 - t3,
             t5 - t4,
             t6 - t5,
+            t7 - t6,
             w.len(),
             s.scores().len(),
             bytes.len()

@@ -23,6 +23,7 @@
 use anomseq_core::{SessionType, END_TOKEN, START_TOKEN, UNK_TOKEN};
 use serde::{Deserialize, Serialize};
 
+use crate::profiles::FlatProfiles;
 use crate::sequence::SequenceFile;
 use crate::{Counts, Error, Model, SequenceCounts};
 
@@ -162,7 +163,7 @@ impl Model {
                 header.format_version
             )));
         }
-        let file: ModelFile<Counts, SequenceFile<'_>> = serde_json::from_slice(bytes).map_err(|e| {
+        let file: ModelFile<Counts, SequenceFile<FlatProfiles>> = serde_json::from_slice(bytes).map_err(|e| {
             let hint =
                 if e.to_string().contains("floating point") { " (counts are whole numbers below 2^64)" } else { "" };
             bad(format!("corrupt: {e}{hint}"))

@@ -253,18 +253,180 @@ impl Profiles {
     }
 
     fn add_hashed(&mut self, hash: u64, p: &[Entry], weight: f64) -> usize {
-        if let Some(k) = self.find_hashed(hash, p) {
+        let (k, new) = self.place(hash, p, weight);
+        if !new {
             self.support[k] += weight;
-            return k;
         }
-        let k = self.len();
-        self.entries.extend_from_slice(p);
-        self.offsets.push(self.entries.len());
-        self.support.push(weight);
-        self.hashes.push(hash);
-        let hashes = &self.hashes;
-        self.table.insert_unique(hash, k as u32, |&j| hashes[j as usize]);
         k
+    }
+
+    /// The index of `p`, found or pushed (with `support`) in one probe of the table,
+    /// and whether it was pushed.
+    fn place(&mut self, hash: u64, p: &[Entry], support: f64) -> (usize, bool) {
+        let (entries, offsets, hashes) = (&self.entries, &self.offsets, &self.hashes);
+        let same = |&k: &u32| &entries[offsets[k as usize]..offsets[k as usize + 1]] == p;
+        match self.table.entry(hash, same, |&k| hashes[k as usize]) {
+            hashbrown::hash_table::Entry::Occupied(o) => (*o.get() as usize, false),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let k = self.support.len();
+                v.insert(k as u32);
+                // the table finds profile k by its hash from here on: pushed before any other change
+                self.hashes.push(hash);
+                self.entries.extend_from_slice(p);
+                self.offsets.push(self.entries.len());
+                self.support.push(support);
+                (k, true)
+            }
+        }
+    }
+}
+
+/// A set's profiles as a model file lists them, sorted (written borrowed, without a
+/// copy of each): `[[[id, count], ...], support]`.
+pub(crate) struct SortedProfiles<'a> {
+    set: &'a Profiles,
+    order: Vec<u32>,
+}
+
+impl Profiles {
+    /// The profiles in their sorted order, sorted on rayon's threads (no two are equal,
+    /// so an unstable sort gives the one order there is).
+    pub(crate) fn sorted(&self) -> SortedProfiles<'_> {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| self.get(a as usize).cmp(self.get(b as usize)));
+        SortedProfiles { set: self, order }
+    }
+
+    /// The set of profiles read from a model file, in their order: `Err` with a
+    /// profile listed twice.
+    pub(crate) fn from_flat(flat: FlatProfiles) -> Result<Profiles, Vec<Entry>> {
+        let FlatProfiles { entries, offsets, support } = flat;
+        let hashes: Vec<u64> =
+            (0..support.len()).into_par_iter().map(|k| profile_hash(&entries[offsets[k]..offsets[k + 1]])).collect();
+        let mut table: HashTable<u32> = HashTable::with_capacity(support.len());
+        for (k, &h) in hashes.iter().enumerate() {
+            let get = |j: u32| &entries[offsets[j as usize]..offsets[j as usize + 1]];
+            match table.entry(h, |&j| get(j) == get(k as u32), |&j| hashes[j as usize]) {
+                hashbrown::hash_table::Entry::Occupied(_) => return Err(get(k as u32).to_vec()),
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(k as u32);
+                }
+            }
+        }
+        Ok(Profiles { entries, offsets, support, hashes, table })
+    }
+}
+
+impl serde::Serialize for SortedProfiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.order.len()))?;
+        for &k in &self.order {
+            seq.serialize_element(&(self.set.get(k as usize), self.set.support(k as usize)))?;
+        }
+        seq.end()
+    }
+}
+
+/// Profiles read from a model file into one buffer, in the file's order, not yet
+/// checked: `[[[id, count], ...], support]` each.
+#[derive(Debug)]
+pub(crate) struct FlatProfiles {
+    entries: Vec<Entry>,
+    /// Profile `k` is `entries[offsets[k]..offsets[k + 1]]`.
+    offsets: Vec<usize>,
+    support: Vec<f64>,
+}
+
+impl FlatProfiles {
+    /// Every profile with its support, in the file's order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[Entry], f64)> + '_ {
+        (0..self.support.len()).map(|k| (&self.entries[self.offsets[k]..self.offsets[k + 1]], self.support[k]))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FlatProfiles {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(FlatVisitor)
+    }
+}
+
+struct FlatVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FlatVisitor {
+    type Value = FlatProfiles;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of [profile, support] pairs")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FlatProfiles, A::Error> {
+        let n = seq.size_hint().unwrap_or(0);
+        let mut out =
+            FlatProfiles { entries: Vec::new(), offsets: Vec::with_capacity(n + 1), support: Vec::with_capacity(n) };
+        out.offsets.push(0);
+        while seq.next_element_seed(PairSeed(&mut out))?.is_some() {}
+        Ok(out)
+    }
+}
+
+/// One `[profile, support]` pair, its entries appended to the buffer.
+struct PairSeed<'b>(&'b mut FlatProfiles);
+
+impl<'de> serde::de::DeserializeSeed<'de> for PairSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_tuple(2, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PairSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a [profile, support] pair")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        let out = self.0;
+        seq.next_element_seed(EntriesSeed(&mut out.entries))?
+            .ok_or_else(|| A::Error::invalid_length(0, &"a [profile, support] pair"))?;
+        let support: f64 =
+            seq.next_element()?.ok_or_else(|| A::Error::invalid_length(1, &"a [profile, support] pair"))?;
+        if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            return Err(A::Error::invalid_length(3, &"a [profile, support] pair"));
+        }
+        out.offsets.push(out.entries.len());
+        out.support.push(support);
+        Ok(())
+    }
+}
+
+/// A profile's `[id, count]` entries, appended to the buffer.
+struct EntriesSeed<'b>(&'b mut Vec<Entry>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntriesSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of [id, count] pairs")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<Entry>()? {
+            self.0.push(e);
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,5 @@
 //! The sequence state of the opt-in scoring modes: weighted n-gram counts and count profiles, by name, so models merge.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ahash::AHashMap;
@@ -8,6 +7,7 @@ use anomseq_core::{is_reserved_token, Sessions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::profiles::{FlatProfiles, SortedProfiles};
 use crate::{Entry, Error, ProfileList, Profiles};
 
 /// The highest n-gram order [`SequenceCounts`] keeps.
@@ -423,7 +423,7 @@ impl SequenceCounts {
     }
 
     /// The serialisable form: every table sorted, so a model file is the same bytes on every run.
-    pub(crate) fn to_file(&self) -> SequenceFile<'_> {
+    pub(crate) fn to_file(&self) -> SequenceFile<SortedProfiles<'_>> {
         let mut grams: Vec<(Vec<u32>, f64)> =
             self.grams.iter().map(|(&(n, g), &c)| (g[MAX_ORDER - n as usize..].to_vec(), c)).collect();
         grams.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
@@ -432,20 +432,13 @@ impl SequenceCounts {
             names: self.names.clone(),
             total_weight: self.total_weight,
             grams,
-            profiles: {
-                // sorted by index, on rayon's threads; no two profiles are equal, so the
-                // order is total and an unstable sort gives the one order there is
-                let set = &self.profiles;
-                let mut order: Vec<u32> = (0..set.len() as u32).collect();
-                order.par_sort_unstable_by(|&a, &b| set.get(a as usize).cmp(set.get(b as usize)));
-                order.iter().map(|&k| (Cow::Borrowed(set.get(k as usize)), set.support(k as usize))).collect()
-            },
+            profiles: self.profiles.sorted(),
             param_sets: self.param_sets.iter().map(|((c, set), &n)| (*c, set.clone(), n)).collect(),
         }
     }
 
     /// Back from the serialisable form, every id and count checked.
-    pub(crate) fn from_file(f: SequenceFile<'_>) -> Result<SequenceCounts, Error> {
+    pub(crate) fn from_file(f: SequenceFile<FlatProfiles>) -> Result<SequenceCounts, Error> {
         let bad = |m: String| Error::InvalidCounts(format!("`sequence`: {m}"));
         check_order(f.order).map_err(|e| bad(e.to_string()))?;
         let mut out = SequenceCounts::empty(f.order, f.names);
@@ -474,17 +467,14 @@ impl SequenceCounts {
                 return Err(bad(format!("n-gram {g:?} is listed twice")));
             }
         }
-        for (p, s) in f.profiles {
+        for (p, s) in f.profiles.iter() {
             let sorted = p.windows(2).all(|w| w[0].0 < w[1].0);
             if !sorted || p.iter().any(|&(id, k)| !(2..ids).contains(&id) || k == 0) {
                 return Err(bad(format!("profile {p:?} is not a sorted bag of command ids with counts")));
             }
-            let s = weight(s, &|| format!("profile {p:?}"))?;
-            if out.profiles.find(&p).is_some() {
-                return Err(bad(format!("profile {p:?} is listed twice")));
-            }
-            out.profiles.add(&p, s);
+            weight(s, &|| format!("profile {p:?}"))?;
         }
+        out.profiles = Profiles::from_flat(f.profiles).map_err(|p| bad(format!("profile {p:?} is listed twice")))?;
         for (cmd, set, n) in f.param_sets {
             let sorted = set.windows(2).all(|w| w[0] < w[1]);
             if !(2..ids).contains(&cmd) || !sorted {
@@ -516,9 +506,10 @@ fn check_order(order: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// [`SequenceCounts`] as a model file holds it: written from borrowed profiles, read into owned ones.
+/// [`SequenceCounts`] as a model file holds it, its profiles `P`: written borrowed
+/// ([`SortedProfiles`]), read into one buffer ([`FlatProfiles`]).
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct SequenceFile<'a> {
+pub(crate) struct SequenceFile<P> {
     order: usize,
     names: Vec<String>,
     total_weight: f64,
@@ -526,7 +517,7 @@ pub(crate) struct SequenceFile<'a> {
     /// `k + 2`: `names[k]`).
     grams: Vec<(Vec<u32>, f64)>,
     /// `[[[id, count], ...], support]`, in profile order.
-    profiles: Vec<(Cow<'a, [Entry]>, f64)>,
+    profiles: P,
     /// `[command token, [parameter names, sorted], count]`, in that order.
     #[serde(default)]
     param_sets: Vec<(u32, Vec<String>, f64)>,
@@ -662,6 +653,9 @@ mod tests {
                 "[[[2,1],[3,1]],1.0],[[[2,1],[3,1]],2.0]",
                 "profile [(2, 1), (3, 1)] is listed twice",
             ),
+            ("[[[2,1],[3,1]],1.0]", "[[[2,1],[3,1]]]", "invalid length 1, expected a [profile, support] pair"),
+            ("[[[2,1],[3,1]],1.0]", "[[[2,1],[3,1]],1.0,7]", "invalid length 3, expected a [profile, support] pair"),
+            ("[[[2,1],[3,1]],1.0]", "[[[2,1],[3]],1.0]", "invalid length 1, expected a tuple of size 2"),
         ];
         for (from, to, want) in cases {
             assert!(good.contains(from), "{from} not in {good}");
