@@ -44,7 +44,7 @@ pub use error::Error;
 pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
-pub use profiles::{profile_hash, profile_of, Entry, Place, ProfileList, Profiles};
+pub use profiles::{profile_of, Entry, Place, Profiles};
 pub use sequence::{
     gram, pack, Gram, ParamSetCounts, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, SEQ_END,
     SEQ_START,

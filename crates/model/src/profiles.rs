@@ -1,6 +1,7 @@
 //! Count profiles stored flat: every bag of command counts in one buffer, the distinct ones found by one hash each.
 
 use anomseq_core::Sessions;
+use hashbrown::hash_table::Entry as Slot;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
@@ -14,7 +15,7 @@ const RUN: usize = 4096;
 static HASHER: ahash::RandomState = ahash::RandomState::with_seeds(1, 2, 3, 4);
 
 /// The hash a profile is found by in [`Profiles`].
-pub fn profile_hash(p: &[Entry]) -> u64 {
+fn profile_hash(p: &[Entry]) -> u64 {
     HASHER.hash_one(p)
 }
 
@@ -36,56 +37,58 @@ pub fn profile_of(ids: &[u32]) -> Vec<Entry> {
     out
 }
 
-/// Every session's count profile, in session order, in one buffer per run of
-/// sessions (no allocation per session).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProfileList {
-    /// The profiles of sessions `RUN × r ..`, back to back, and where each ends.
-    parts: Vec<(Vec<Entry>, Vec<usize>)>,
-    len: usize,
+/// The first session of each run of [`RUN`] sessions.
+fn runs(sessions: &Sessions) -> Vec<usize> {
+    (0..sessions.len()).step_by(RUN).collect()
 }
 
-impl ProfileList {
-    /// The profiles of `sessions`, each command id `c` counted as token `token(c)`;
-    /// built on rayon's threads, the same on every run.
-    pub fn of_sessions(sessions: &Sessions, token: impl Fn(u32) -> u32 + Sync) -> ProfileList {
-        let firsts: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
-        let parts = firsts
-            .par_iter()
-            .map(|&first| {
-                let last = (first + RUN).min(sessions.len());
-                let events = sessions.session_range(first).start..sessions.session_range(last - 1).end;
-                let mut entries: Vec<Entry> = Vec::with_capacity(events.len());
-                let mut ends = Vec::with_capacity(last - first + 1);
-                ends.push(0);
-                let mut tokens = Vec::new();
-                for i in first..last {
-                    tokens.clear();
-                    tokens.extend(sessions.session_cmds(i).iter().map(|&c| token(c)));
-                    push_profile(&mut tokens, &mut entries);
-                    ends.push(entries.len());
-                }
-                (entries, ends)
-            })
-            .collect();
-        ProfileList { parts, len: sessions.len() }
+/// Pass `f` the profile of each session of the run from `first`, in order, each command
+/// id `c` counted as token `token(c)`, built in buffers reused from session to session.
+fn run_profiles(sessions: &Sessions, first: usize, token: &impl Fn(u32) -> u32, mut f: impl FnMut(usize, &[Entry])) {
+    let (mut tokens, mut own) = (Vec::new(), Vec::new());
+    for i in first..(first + RUN).min(sessions.len()) {
+        tokens.clear();
+        tokens.extend(sessions.session_cmds(i).iter().map(|&c| token(c)));
+        own.clear();
+        push_profile(&mut tokens, &mut own);
+        f(i, &own);
+    }
+}
+
+/// Profiles back to back in one buffer, each with its support (also a model file's
+/// profiles as read, before they are checked).
+#[derive(Debug, Clone)]
+pub(crate) struct FlatProfiles {
+    entries: Vec<Entry>,
+    /// Profile `k` is `entries[offsets[k]..offsets[k + 1]]`.
+    offsets: Vec<usize>,
+    support: Vec<f64>,
+}
+
+impl Default for FlatProfiles {
+    fn default() -> Self {
+        FlatProfiles { entries: Vec::new(), offsets: vec![0], support: Vec::new() }
+    }
+}
+
+impl FlatProfiles {
+    fn len(&self) -> usize {
+        self.support.len()
     }
 
-    /// Number of profiles (sessions).
-    pub fn len(&self) -> usize {
-        self.len
+    fn get(&self, k: usize) -> &[Entry] {
+        &self.entries[self.offsets[k]..self.offsets[k + 1]]
     }
 
-    /// Whether the list holds no profile.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    fn push(&mut self, p: &[Entry], support: f64) {
+        self.entries.extend_from_slice(p);
+        self.offsets.push(self.entries.len());
+        self.support.push(support);
     }
 
-    /// Profile `i`.
-    pub fn get(&self, i: usize) -> &[Entry] {
-        let (entries, ends) = &self.parts[i / RUN];
-        let j = i % RUN;
-        &entries[ends[j]..ends[j + 1]]
+    /// Every profile with its support, in order.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&[Entry], f64)> + '_ {
+        (0..self.len()).map(|k| (self.get(k), self.support[k]))
     }
 }
 
@@ -99,7 +102,7 @@ pub enum Place {
 }
 
 /// Distinct count profiles, each with its support (a sum of session weights), in
-/// the order they were first added, in one buffer; found by [`profile_hash`].
+/// the order they were first added, in one buffer; found by one fixed-seed hash each.
 ///
 /// Two sets are equal when they hold the same profiles with the same supports,
 /// whatever the order.
@@ -114,92 +117,80 @@ pub enum Place {
 /// assert_eq!((set.get(0), set.support(0)), (&[(2, 1), (5, 3)][..], 1.5));
 /// assert_eq!(set.find(&[(2, 1)]), None);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Profiles {
-    entries: Vec<Entry>,
-    /// Profile `k` is `entries[offsets[k]..offsets[k + 1]]`.
-    offsets: Vec<usize>,
-    support: Vec<f64>,
+    flat: FlatProfiles,
     hashes: Vec<u64>,
     /// Indices of the profiles, by their hashes.
     table: HashTable<u32>,
 }
 
-impl Default for Profiles {
-    fn default() -> Self {
-        Profiles {
-            entries: Vec::new(),
-            offsets: vec![0],
-            support: Vec::new(),
-            hashes: Vec::new(),
-            table: HashTable::new(),
-        }
-    }
-}
-
 impl PartialEq for Profiles {
     fn eq(&self, other: &Profiles) -> bool {
-        self.len() == other.len() && self.iter().all(|(p, s)| other.find(p).is_some_and(|k| other.support[k] == s))
+        self.len() == other.len() && self.iter().all(|(p, s)| other.find(p).is_some_and(|k| other.support(k) == s))
     }
 }
 
 impl Profiles {
-    /// The distinct profiles of `list` in the order they first occur, each one's
-    /// support the sum of `weight(i)` over the listed profiles `i` equal to it (in
-    /// list order), and for each listed profile which distinct one it is.
+    /// The distinct count profiles of `sessions` (each command id `c` counted as token
+    /// `token(c)`) in the order they first occur, each one's support the sum of
+    /// `weight(i)` over the sessions `i` that have it, in session order.
     ///
-    /// Hashed on rayon's threads, then grouped in one pass: the same on every run
-    /// and every number of threads.
-    pub fn from_list(list: &ProfileList, weight: impl Fn(usize) -> f64) -> (Profiles, Vec<u32>) {
-        let hashes: Vec<u64> = (0..list.len()).into_par_iter().map(|i| profile_hash(list.get(i))).collect();
-        let mut out = Profiles { table: HashTable::with_capacity(list.len()), ..Profiles::default() };
-        let mut of = Vec::with_capacity(list.len());
-        for (i, &h) in hashes.iter().enumerate() {
-            of.push(out.add_hashed(h, list.get(i), weight(i)) as u32);
+    /// Built and hashed on rayon's threads, then grouped in one pass: the same on every
+    /// run and every number of threads.
+    pub fn of_sessions(
+        sessions: &Sessions,
+        token: impl Fn(u32) -> u32 + Sync,
+        weight: impl Fn(usize) -> f64 + Sync,
+    ) -> Profiles {
+        let parts: Vec<(FlatProfiles, Vec<u64>)> = runs(sessions)
+            .par_iter()
+            .map(|&first| {
+                let (mut flat, mut hashes) = (FlatProfiles::default(), Vec::new());
+                run_profiles(sessions, first, &token, |i, p| {
+                    hashes.push(profile_hash(p));
+                    flat.push(p, weight(i));
+                });
+                (flat, hashes)
+            })
+            .collect();
+        let mut out = Profiles { table: HashTable::with_capacity(sessions.len()), ..Profiles::default() };
+        for (flat, hashes) in &parts {
+            for (k, (p, w)) in flat.iter().enumerate() {
+                out.add_hashed(hashes[k], p, w);
+            }
         }
-        (out, of)
+        out
     }
 
     /// Where each session's count profile (each command id `c` counted as token
     /// `token(c)`) is: in this set, or among the profiles it lacks, which come back
     /// distinct, in the order they first occur, each supported by its number of sessions.
     ///
-    /// Looked up on rayon's threads, without building a profile per session: only the
-    /// ones the set lacks are kept.
+    /// Looked up on rayon's threads: only the profiles the set lacks are kept.
     pub fn place_sessions(&self, sessions: &Sessions, token: impl Fn(u32) -> u32 + Sync) -> (Vec<Place>, Profiles) {
-        let firsts: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
         // per run: each session's place, unseen ones by their index in the run's own list
-        let parts: Vec<(Vec<Place>, Vec<Entry>, Vec<usize>)> = firsts
+        let parts: Vec<(Vec<Place>, FlatProfiles)> = runs(sessions)
             .par_iter()
             .map(|&first| {
-                let last = (first + RUN).min(sessions.len());
-                let (mut places, mut entries, mut ends) = (Vec::with_capacity(last - first), Vec::new(), vec![0]);
-                let (mut tokens, mut own) = (Vec::new(), Vec::new());
-                for i in first..last {
-                    tokens.clear();
-                    tokens.extend(sessions.session_cmds(i).iter().map(|&c| token(c)));
-                    own.clear();
-                    push_profile(&mut tokens, &mut own);
-                    places.push(match self.find(&own) {
+                let (mut places, mut new) = (Vec::with_capacity(RUN), FlatProfiles::default());
+                run_profiles(sessions, first, &token, |_, p| {
+                    places.push(match self.find(p) {
                         Some(k) => Place::Known(k as u32),
                         None => {
-                            entries.extend_from_slice(&own);
-                            ends.push(entries.len());
-                            Place::Unseen(ends.len() as u32 - 2)
+                            new.push(p, 1.0);
+                            Place::Unseen(new.len() as u32 - 1)
                         }
                     });
-                }
-                (places, entries, ends)
+                });
+                (places, new)
             })
             .collect();
         let mut unseen = Profiles::default();
         let mut places = Vec::with_capacity(sessions.len());
-        for (run, entries, ends) in parts {
+        for (run, new) in parts {
             places.extend(run.into_iter().map(|p| match p {
-                Place::Unseen(j) => {
-                    let own = &entries[ends[j as usize]..ends[j as usize + 1]];
-                    Place::Unseen(unseen.add(own, 1.0) as u32)
-                }
+                Place::Unseen(j) => Place::Unseen(unseen.add(new.get(j as usize), 1.0) as u32),
                 known => known,
             }));
         }
@@ -208,7 +199,7 @@ impl Profiles {
 
     /// Number of distinct profiles.
     pub fn len(&self) -> usize {
-        self.support.len()
+        self.flat.len()
     }
 
     /// Whether the set holds no profile.
@@ -218,32 +209,22 @@ impl Profiles {
 
     /// Profile `k`.
     pub fn get(&self, k: usize) -> &[Entry] {
-        &self.entries[self.offsets[k]..self.offsets[k + 1]]
+        self.flat.get(k)
     }
 
     /// The support of profile `k`.
     pub fn support(&self, k: usize) -> f64 {
-        self.support[k]
-    }
-
-    /// The [`profile_hash`] of profile `k`, computed once.
-    pub fn hash(&self, k: usize) -> u64 {
-        self.hashes[k]
+        self.flat.support[k]
     }
 
     /// Every profile with its support, in the order they were added.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[Entry], f64)> + '_ {
-        (0..self.len()).map(|k| (self.get(k), self.support[k]))
+        self.flat.iter()
     }
 
     /// Which profile `p` is, if the set holds it.
     pub fn find(&self, p: &[Entry]) -> Option<usize> {
-        self.find_hashed(profile_hash(p), p)
-    }
-
-    /// [`find`](Self::find) for a profile whose [`profile_hash`] is `hash`.
-    pub fn find_hashed(&self, hash: u64, p: &[Entry]) -> Option<usize> {
-        self.table.find(hash, |&k| self.get(k as usize) == p).map(|&k| k as usize)
+        self.table.find(profile_hash(p), |&k| self.get(k as usize) == p).map(|&k| k as usize)
     }
 
     /// Add `weight` to the support of `p`, adding `p` (last) when the set lacks it:
@@ -252,43 +233,26 @@ impl Profiles {
         self.add_hashed(profile_hash(p), p, weight)
     }
 
+    /// [`add`](Self::add) of a profile whose hash is `hash`, in one probe of the table.
     fn add_hashed(&mut self, hash: u64, p: &[Entry], weight: f64) -> usize {
-        let (k, new) = self.place(hash, p, weight);
-        if !new {
-            self.support[k] += weight;
-        }
-        k
-    }
-
-    /// The index of `p`, found or pushed (with `support`) in one probe of the table,
-    /// and whether it was pushed.
-    fn place(&mut self, hash: u64, p: &[Entry], support: f64) -> (usize, bool) {
-        let (entries, offsets, hashes) = (&self.entries, &self.offsets, &self.hashes);
-        let same = |&k: &u32| &entries[offsets[k as usize]..offsets[k as usize + 1]] == p;
-        match self.table.entry(hash, same, |&k| hashes[k as usize]) {
-            hashbrown::hash_table::Entry::Occupied(o) => (*o.get() as usize, false),
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                let k = self.support.len();
+        let (flat, hashes) = (&self.flat, &self.hashes);
+        match self.table.entry(hash, |&k| flat.get(k as usize) == p, |&k| hashes[k as usize]) {
+            Slot::Occupied(o) => {
+                let k = *o.get() as usize;
+                self.flat.support[k] += weight;
+                k
+            }
+            Slot::Vacant(v) => {
+                let k = self.flat.len();
                 v.insert(k as u32);
                 // the table finds profile k by its hash from here on: pushed before any other change
                 self.hashes.push(hash);
-                self.entries.extend_from_slice(p);
-                self.offsets.push(self.entries.len());
-                self.support.push(support);
-                (k, true)
+                self.flat.push(p, weight);
+                k
             }
         }
     }
-}
 
-/// A set's profiles as a model file lists them, sorted (written borrowed, without a
-/// copy of each): `[[[id, count], ...], support]`.
-pub(crate) struct SortedProfiles<'a> {
-    set: &'a Profiles,
-    order: Vec<u32>,
-}
-
-impl Profiles {
     /// The profiles in their sorted order, sorted on rayon's threads (no two are equal,
     /// so an unstable sort gives the one order there is).
     pub(crate) fn sorted(&self) -> SortedProfiles<'_> {
@@ -297,24 +261,28 @@ impl Profiles {
         SortedProfiles { set: self, order }
     }
 
-    /// The set of profiles read from a model file, in their order: `Err` with a
-    /// profile listed twice.
+    /// The set of profiles read from a model file, in their order, over the buffer
+    /// they were read into: `Err` with a profile listed twice.
     pub(crate) fn from_flat(flat: FlatProfiles) -> Result<Profiles, Vec<Entry>> {
-        let FlatProfiles { entries, offsets, support } = flat;
-        let hashes: Vec<u64> =
-            (0..support.len()).into_par_iter().map(|k| profile_hash(&entries[offsets[k]..offsets[k + 1]])).collect();
-        let mut table: HashTable<u32> = HashTable::with_capacity(support.len());
+        let hashes: Vec<u64> = (0..flat.len()).into_par_iter().map(|k| profile_hash(flat.get(k))).collect();
+        let mut table: HashTable<u32> = HashTable::with_capacity(flat.len());
         for (k, &h) in hashes.iter().enumerate() {
-            let get = |j: u32| &entries[offsets[j as usize]..offsets[j as usize + 1]];
-            match table.entry(h, |&j| get(j) == get(k as u32), |&j| hashes[j as usize]) {
-                hashbrown::hash_table::Entry::Occupied(_) => return Err(get(k as u32).to_vec()),
-                hashbrown::hash_table::Entry::Vacant(v) => {
+            match table.entry(h, |&j| flat.get(j as usize) == flat.get(k), |&j| hashes[j as usize]) {
+                Slot::Occupied(_) => return Err(flat.get(k).to_vec()),
+                Slot::Vacant(v) => {
                     v.insert(k as u32);
                 }
             }
         }
-        Ok(Profiles { entries, offsets, support, hashes, table })
+        Ok(Profiles { flat, hashes, table })
     }
+}
+
+/// A set's profiles as a model file lists them, sorted (written borrowed, without a
+/// copy of each): `[[[id, count], ...], support]`.
+pub(crate) struct SortedProfiles<'a> {
+    set: &'a Profiles,
+    order: Vec<u32>,
 }
 
 impl serde::Serialize for SortedProfiles<'_> {
@@ -328,23 +296,7 @@ impl serde::Serialize for SortedProfiles<'_> {
     }
 }
 
-/// Profiles read from a model file into one buffer, in the file's order, not yet
-/// checked: `[[[id, count], ...], support]` each.
-#[derive(Debug)]
-pub(crate) struct FlatProfiles {
-    entries: Vec<Entry>,
-    /// Profile `k` is `entries[offsets[k]..offsets[k + 1]]`.
-    offsets: Vec<usize>,
-    support: Vec<f64>,
-}
-
-impl FlatProfiles {
-    /// Every profile with its support, in the file's order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[Entry], f64)> + '_ {
-        (0..self.support.len()).map(|k| (&self.entries[self.offsets[k]..self.offsets[k + 1]], self.support[k]))
-    }
-}
-
+// a model file's profiles, each one's entries appended to one buffer as they are read
 impl<'de> serde::Deserialize<'de> for FlatProfiles {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_seq(FlatVisitor)
@@ -362,9 +314,9 @@ impl<'de> serde::de::Visitor<'de> for FlatVisitor {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FlatProfiles, A::Error> {
         let n = seq.size_hint().unwrap_or(0);
-        let mut out =
-            FlatProfiles { entries: Vec::new(), offsets: Vec::with_capacity(n + 1), support: Vec::with_capacity(n) };
-        out.offsets.push(0);
+        let mut out = FlatProfiles::default();
+        out.offsets.reserve(n);
+        out.support.reserve(n);
         while seq.next_element_seed(PairSeed(&mut out))?.is_some() {}
         Ok(out)
     }
@@ -434,7 +386,7 @@ impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_> {
 mod tests {
     use anomseq_core::{Cmd, Sessions};
 
-    use super::{profile_of, ProfileList, Profiles};
+    use super::{profile_of, Place, Profiles};
 
     /// A profile is its sorted ids with their counts; the distinct ones come in the
     /// order they first occur with their summed weights, each profile pointing at its own.
@@ -450,12 +402,12 @@ mod tests {
         let sessions = Sessions::from_cmds(&lists).unwrap();
         // the interner's ids are the names' first occurrences: tokens by name here
         let token = |c: u32| names.iter().position(|n| *n == sessions.names().resolve(c)).unwrap() as u32;
-        let list = ProfileList::of_sessions(&sessions, token);
-        assert_eq!(list.len(), 7);
-        assert_eq!(list.get(6), [(2, 2), (5, 1)]);
-        assert_eq!(list.get(3), [(4, 1)]);
-        let (set, of) = Profiles::from_list(&list, |i| i as f64 + 1.0);
-        assert_eq!(of, [0, 1, 0, 2, 1, 2, 3]);
+        let set = Profiles::of_sessions(&sessions, token, |i| i as f64 + 1.0);
+        // each session finds its own profile in the set
+        let (places, unseen) = set.place_sessions(&sessions, token);
+        assert_eq!(places, [0, 1, 0, 2, 1, 2, 3].map(Place::Known));
+        assert!(unseen.is_empty());
+        assert_eq!((set.get(3), set.get(2)), (&[(2, 2), (5, 1)][..], &[(4, 1)][..]));
         let got: Vec<(Vec<(u32, u32)>, f64)> = set.iter().map(|(p, s)| (p.to_vec(), s)).collect();
         assert_eq!(
             got,

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::profiles::{FlatProfiles, SortedProfiles};
-use crate::{Entry, Error, ProfileList, Profiles};
+use crate::{Entry, Error, Profiles};
 
 /// The highest n-gram order [`SequenceCounts`] keeps.
 pub const MAX_ORDER: usize = 4;
@@ -195,11 +195,9 @@ impl ParamSetCounts {
     }
 }
 
-/// A run's parameter sets: (command token, the data set's parameter ids, sorted).
-type RunSets = ParamSetCounts;
 /// A run's counts: single tokens by token, longer n-grams (packed while the ids fit
 /// [`pack`], otherwise wide), parameter sets.
-type RunCounts = (Vec<f64>, AHashMap<u64, f64>, AHashMap<Gram, f64>, RunSets);
+type RunCounts = (Vec<f64>, AHashMap<u64, f64>, AHashMap<Gram, f64>, ParamSetCounts);
 
 /// `run`'s counts added into `into`, room made for all of them first: one
 /// rehash at most instead of one per doubling.
@@ -245,7 +243,7 @@ impl SequenceCounts {
                 let (mut small, mut grams) = (AHashMap::new(), AHashMap::new());
                 // single tokens by token, without hashing
                 let mut unigrams = vec![0.0; tokens];
-                let mut sets = RunSets::default();
+                let mut sets = ParamSetCounts::default();
                 let (mut seq, mut set) = (Vec::new(), Vec::new());
                 for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
                     seq.clear();
@@ -280,7 +278,7 @@ impl SequenceCounts {
             .collect();
         // the runs added in order, packed n-grams unpacked once at the end
         let mut small = AHashMap::new();
-        let mut sets = RunSets::default();
+        let mut sets = ParamSetCounts::default();
         let mut unigrams = vec![0.0; tokens];
         for (run_unigrams, run_small, run_grams, run_sets) in parts {
             for (c, r) in unigrams.iter_mut().zip(run_unigrams) {
@@ -291,8 +289,7 @@ impl SequenceCounts {
             sets.add_all(run_sets);
         }
         // each session's count profile, then each distinct one's support summed in session order
-        let list = ProfileList::of_sessions(sessions, |c| c + 2);
-        out.profiles = Profiles::from_list(&list, |i| weights[i]).0;
+        out.profiles = Profiles::of_sessions(sessions, |c| c + 2, |i| weights[i]);
         out.grams.reserve(small.len() + tokens);
         out.grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
         // a token counted has a positive count: the weights are positive
