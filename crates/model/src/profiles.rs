@@ -16,7 +16,14 @@ static HASHER: ahash::RandomState = ahash::RandomState::with_seeds(1, 2, 3, 4);
 
 /// The hash a profile is found by in [`Profiles`].
 fn profile_hash(p: &[Entry]) -> u64 {
-    HASHER.hash_one(p)
+    use std::hash::{BuildHasher, Hasher};
+    // one word an entry
+    let mut h = HASHER.build_hasher();
+    h.write_usize(p.len());
+    for &(id, n) in p {
+        h.write_u64((u64::from(id) << 32) | u64::from(n));
+    }
+    h.finish()
 }
 
 /// Sort `tokens` and push each distinct one with how often it occurs onto `out`.
@@ -42,15 +49,84 @@ fn runs(sessions: &Sessions) -> Vec<usize> {
     (0..sessions.len()).step_by(RUN).collect()
 }
 
+/// Vocabularies up to this many words of 64 tokens list a profile's tokens in order
+/// from a bitmap; larger ones sort the distinct tokens.
+const BITMAP_WORDS: usize = 16;
+
+/// Counts profiles by token, without sorting the events: one count per token of the
+/// vocabulary (reset after each profile), so the memory is the vocabulary's, once per run.
+struct Counter {
+    counts: Vec<u32>,
+    /// The tokens counted in this profile, in the order first seen.
+    touched: Vec<u32>,
+    /// Which tokens were counted, while the vocabulary is small.
+    bits: Vec<u64>,
+}
+
+impl Counter {
+    /// A counter of tokens below `limit`.
+    fn new(limit: usize) -> Counter {
+        let words = limit.div_ceil(64);
+        Counter {
+            counts: vec![0; limit],
+            touched: Vec::new(),
+            bits: if words <= BITMAP_WORDS { vec![0; words] } else { Vec::new() },
+        }
+    }
+
+    /// The profile of `tokens` (each below the limit) into `out`, sorted by token.
+    fn profile(&mut self, tokens: impl Iterator<Item = u32>, out: &mut Vec<Entry>) {
+        out.clear();
+        self.touched.clear();
+        for t in tokens {
+            let c = &mut self.counts[t as usize];
+            if *c == 0 {
+                self.touched.push(t);
+            }
+            *c += 1;
+        }
+        if self.bits.is_empty() {
+            self.touched.sort_unstable();
+            for &t in &self.touched {
+                out.push((t, std::mem::take(&mut self.counts[t as usize])));
+            }
+            return;
+        }
+        let (mut lo, mut hi) = (usize::MAX, 0);
+        for &t in &self.touched {
+            let w = t as usize / 64;
+            self.bits[w] |= 1 << (t % 64);
+            (lo, hi) = (lo.min(w), hi.max(w + 1));
+        }
+        for w in lo..hi {
+            let mut b = std::mem::take(&mut self.bits[w]);
+            while b != 0 {
+                let t = w * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                out.push((t as u32, std::mem::take(&mut self.counts[t])));
+            }
+        }
+    }
+}
+
+/// The tokens `token` gives the command ids of `sessions` are below this.
+fn token_limit(sessions: &Sessions, token: &impl Fn(u32) -> u32) -> usize {
+    (0..sessions.names().len() as u32).map(token).max().map_or(0, |t| t as usize + 1)
+}
+
 /// Pass `f` the profile of each session of the run from `first`, in order, each command
-/// id `c` counted as token `token(c)`, built in buffers reused from session to session.
-fn run_profiles(sessions: &Sessions, first: usize, token: &impl Fn(u32) -> u32, mut f: impl FnMut(usize, &[Entry])) {
-    let (mut tokens, mut own) = (Vec::new(), Vec::new());
+/// id `c` counted as token `token(c)` (below `limit`), built in buffers reused from
+/// session to session.
+fn run_profiles(
+    sessions: &Sessions,
+    first: usize,
+    limit: usize,
+    token: &impl Fn(u32) -> u32,
+    mut f: impl FnMut(usize, &[Entry]),
+) {
+    let (mut counter, mut own) = (Counter::new(limit), Vec::new());
     for i in first..(first + RUN).min(sessions.len()) {
-        tokens.clear();
-        tokens.extend(sessions.session_cmds(i).iter().map(|&c| token(c)));
-        own.clear();
-        push_profile(&mut tokens, &mut own);
+        counter.profile(sessions.session_cmds(i).iter().map(|&c| token(c)), &mut own);
         f(i, &own);
     }
 }
@@ -143,11 +219,12 @@ impl Profiles {
         token: impl Fn(u32) -> u32 + Sync,
         weight: impl Fn(usize) -> f64 + Sync,
     ) -> Profiles {
+        let limit = token_limit(sessions, &token);
         let parts: Vec<(FlatProfiles, Vec<u64>)> = runs(sessions)
             .par_iter()
             .map(|&first| {
                 let (mut flat, mut hashes) = (FlatProfiles::default(), Vec::new());
-                run_profiles(sessions, first, &token, |i, p| {
+                run_profiles(sessions, first, limit, &token, |i, p| {
                     hashes.push(profile_hash(p));
                     flat.push(p, weight(i));
                 });
@@ -170,11 +247,12 @@ impl Profiles {
     /// Looked up on rayon's threads: only the profiles the set lacks are kept.
     pub fn place_sessions(&self, sessions: &Sessions, token: impl Fn(u32) -> u32 + Sync) -> (Vec<Place>, Profiles) {
         // per run: each session's place, unseen ones by their index in the run's own list
+        let limit = token_limit(sessions, &token);
         let parts: Vec<(Vec<Place>, FlatProfiles)> = runs(sessions)
             .par_iter()
             .map(|&first| {
                 let (mut places, mut new) = (Vec::with_capacity(RUN), FlatProfiles::default());
-                run_profiles(sessions, first, &token, |_, p| {
+                run_profiles(sessions, first, limit, &token, |_, p| {
                     places.push(match self.find(p) {
                         Some(k) => Place::Known(k as u32),
                         None => {

@@ -43,6 +43,9 @@ fn unpack(mut k: u64) -> Gram {
     (n as u8, g)
 }
 
+/// Up to this many tokens, a run counts pairs of tokens in a table of every pair.
+const DENSE_PAIR_TOKENS: usize = 256;
+
 /// Sessions counted together on one thread.
 const RUN: usize = 16 * 1024;
 
@@ -142,6 +145,19 @@ pub struct ParamSetCounts {
 }
 
 impl ParamSetCounts {
+    /// The one integer command `cmd` with the sorted parameter ids `sorted` is counted
+    /// under, while the command and the ids fit 16 bits and there are at most 7 ids
+    /// (otherwise `None`: such sets are kept as they are).
+    ///
+    /// ```
+    /// use anomseq_model::ParamSetCounts;
+    /// assert_ne!(ParamSetCounts::pack(3, &[1, 4]), ParamSetCounts::pack(3, &[1, 5]));
+    /// assert_eq!(ParamSetCounts::pack(3, &(0..8).collect::<Vec<_>>()), None);
+    /// ```
+    pub fn pack(cmd: u32, sorted: &[u32]) -> Option<u128> {
+        pack_set(cmd, sorted)
+    }
+
     /// Add `weight` to the count of command `cmd` with the parameter ids `sorted`.
     pub fn add(&mut self, cmd: u32, sorted: &[u32], weight: f64) {
         match pack_set(cmd, sorted) {
@@ -237,12 +253,15 @@ impl SequenceCounts {
         let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
         let with_params = sessions.session_type().has_params();
         let tokens = out.names.len() + 2;
+        // a table of every pair of tokens stays small (512 KiB at most): no vocabulary squared
+        let dense_pairs = tokens <= DENSE_PAIR_TOKENS;
         let parts: Vec<RunCounts> = runs
             .par_iter()
             .map(|&first| {
                 let (mut small, mut grams) = (AHashMap::new(), AHashMap::new());
-                // single tokens by token, without hashing
+                // single tokens by token, and pairs by pair while there are few tokens, without hashing
                 let mut unigrams = vec![0.0; tokens];
+                let mut bigrams = vec![0.0; if order >= 2 && dense_pairs { tokens * tokens } else { 0 }];
                 let mut sets = ParamSetCounts::default();
                 let (mut seq, mut set) = (Vec::new(), Vec::new());
                 for (i, &w) in weights.iter().enumerate().skip(first).take(RUN) {
@@ -254,7 +273,15 @@ impl SequenceCounts {
                     for &t in &seq {
                         unigrams[t as usize] += w;
                     }
-                    for n in 2..=order {
+                    let from = if bigrams.is_empty() {
+                        2
+                    } else {
+                        for g in seq.windows(2) {
+                            bigrams[g[0] as usize * tokens + g[1] as usize] += w;
+                        }
+                        3
+                    };
+                    for n in from..=order {
                         for g in seq.windows(n) {
                             if packed {
                                 *small.entry(pack(g)).or_default() += w;
@@ -272,6 +299,11 @@ impl SequenceCounts {
                             sets.add(ev.name + 2, &set, w);
                         }
                     }
+                }
+                // the pairs counted, as packed n-grams
+                small.reserve(bigrams.iter().filter(|&&c| c > 0.0).count());
+                for (k, &c) in bigrams.iter().enumerate().filter(|(_, &c)| c > 0.0) {
+                    small.insert(pack(&[(k / tokens) as u32, (k % tokens) as u32]), c);
                 }
                 (unigrams, small, grams, sets)
             })

@@ -63,7 +63,16 @@ pub(crate) struct KneserNey {
     known: u32,
     /// `1 / V`.
     floor: f64,
+    /// `p₁(w)` of each token `w` below `known`, then of an unseen token; empty when
+    /// the empty history was never counted (every probability is then the floor).
+    first: Vec<f64>,
+    /// At order 2 with at most [`DENSE_TOKENS`] tokens: `p(w | h)` at `h × (known + 1) + w`,
+    /// `w = known` standing for every unseen command; otherwise empty.
+    pairs: Vec<f64>,
 }
+
+/// Up to this many tokens, a bigram model keeps every pair's probability (512 KiB at most).
+const DENSE_TOKENS: usize = 256;
 
 fn class(c: f64) -> usize {
     if c < 1.5 {
@@ -164,7 +173,8 @@ impl KneserNey {
             .filter(|(g, _)| (g.0 as usize) <= order && g.1[MAX_ORDER - 1] != SEQ_START)
             .map(|(g, c)| (*g, c))
             .collect();
-        grams.sort_by_key(|g| g.0);
+        // by order, then tokens (each n-gram once): the sums below never depend on a hash map's order
+        grams.sort_unstable_by_key(|a| a.0);
         let known = counts.names().len() as u32 + 2;
         let (table, discounts) = if known < PACKED_LIMIT {
             let (t, d) = build(&grams, order, smoothing, pack);
@@ -175,8 +185,37 @@ impl KneserNey {
         };
         // the names, END and one unseen slot
         let floor = 1.0 / (counts.names().len() + 2) as f64;
-        let unigrams = (0..known).map(|t| table.get(&[t]).copied()).collect();
-        KneserNey { order, table, unigrams, discounts, known, floor }
+        let unigrams: Vec<Option<Entry>> = (0..known).map(|t| table.get(&[t]).copied()).collect();
+        let mut kn = KneserNey { order, table, unigrams, discounts, known, floor, first: Vec::new(), pairs: Vec::new() };
+        // the order-1 probability of each token (and of an unseen one, last): the same
+        // expression `prob_reusing` took at each event
+        kn.first = match kn.table.get(&[]).filter(|e| e.total > 0.0) {
+            Some(root) => (0..=known).map(|w| kn.interpolate(1, kn.count(w), root, floor)).collect(),
+            None => Vec::new(),
+        };
+        // a bigram model over few tokens: every pair's probability once (an unseen
+        // command as one more column), the same expression each event would take
+        if order == 2 && (known as usize) <= DENSE_TOKENS {
+            let mut pairs = Vec::with_capacity(known as usize * (known as usize + 1));
+            for h in 0..known {
+                for w in 0..=known {
+                    pairs.push(kn.prob_reusing(&[h, w], 1, &[None; MAX_ORDER + 1], &mut [None; MAX_ORDER + 1]));
+                }
+            }
+            kn.pairs = pairs;
+        }
+        kn
+    }
+
+    /// The count of the single token `w` (0 when unseen).
+    fn count(&self, w: u32) -> f64 {
+        self.unigrams.get(w as usize).and_then(Option::as_ref).map_or(0.0, |g| g.count)
+    }
+
+    /// `p_n(w | h)` from the count `c` of `h w`, the entry `e` of `h` and the lower order's `p`.
+    fn interpolate(&self, n: usize, c: f64, e: &Entry, p: f64) -> f64 {
+        let d = if c > 0.0 { self.discounts[n - 1][class(c)].min(c) } else { 0.0 };
+        (c - d + e.left * p) / e.total
     }
 
     /// The entry of `tokens` (all seen in training), if counted.
@@ -198,6 +237,21 @@ impl KneserNey {
     /// one look-up of each history at each `t`, each n-gram looked up once (the n-gram that
     /// ends at `t` is the history of order n + 1 at `t + 1`).
     pub(crate) fn least(&self, seq: &[u32]) -> f64 {
+        if !self.pairs.is_empty() {
+            let (known, width) = (self.known, self.known as usize + 1);
+            return seq
+                .windows(2)
+                .map(|g| {
+                    let w = g[1].min(known) as usize;
+                    // an unseen history was never counted: the order-1 probability
+                    if g[0] < known {
+                        self.pairs[g[0] as usize * width + w]
+                    } else {
+                        self.first.get(w).copied().unwrap_or(self.floor)
+                    }
+                })
+                .fold(f64::INFINITY, f64::min);
+        }
         // the empty history, the same at every t
         let root = Some(self.table.get(&[]));
         let (mut prev, mut cur) = ([None; MAX_ORDER + 1], [None; MAX_ORDER + 1]);
@@ -223,8 +277,13 @@ impl KneserNey {
         cur: &mut [Lookup<'a>; MAX_ORDER + 1],
     ) -> f64 {
         let w = seq[t];
-        let mut p = self.floor;
-        for n in 1..=self.order.min(t + 1) {
+        // order 1: the empty history is the same at every event
+        let Some(&first) = self.first.get(w.min(self.known) as usize) else { return self.floor };
+        let mut p = first;
+        if w < self.known {
+            cur[1] = Some(self.unigrams[w as usize].as_ref());
+        }
+        for n in 2..=self.order.min(t + 1) {
             let h = &seq[t + 1 - n..t];
             // a history with an unseen command was never counted
             if h.iter().any(|&x| x >= self.known) {
@@ -242,8 +301,7 @@ impl KneserNey {
                 cur[n] = Some(full);
                 full.map_or(0.0, |g| g.count)
             };
-            let d = if c > 0.0 { self.discounts[n - 1][class(c)].min(c) } else { 0.0 };
-            p = (c - d + e.left * p) / e.total;
+            p = self.interpolate(n, c, e, p);
         }
         p
     }

@@ -86,12 +86,12 @@ pub struct ParamNovelty {
     /// Times each command (by vocabulary id) was seen.
     cmd: Vec<f64>,
     /// (command, parameter) → times seen together.
-    cmd_param: AHashMap<(u32, u32), f64>,
+    cmd_param: Rows<u32>,
     /// (parameter, value) → times seen; per categorical parameter: (values seen, distinct values).
-    param_value: AHashMap<(u32, u32), f64>,
+    param_value: Rows<u32>,
     value_totals: Vec<Option<(f64, f64)>>,
     /// (command, sorted parameter ids) → times seen; per command: distinct sets.
-    sets: ParamSetCounts,
+    sets: Sets,
     distinct_sets: Vec<f64>,
 }
 
@@ -105,16 +105,14 @@ impl ParamNovelty {
         for &(c, n) in &t.seq1 {
             cmd[c as usize] = n as f64;
         }
-        let cmd_param =
-            t.cmd_param.iter().flat_map(|(c, row)| row.iter().map(move |&(p, n)| ((*c, p), n as f64))).collect();
+        let cmd_param = Rows::new(v.cmds.len(), t.cmd_param.iter().map(|(c, row)| (*c, row.iter().map(|&(p, n)| (p, n as f64)))));
         let modellable: AHashSet<u32> =
             model.modellable_params().iter().filter_map(|name| v.params.get(name)).collect();
-        let mut param_value = AHashMap::new();
+        let categorical = || t.param_value.iter().filter(|(p, _)| modellable.contains(p));
+        let param_value =
+            Rows::new(v.params.len(), categorical().map(|(p, row)| (*p, row.iter().map(|&(val, n)| (val, n as f64)))));
         let mut value_totals = vec![None; v.params.len()];
-        for (p, row) in t.param_value.iter().filter(|(p, _)| modellable.contains(p)) {
-            for &(val, n) in row {
-                param_value.insert((*p, val), n as f64);
-            }
+        for (p, row) in categorical() {
             value_totals[*p as usize] = Some((row.iter().map(|&(_, n)| n as f64).sum(), row.len() as f64));
         }
         let mut sets = ParamSetCounts::default();
@@ -130,16 +128,31 @@ impl ParamNovelty {
                 distinct_sets[c as usize] += 1.0;
             }
         }
+        // the packed sets by command, each command's sorted; the rest (wide sets) hashed
+        let (mut packed, mut wide) = (Vec::new(), ParamSetCounts::default());
+        for (c, ids, n) in sets.into_sets() {
+            match ParamSetCounts::pack(c, &ids) {
+                Some(k) => packed.push((c, [(k, n)])),
+                None => wide.add(c, &ids, n),
+            }
+        }
+        let sets = Sets { packed: Rows::new(v.cmds.len(), packed.into_iter()), wide };
         ParamNovelty { kind: counts.session_type(), cmd, cmd_param, param_value, value_totals, sets, distinct_sets }
     }
 
     /// Each session's parameter part: its largest item surprise (0 for sessions
     /// of bare commands).
     pub fn scores(&self, model: &Model, sessions: &Sessions) -> Vec<f64> {
+        if self.kind == SessionType::Commands || sessions.session_type() == SessionType::Commands {
+            return vec![0.0; sessions.len()];
+        }
         let ids = Ids::new(model, sessions);
         (0..sessions.len())
             .into_par_iter()
-            .map_init(Scratch::default, |scratch, i| self.rarest(&ids, sessions, i, scratch).map_or(0.0, |(s, _)| s))
+            .map_init(
+                || (Scratch::default(), AHashMap::new()),
+                |(scratch, memo), i| self.largest_ratio(&ids, sessions, i, scratch, memo).map_or(0.0, f64::ln),
+            )
             .collect()
     }
 
@@ -178,66 +191,173 @@ impl ParamNovelty {
         if self.kind == SessionType::Commands || sessions.session_type() == SessionType::Commands {
             return None;
         }
-        // (the largest ratio yet, its logarithm, where it is)
-        let mut best: Option<(f64, f64, At)> = None;
-        let mut keep = |ratio: f64, at: At| match &mut best {
-            Some((r, _, _)) if ratio <= *r => {}
-            Some((r, ln, kept)) => {
+        // (the largest ratio yet as a fraction and as divided, its logarithm, where it is)
+        let mut best: Option<((f64, f64), f64, f64, At)> = None;
+        let mut keep = |num: f64, den: f64, at: At| match &mut best {
+            // below the largest ratio without a division: products that round apart are
+            // ordered as the exact ones, so `num / den` would round to at most that ratio
+            Some(((n, d), _, _, _)) if num * *d < *n * den => {}
+            Some((frac, r, ln, kept)) => {
+                let ratio = num / den;
+                if ratio <= *r {
+                    return;
+                }
                 let l = ratio.ln();
                 // the logarithm rounds: a larger ratio may not have a larger one
                 if l > *ln {
                     *ln = l;
                     *kept = at;
                 }
-                *r = ratio;
+                (*frac, *r) = ((num, den), ratio);
             }
-            None => best = Some((ratio, ratio.ln(), at)),
+            None => best = Some(((num, den), num / den, (num / den).ln(), at)),
         };
-        let Scratch { set, sorted } = scratch;
+        for e in sessions.session_range(i) {
+            self.items(ids, sessions, e, scratch, &mut keep);
+        }
+        best.map(|(_, _, ln, at)| (ln, at))
+    }
+
+    /// The largest item ratio of session `i` (its surprise is the ratio's logarithm,
+    /// as [`rarest`](Self::rarest)'s: the logarithm never decreases), each event's
+    /// taken from `memo` when an event of the same command and parameters was seen
+    /// before (sessions without values only: such an event's items are its command's
+    /// and parameters').
+    fn largest_ratio(
+        &self,
+        ids: &Ids,
+        sessions: &Sessions,
+        i: usize,
+        scratch: &mut Scratch,
+        memo: &mut AHashMap<u128, f64>,
+    ) -> Option<f64> {
+        let mut largest: Option<f64> = None;
         for e in sessions.session_range(i) {
             let ev = sessions.event(e);
-            let c = ids.cmds[ev.name as usize];
-            let n = c.map_or(0.0, |c| self.cmd[c as usize]);
-            set.clear();
-            for (k, &p) in ev.params.iter().enumerate() {
-                let p = ids.params[p as usize];
-                set.push(p);
-                let seen = match (c, p) {
-                    (Some(c), Some(p)) => self.cmd_param.get(&(c, p)).copied().unwrap_or(0.0),
-                    _ => 0.0,
-                };
-                keep((n + 2.0) / (seen + 1.0), At { event: e, what: What::Param(k), seen });
-                let Some(&val) = ev.values.get(k) else { continue };
-                let Some(p) = p else { continue };
-                let Some((total, distinct)) = self.value_totals[p as usize] else { continue };
-                if Some(val) == ids.empty_value {
-                    continue;
+            scratch.key.clear();
+            scratch.key.extend_from_slice(ev.params);
+            scratch.key.sort_unstable();
+            let key = ParamSetCounts::pack(ev.name, &scratch.key).filter(|_| ev.values.is_empty());
+            let ratio = match key.and_then(|k| memo.get(&k)) {
+                Some(&r) => r,
+                None => {
+                    let mut most = f64::NEG_INFINITY;
+                    self.items(ids, sessions, e, scratch, &mut |num, den, _| most = most.max(num / den));
+                    if let Some(k) = key {
+                        memo.insert(k, most);
+                    }
+                    most
                 }
-                let seen = ids.values[val as usize].and_then(|x| self.param_value.get(&(p, x))).copied().unwrap_or(0.0);
-                keep((total + distinct + 1.0) / (seen + 1.0), At { event: e, what: What::Value(k), seen });
-            }
-            let sets = c.map_or(0.0, |c| self.distinct_sets[c as usize]);
-            sorted.clear();
-            sorted.extend(set.iter().flatten());
-            let seen = match c {
-                Some(c) if sorted.len() == set.len() => {
-                    sorted.sort_unstable();
-                    self.sets.get(c, sorted).unwrap_or(0.0)
-                }
-                _ => 0.0,
             };
-            keep((n + sets + 1.0) / (seen + 1.0), At { event: e, what: What::Set, seen });
+            largest = Some(largest.map_or(ratio, |l| l.max(ratio)));
         }
-        best.map(|(_, ln, at)| (ln, at))
+        largest
+    }
+
+    /// Pass `keep` each item of event `e`: the numerator and denominator of its
+    /// ratio, and where it is.
+    fn items(&self, ids: &Ids, sessions: &Sessions, e: usize, scratch: &mut Scratch, keep: &mut impl FnMut(f64, f64, At)) {
+        let Scratch { set, sorted, .. } = scratch;
+        let ev = sessions.event(e);
+        let c = ids.cmds[ev.name as usize];
+        let n = c.map_or(0.0, |c| self.cmd[c as usize]);
+        // the parameters seen with the command, looked up once an event
+        let row = c.map_or(Row::EMPTY, |c| self.cmd_param.row(c));
+        set.clear();
+        for (k, &p) in ev.params.iter().enumerate() {
+            let p = ids.params[p as usize];
+            set.push(p);
+            let seen = p.map_or(0.0, |p| row.get(p));
+            keep(n + 2.0, seen + 1.0, At { event: e, what: What::Param(k), seen });
+            let Some(&val) = ev.values.get(k) else { continue };
+            let Some(p) = p else { continue };
+            let Some((total, distinct)) = self.value_totals[p as usize] else { continue };
+            if Some(val) == ids.empty_value {
+                continue;
+            }
+            let seen = ids.values[val as usize].map_or(0.0, |x| self.param_value.row(p).get(x));
+            keep(total + distinct + 1.0, seen + 1.0, At { event: e, what: What::Value(k), seen });
+        }
+        let sets = c.map_or(0.0, |c| self.distinct_sets[c as usize]);
+        sorted.clear();
+        sorted.extend(set.iter().flatten());
+        let seen = match c {
+            Some(c) if sorted.len() == set.len() => {
+                sorted.sort_unstable();
+                match ParamSetCounts::pack(c, sorted) {
+                    Some(k) => self.sets.packed.row(c).get(k),
+                    None => self.sets.wide.get(c, sorted).unwrap_or(0.0),
+                }
+            }
+            _ => 0.0,
+        };
+        keep(n + sets + 1.0, seen + 1.0, At { event: e, what: What::Set, seen });
+    }
+}
+
+/// Counts by row and key (a command's parameters, a parameter's values), each row's
+/// keys sorted in one buffer: one row found by its id, its key by a binary search.
+#[derive(Debug, Clone)]
+struct Rows<K> {
+    /// Row `r` is `keys[offsets[r]..offsets[r + 1]]`.
+    offsets: Vec<usize>,
+    keys: Vec<K>,
+    counts: Vec<f64>,
+}
+
+impl<K: Ord + Copy> Rows<K> {
+    /// `rows` rows (ids below it), each `(id, its (key, count) pairs)`, a key once a row.
+    fn new<I: IntoIterator<Item = (K, f64)>>(rows: usize, of: impl Iterator<Item = (u32, I)>) -> Rows<K> {
+        let mut by_row: Vec<Vec<(K, f64)>> = vec![Vec::new(); rows];
+        for (r, row) in of {
+            by_row[r as usize].extend(row);
+        }
+        let mut out = Rows { offsets: vec![0], keys: Vec::new(), counts: Vec::new() };
+        for mut row in by_row {
+            row.sort_unstable_by_key(|a| a.0);
+            out.keys.extend(row.iter().map(|&(k, _)| k));
+            out.counts.extend(row.iter().map(|&(_, n)| n));
+            out.offsets.push(out.keys.len());
+        }
+        out
+    }
+
+    fn row(&self, r: u32) -> Row<'_, K> {
+        let (from, to) = (self.offsets[r as usize], self.offsets[r as usize + 1]);
+        Row { keys: &self.keys[from..to], counts: &self.counts[from..to] }
+    }
+}
+
+/// Parameter sets' counts: packed ones ([`ParamSetCounts::pack`]) by command, sorted; the others hashed.
+#[derive(Debug, Clone)]
+struct Sets {
+    packed: Rows<u128>,
+    wide: ParamSetCounts,
+}
+
+/// One row of [`Rows`].
+#[derive(Clone, Copy)]
+struct Row<'a, K> {
+    keys: &'a [K],
+    counts: &'a [f64],
+}
+
+impl<K: Ord + Copy> Row<'_, K> {
+    const EMPTY: Self = Row { keys: &[], counts: &[] };
+
+    /// The count of `key` in the row (0 when absent).
+    fn get(&self, key: K) -> f64 {
+        self.keys.binary_search(&key).map_or(0.0, |k| self.counts[k])
     }
 }
 
 /// Buffers [`ParamNovelty::rarest`] reuses from event to event: an event's
-/// parameters' model ids, and the same sorted.
+/// parameters' model ids, the same sorted, and its own ids sorted (a memo's key).
 #[derive(Default)]
 struct Scratch {
     set: Vec<Option<u32>>,
     sorted: Vec<u32>,
+    key: Vec<u32>,
 }
 
 /// The model's vocabulary id of each name, parameter and value of a data set
@@ -337,5 +457,45 @@ mod tests {
         assert_eq!(item.to_string(), "event 0: parameter ForwardingSmtpAddress of Set-Mailbox, never seen with it");
         let (_, item) = novelty.explain(&model, &test, 2).unwrap();
         assert_eq!(item.to_string(), "event 1: value \"disabled\" of AuditEnabled, never seen");
+    }
+
+    /// An event: a command and its (parameter, value) pairs, as small numbers.
+    type Event = (u8, Vec<(u8, u8)>);
+
+    /// Sessions of events `(command, [(parameter, value)])` drawn from small name sets,
+    /// so that commands, parameters, sets and values repeat and some go unseen.
+    fn events() -> impl proptest::strategy::Strategy<Value = Vec<Vec<Event>>> {
+        use proptest::prelude::*;
+        let event = (0u8..5, prop::collection::vec((0u8..6, 0u8..4), 0..4));
+        prop::collection::vec(prop::collection::vec(event, 1..6), 1..12)
+    }
+
+    fn to_sessions(lists: &[Vec<Event>], values: bool) -> Sessions {
+        let cmd = |&(c, ref ps): &Event| {
+            let params = ps.iter().map(|&(p, v)| (format!("p{p}"), if v == 0 { String::new() } else { format!("v{v}") }));
+            if values {
+                Cmd::with_values(format!("c{c}"), params)
+            } else {
+                Cmd::with_params(format!("c{c}"), params.map(|(p, _)| p))
+            }
+        };
+        Sessions::from_cmds(lists.iter().map(|l| l.iter().map(cmd).collect::<Vec<_>>()).collect::<Vec<_>>()).unwrap()
+    }
+
+    proptest::proptest! {
+        /// The scores (each event's largest ratio, memoised by command and parameters)
+        /// are the explained surprises (every item compared), to the bit.
+        #[test]
+        fn scores_are_the_explained_surprises(train in events(), test in events(), values in proptest::bool::ANY) {
+            let options = ModelOptions::with_modellable_params(["p0", "p1"]).with_sequence_order(Some(2));
+            let model = Model::try_train_with(&to_sessions(&train, values), &options).unwrap();
+            let novelty = crate::ParamNovelty::new(&model, model.sequence().unwrap());
+            let test = to_sessions(&test, values);
+            let scores = novelty.scores(&model, &test);
+            for (i, s) in scores.iter().enumerate() {
+                let explained = novelty.explain(&model, &test, i).map_or(0.0, |(s, _)| s);
+                proptest::prop_assert_eq!(s.to_bits(), explained.to_bits(), "session {}", i);
+            }
+        }
     }
 }
