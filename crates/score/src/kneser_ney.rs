@@ -186,7 +186,8 @@ impl KneserNey {
         // the names, END and one unseen slot
         let floor = 1.0 / (counts.names().len() + 2) as f64;
         let unigrams: Vec<Option<Entry>> = (0..known).map(|t| table.get(&[t]).copied()).collect();
-        let mut kn = KneserNey { order, table, unigrams, discounts, known, floor, first: Vec::new(), pairs: Vec::new() };
+        let mut kn =
+            KneserNey { order, table, unigrams, discounts, known, floor, first: Vec::new(), pairs: Vec::new() };
         // the order-1 probability of each token (and of an unseen one, last): the same
         // expression `prob_reusing` took at each event
         kn.first = match kn.table.get(&[]).filter(|e| e.total > 0.0) {

@@ -105,7 +105,8 @@ impl ParamNovelty {
         for &(c, n) in &t.seq1 {
             cmd[c as usize] = n as f64;
         }
-        let cmd_param = Rows::new(v.cmds.len(), t.cmd_param.iter().map(|(c, row)| (*c, row.iter().map(|&(p, n)| (p, n as f64)))));
+        let cmd_param =
+            Rows::new(v.cmds.len(), t.cmd_param.iter().map(|(c, row)| (*c, row.iter().map(|&(p, n)| (p, n as f64)))));
         let modellable: AHashSet<u32> =
             model.modellable_params().iter().filter_map(|name| v.params.get(name)).collect();
         let categorical = || t.param_value.iter().filter(|(p, _)| modellable.contains(p));
@@ -256,7 +257,14 @@ impl ParamNovelty {
 
     /// Pass `keep` each item of event `e`: the numerator and denominator of its
     /// ratio, and where it is.
-    fn items(&self, ids: &Ids, sessions: &Sessions, e: usize, scratch: &mut Scratch, keep: &mut impl FnMut(f64, f64, At)) {
+    fn items(
+        &self,
+        ids: &Ids,
+        sessions: &Sessions,
+        e: usize,
+        scratch: &mut Scratch,
+        keep: &mut impl FnMut(f64, f64, At),
+    ) {
         let Scratch { set, sorted, .. } = scratch;
         let ev = sessions.event(e);
         let c = ids.cmds[ev.name as usize];
@@ -472,7 +480,8 @@ mod tests {
 
     fn to_sessions(lists: &[Vec<Event>], values: bool) -> Sessions {
         let cmd = |&(c, ref ps): &Event| {
-            let params = ps.iter().map(|&(p, v)| (format!("p{p}"), if v == 0 { String::new() } else { format!("v{v}") }));
+            let params =
+                ps.iter().map(|&(p, v)| (format!("p{p}"), if v == 0 { String::new() } else { format!("v{v}") }));
             if values {
                 Cmd::with_values(format!("c{c}"), params)
             } else {
