@@ -26,21 +26,18 @@ fn profile_hash(p: &[Entry]) -> u64 {
     h.finish()
 }
 
-/// Sort `tokens` and push each distinct one with how often it occurs onto `out`.
-fn push_profile(tokens: &mut [u32], out: &mut Vec<Entry>) {
-    tokens.sort_unstable();
-    let mut rest = &tokens[..];
-    while let Some(&t) = rest.first() {
-        let n = rest.iter().take_while(|&&x| x == t).count();
-        out.push((t, n as u32));
-        rest = &rest[n..];
-    }
-}
-
 /// The count profile of a session's command ids: `(id, count)`, sorted by id.
 pub fn profile_of(ids: &[u32]) -> Vec<Entry> {
-    let mut out = Vec::new();
-    push_profile(&mut ids.to_vec(), &mut out);
+    // sorted, not counted by id: any id may come, the memory stays the session's
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let mut out: Vec<Entry> = Vec::new();
+    for &t in &sorted {
+        match out.last_mut() {
+            Some((last, n)) if *last == t => *n += 1,
+            _ => out.push((t, 1)),
+        }
+    }
     out
 }
 

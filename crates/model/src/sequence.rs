@@ -301,7 +301,6 @@ impl SequenceCounts {
                     }
                 }
                 // the pairs counted, as packed n-grams
-                small.reserve(bigrams.iter().filter(|&&c| c > 0.0).count());
                 for (k, &c) in bigrams.iter().enumerate().filter(|(_, &c)| c > 0.0) {
                     small.insert(pack(&[(k / tokens) as u32, (k % tokens) as u32]), c);
                 }

@@ -144,7 +144,7 @@ impl ParamNovelty {
     /// Each session's parameter part: its largest item surprise (0 for sessions
     /// of bare commands).
     pub fn scores(&self, model: &Model, sessions: &Sessions) -> Vec<f64> {
-        if self.kind == SessionType::Commands || sessions.session_type() == SessionType::Commands {
+        if !self.reads(sessions) {
             return vec![0.0; sessions.len()];
         }
         let ids = Ids::new(model, sessions);
@@ -183,13 +183,18 @@ impl ParamNovelty {
         Some((s, item))
     }
 
+    /// Whether the model and `sessions` both have parameters (otherwise there is no item).
+    fn reads(&self, sessions: &Sessions) -> bool {
+        self.kind != SessionType::Commands && sessions.session_type() != SessionType::Commands
+    }
+
     /// The largest item surprise of session `i` and where it is.
     ///
     /// Items are compared by their ratios, and a ratio's logarithm is taken only
     /// when it is a new largest one: the same item and surprise as comparing every
     /// item's logarithm, with few logarithms.
     fn rarest(&self, ids: &Ids, sessions: &Sessions, i: usize, scratch: &mut Scratch) -> Option<(f64, At)> {
-        if self.kind == SessionType::Commands || sessions.session_type() == SessionType::Commands {
+        if !self.reads(sessions) {
             return None;
         }
         // (the largest ratio yet as a fraction and as divided, its logarithm, where it is)
@@ -235,10 +240,14 @@ impl ParamNovelty {
         let mut largest: Option<f64> = None;
         for e in sessions.session_range(i) {
             let ev = sessions.event(e);
-            scratch.key.clear();
-            scratch.key.extend_from_slice(ev.params);
-            scratch.key.sort_unstable();
-            let key = ParamSetCounts::pack(ev.name, &scratch.key).filter(|_| ev.values.is_empty());
+            let key = if ev.values.is_empty() {
+                scratch.key.clear();
+                scratch.key.extend_from_slice(ev.params);
+                scratch.key.sort_unstable();
+                ParamSetCounts::pack(ev.name, &scratch.key)
+            } else {
+                None
+            };
             let ratio = match key.and_then(|k| memo.get(&k)) {
                 Some(&r) => r,
                 None => {
