@@ -92,8 +92,8 @@ pub use arrow_array;
 pub use anomseq_core::{Cmd, Direction, Params, SessionType, Sessions, SessionsBuilder};
 pub use anomseq_model::{Counts, Model, ModelOptions, Probabilities, SequenceCounts};
 pub use anomseq_score::{
-    profile_scores, Explanation, ProfileModel, ProfileOptions, ProfileScore, RarestWindow, ScoreOptions, Scored,
-    ScoringMode, SetOfParams, Smoothing, Step, Unseen, WindowOptions,
+    profile_scores, Explanation, NgramModel, NgramOptions, NgramScore, ProfileModel, ProfileOptions, ProfileScore,
+    RarestWindow, ScoreOptions, Scored, ScoringMode, SetOfParams, Smoothing, Step, Unseen, WindowOptions,
 };
 
 /// Train a model on sessions (msticpy's `Model(sessions).train()`).

@@ -47,7 +47,9 @@ pub(crate) enum Command {
     )]
     Sessionize(SessionizeArgs),
     /// Train a model on sessions and save it.
-    #[command(after_help = "Example:\n  anomseq train sessions.parquet -o model.json")]
+    #[command(
+        after_help = "Examples:\n  anomseq train sessions.parquet -o model.json\n  anomseq train traces.parquet --order 7 -o model.json   # then: score --model model.json --mode ngram"
+    )]
     Train {
         /// Sessions file (CSV, Parquet, Arrow IPC, NDJSON).
         sessions: PathBuf,
@@ -56,6 +58,10 @@ pub(crate) enum Command {
         /// Parameters whose values are modelled (default: msticpy's heuristic).
         #[arg(long, value_delimiter = ',', value_name = "A,B")]
         modellable_params: Option<Vec<String>>,
+        /// The highest n-gram order the model keeps for the improved modes, 1 to 8
+        /// (7 suits `--mode ngram` on long traces such as system calls).
+        #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=8))]
+        order: u64,
         /// Model file to write.
         #[arg(short, long)]
         output: PathBuf,
@@ -138,10 +144,16 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "X")]
     pub(crate) upper_bound: Option<f64>,
     /// `reference` (msticpy's rarest-window likelihood), `profile` (count profiles and
-    /// n-grams, higher = rarer) or `novelty` (`profile` plus unseen parameters, values
-    /// and parameter sets, higher = rarer); with --model, from the saved model's state.
-    #[arg(long, default_value = "reference", value_parser = ["reference", "profile", "novelty"])]
+    /// n-grams, higher = rarer), `novelty` (`profile` plus unseen parameters, values
+    /// and parameter sets, higher = rarer) or `ngram` (mean surprise per event under a
+    /// Kneser–Ney n-gram model, higher = rarer: for long traces); with --model, from
+    /// the saved model's state.
+    #[arg(long, default_value = "reference", value_parser = ["reference", "profile", "novelty", "ngram"])]
     pub(crate) mode: String,
+    /// The `ngram` mode's n-gram order, 1 to 8 (default: the order the saved model
+    /// keeps; without --model, 3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=8))]
+    pub(crate) order: Option<u64>,
     /// Also write the HTML report here (when -o names a data file).
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
@@ -257,10 +269,16 @@ pub(crate) struct ScoreArgs {
     /// `profile_score`, `profile_distance`, `profile_surprise`). `novelty`: the
     /// `profile` score plus how new the parameters, categorical values and parameter
     /// sets are (columns `novelty_score`, `novelty_distance`, `novelty_surprise`,
-    /// `novelty_params`). With --model, scored from the saved model's state; without,
-    /// trained on the sessions given. See docs/quality.md.
-    #[arg(long, default_value = "reference", value_parser = ["reference", "profile", "novelty"])]
+    /// `novelty_params`). `ngram`: the mean surprise per event under a (modified)
+    /// Kneser–Ney n-gram model, for long traces such as system calls (columns
+    /// `ngram_score`, `ngram_surprise`). With --model, scored from the saved model's
+    /// state; without, trained on the sessions given. See docs/quality.md.
+    #[arg(long, default_value = "reference", value_parser = ["reference", "profile", "novelty", "ngram"])]
     pub(crate) mode: String,
+    /// The `ngram` mode's n-gram order, 1 to 8 (default: the order the saved model
+    /// keeps; without --model, 3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=8))]
+    pub(crate) order: Option<u64>,
     /// Scored sessions file to write (format from the extension, or --output-format);
     /// `-` writes to standard output; optional with --top.
     #[arg(short, long, required_unless_present = "top")]

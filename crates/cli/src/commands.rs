@@ -23,8 +23,8 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { out } => demo(&out, &progress, &write),
         Command::Sessionize(args) => sessionize(&args, &progress, &write),
-        Command::Train { sessions, input, modellable_params, output } => {
-            train(&sessions, &input, modellable_params, &output, &progress)
+        Command::Train { sessions, input, modellable_params, order, output } => {
+            train(&sessions, &input, modellable_params, order as usize, &output, &progress)
         }
         Command::Merge { models, output } => merge(&models, &output, &progress),
         Command::Score(args) => score(&args, &progress, &write),
@@ -226,7 +226,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         Some(m) => m,
         None => progress.stage("training", || train_here(&s.sessions, mode))?,
     };
-    let options = ScoreOptions::new(k).with_mode(mode);
+    let options = score_options(WindowOptions::new(k), mode, a.order)?;
     let scored = progress.stage("scoring", || score_sessions(&model, saved, &s.sessions, &options))?;
     let list_col = spec.list_column();
     if let Some(path) = data {
@@ -282,7 +282,7 @@ fn run_streaming(
             sa.input.display()
         )));
     }
-    let options = ScoreOptions::new(a.window as usize).with_mode(mode);
+    let options = score_options(WindowOptions::new(a.window as usize), mode, a.order)?;
     let list_col = spec.list_column();
     // built once: the improved modes' state for every batch
     let scorer = score::ModelScorer::new(&model, &options)?;
@@ -500,6 +500,19 @@ fn score_sessions(
     }
 }
 
+/// What a run scores: `mode`, windows as `window` says, the `ngram` mode at `order`
+/// (the saved model's when `None`).
+fn score_options(window: WindowOptions, mode: anomseq::ScoringMode, order: Option<u64>) -> Result<ScoreOptions> {
+    if order.is_some() && mode != anomseq::ScoringMode::Ngram {
+        return Err(usage(format!(
+            "--order is the ngram mode's n-gram order: with --mode {}, leave it out",
+            mode.name()
+        )));
+    }
+    let ngram = score::NgramOptions::default().with_order(order.map(|o| o as usize));
+    Ok(ScoreOptions::new(window.window_len).with_window(window).with_mode(mode).with_ngram(ngram))
+}
+
 /// A model trained on the sessions it will score: the reference counts, and the
 /// sequence state too when the `novelty` mode reads it.
 fn train_here(sessions: &anomseq::Sessions, mode: anomseq::ScoringMode) -> Result<Model> {
@@ -514,6 +527,7 @@ fn train(
     path: &Path,
     input: &SessionsInput,
     modellable: Option<Vec<String>>,
+    order: usize,
     output: &Path,
     progress: &Progress,
 ) -> Result<()> {
@@ -524,7 +538,7 @@ fn train(
         Some(p) => ModelOptions::with_modellable_params(p),
         None => ModelOptions::default(),
     }
-    .with_sequence_order(ModelOptions::every_mode().sequence_order);
+    .with_sequence_order(Some(order));
     let model = progress.stage("training", || Model::try_train_with(&st.sessions, &options))?;
     write_atomically(output, &model.to_file_bytes())?;
     progress.summary(st.table.num_rows(), st.sessions.len(), 0);
@@ -610,7 +624,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     };
     let k = a.window as usize;
     let w = WindowOptions { window_len: k, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
-    let options = ScoreOptions::new(k).with_window(w).with_mode(mode).with_all_scores(a.all_scores);
+    let options = score_options(w, mode, a.order)?.with_all_scores(a.all_scores);
     let scored = progress.stage("scoring", || score_sessions(&model, a.model.is_some(), &st.sessions, &options))?;
     // a file scored before: its scores are replaced, not kept beside the new ones
     let old = anomseq_io::scored_column_names(&st.table);
@@ -643,7 +657,28 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         let novelty = (mode == anomseq::ScoringMode::Novelty)
             .then(|| model.sequence().map(|seq| score::ParamNovelty::new(&model, seq)))
             .flatten();
+        // the ngram mode says which event surprises it most
+        let ngram = match mode {
+            anomseq::ScoringMode::Ngram => Some(match model.shared_sequence() {
+                Some(seq) => score::NgramModel::from_counts(seq.clone(), &options.ngram)?,
+                None => score::NgramModel::train(&st.sessions, &options.ngram)?,
+            }),
+            _ => None,
+        };
         let note = |i: usize| {
+            if let Some(g) = &ngram {
+                let e = g.explain(&st.sessions, i)?;
+                let cmds = st.sessions.session_cmds(i);
+                let what = match cmds.get(e.at) {
+                    // numbered from 1, as the window's steps below
+                    Some(&c) => format!("event {} of {}, {}", e.at + 1, cmds.len(), st.sessions.names().resolve(c)),
+                    None => "the session's end".to_owned(),
+                };
+                return Some(format!(
+                    "its most surprising step ({:.3} nats, the mean {:.3}): {what}",
+                    e.surprise, e.score
+                ));
+            }
             let (s, item) = novelty.as_ref()?.explain(&model, &st.sessions, i)?;
             Some(format!("its newest parameter item ({s:.3} nats): {item}"))
         };

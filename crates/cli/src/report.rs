@@ -155,7 +155,7 @@ pub(crate) fn rarest_blocks(
             push_wrapped(&mut out, 4, &who.join(" · "), "", width);
         }
         for (name, values) in scored.extra() {
-            if name.starts_with("profile_") || name.starts_with("novelty_") {
+            if name.starts_with("profile_") || name.starts_with("novelty_") || name.starts_with("ngram_") {
                 let _ = writeln!(out, "    {name} = {}", score_text(values[i]));
             }
         }

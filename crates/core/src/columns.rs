@@ -101,6 +101,11 @@ pub const NOVELTY_DISTANCE: &str = "novelty_distance";
 pub const NOVELTY_SURPRISE: &str = "novelty_surprise";
 /// The `novelty` mode's largest surprise of one parameter, value or parameter set, in nats.
 pub const NOVELTY_PARAMS: &str = "novelty_params";
+/// The `ngram` mode's score (higher is rarer): the session's mean surprise per event
+/// (`##END##` included), in nats: its cross-entropy under the n-gram model.
+pub const NGRAM_SCORE: &str = "ngram_score";
+/// The `ngram` mode's largest surprise of one event, in nats.
+pub const NGRAM_SURPRISE: &str = "ngram_surprise";
 
 /// The rarest window of length `k` (a list of events): `rarest_window3`.
 pub fn rarest_window(k: usize) -> String {
@@ -158,7 +163,7 @@ pub fn column_kind(name: &str) -> Option<ColumnKind> {
         SESSION_LIKELIHOOD | SESSION_GEOMEAN_LIKELIHOOD => return Some(ColumnKind::Score(Direction::LowerIsRarer)),
         SESSION_LOG_LIKELIHOOD => return Some(ColumnKind::LogScore),
         PROFILE_SCORE | PROFILE_DISTANCE | PROFILE_SURPRISE | NOVELTY_SCORE | NOVELTY_DISTANCE | NOVELTY_SURPRISE
-        | NOVELTY_PARAMS => return Some(ColumnKind::Score(Direction::HigherIsRarer)),
+        | NOVELTY_PARAMS | NGRAM_SCORE | NGRAM_SURPRISE => return Some(ColumnKind::Score(Direction::HigherIsRarer)),
         SESSION_LENGTH | UNSEEN => return Some(ColumnKind::Count),
         _ => {}
     }

@@ -39,9 +39,9 @@ mod sessions;
 pub use cmd::{Cmd, Params};
 pub use columns::{
     column_kind, rarest_window, rarest_window_factors, rarest_window_likelihood, rarest_window_log_likelihood,
-    window_of, ColumnKind, Direction, NOVELTY_DISTANCE, NOVELTY_PARAMS, NOVELTY_SCORE, NOVELTY_SURPRISE,
-    PROFILE_DISTANCE, PROFILE_SCORE, PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD, SESSION_LENGTH, SESSION_LIKELIHOOD,
-    SESSION_LOG_LIKELIHOOD, UNSEEN,
+    window_of, ColumnKind, Direction, NGRAM_SCORE, NGRAM_SURPRISE, NOVELTY_DISTANCE, NOVELTY_PARAMS, NOVELTY_SCORE,
+    NOVELTY_SURPRISE, PROFILE_DISTANCE, PROFILE_SCORE, PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD, SESSION_LENGTH,
+    SESSION_LIKELIHOOD, SESSION_LOG_LIKELIHOOD, UNSEEN,
 };
 pub use error::Error;
 pub use interner::Interner;

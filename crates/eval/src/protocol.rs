@@ -2,7 +2,10 @@
 
 use anomseq_core::Direction;
 use anomseq_model::{Model, ModelOptions, DEFAULT_ORDER};
-use anomseq_score::{rarest_windows_log, score_with_model, ProfileModel, ProfileOptions, ScoreOptions, WindowOptions};
+use anomseq_score::{
+    rarest_windows_log, score_with_model, NgramOptions, ProfileModel, ProfileOptions, ScoreOptions, ScoringMode,
+    Smoothing, WindowOptions,
+};
 
 use crate::{metrics, Error, Labelled, Metrics};
 
@@ -63,6 +66,13 @@ pub enum Detector {
         /// n-gram order.
         order: usize,
     },
+    /// The `ngram` mode (mean surprise per event) from a model keeping n-grams up to `order`.
+    Ngram {
+        /// n-gram order the model keeps and scores with.
+        order: usize,
+        /// Kneser–Ney or modified Kneser–Ney.
+        smoothing: Smoothing,
+    },
 }
 
 impl std::fmt::Display for Detector {
@@ -82,6 +92,7 @@ impl std::fmt::Display for Detector {
             ),
             Detector::ProfileDistance => write!(f, "profile distance only"),
             Detector::Surprise { order } => write!(f, "n-gram surprise only, order {order}, kneser-ney"),
+            Detector::Ngram { order, smoothing } => write!(f, "ngram (order {order}, {})", smoothing.name()),
         }
     }
 }
@@ -169,9 +180,22 @@ pub fn evaluate(data: &Labelled, protocol: &Protocol, detector: Detector) -> Res
         }
     }
     let test = data.subset(&test_idx, |_| 1)?;
+    let copies = |i: usize| if unsupervised { (data.weights[i].round() as usize).max(1) } else { 1 };
     let scores: Vec<f64> = match detector {
+        Detector::Ngram { order, smoothing } => {
+            // trained (each session `round(weight)` times when unsupervised, as the
+            // reference model is), saved, loaded and scored as `anomseq train --order N`
+            // and `anomseq score --model M --mode ngram` do
+            let o = ModelOptions::every_mode().with_sequence_order(Some(order));
+            let train = data.subset(&train_idx, copies)?;
+            let model = through_the_file(&Model::try_train_with(&train.sessions, &o).map_err(score_error)?)?;
+            let options = ScoreOptions::new(3)
+                .with_mode(ScoringMode::Ngram)
+                .with_ngram(NgramOptions::default().with_order(Some(order)).with_smoothing(smoothing));
+            let scored = score_with_model(&model, &test.sessions, &options)?;
+            anomaly(scored.scores(), scored.direction())
+        }
         Detector::Reference { .. } | Detector::ReferenceLog { .. } => {
-            let copies = |i: usize| if unsupervised { (data.weights[i].round() as usize).max(1) } else { 1 };
             let model = Model::train(&data.subset(&train_idx, copies)?.sessions);
             // what a user scores with: the model saved and loaded back
             let model = through_the_file(&model)?;

@@ -9,7 +9,7 @@
 //!   "tokens": {"start": "##START##", "end": "##END##", "unk": "##UNK##"},
 //!   "modellable_params": null,
 //!   "modellable_params_in_use": ["Force"],
-//!   "modes": ["reference", "profile", "novelty"],
+//!   "modes": ["reference", "profile", "novelty", "ngram"],
 //!   "counts": { "session_type": "values", "n_sessions": 400, "cmds": [..], "params": [..], "values": [..], "counts": {..} },
 //!   "sequence": { "order": 3, "names": [..], "total_weight": 400.0, "grams": [[[0, 2], 17.0], ..], "profiles": [[[[2, 1]], 5.0], ..] }
 //! }
@@ -184,11 +184,11 @@ impl Model {
     }
 
     /// The scoring modes this model can score with: `reference` always, and the
-    /// opt-in `profile` and `novelty` when it keeps the [`SequenceCounts`] (a format-1
-    /// file does not).
+    /// opt-in `profile`, `novelty` and `ngram` when it keeps the [`SequenceCounts`]
+    /// (a format-1 file does not).
     pub fn modes(&self) -> &'static [&'static str] {
         if self.sequence().is_some() {
-            &["reference", "profile", "novelty"]
+            &["reference", "profile", "novelty", "ngram"]
         } else {
             &["reference"]
         }

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::profiles::{FlatProfiles, SortedProfiles};
 use crate::{Entry, Error, Profiles};
 
-/// The highest n-gram order [`SequenceCounts`] keeps.
-pub const MAX_ORDER: usize = 4;
+/// The highest n-gram order [`SequenceCounts`] keeps (the `ngram` mode's long traces
+/// use order 7: issue #16).
+pub const MAX_ORDER: usize = 8;
+/// The highest order whose n-grams [`pack`] into one integer.
+pub const PACKED_ORDER: usize = 4;
 /// The order a model keeps by default ([`ModelOptions::every_mode`](crate::ModelOptions::every_mode)).
 pub const DEFAULT_ORDER: usize = 3;
 
@@ -26,9 +29,10 @@ const PACK_BITS: u32 = 15;
 /// Tokens below this fit [`pack`] (32,765 names and the two tokens).
 pub const PACKED_LIMIT: u32 = (1 << PACK_BITS) - 1;
 
-/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer: their number,
+/// Up to [`PACKED_ORDER`] tokens below [`PACKED_LIMIT`] as one integer: their number,
 /// then each token plus one, 15 bits each (the key the n-gram tables hash).
 pub fn pack(tokens: &[u32]) -> u64 {
+    debug_assert!(tokens.len() <= PACKED_ORDER, "{} tokens do not pack", tokens.len());
     tokens.iter().fold(tokens.len() as u64, |k, &t| (k << PACK_BITS) | u64::from(t + 1))
 }
 
@@ -248,8 +252,9 @@ impl SequenceCounts {
         out.total_weight = weights.iter().sum();
         // counted in runs of sessions on rayon's threads, the runs' counts then added
         // in order: the same sums on every run and every number of threads; an n-gram
-        // is packed into one integer while the ids fit 15 bits (32,765 names)
-        let packed = out.names.len() + 2 < PACKED_LIMIT as usize;
+        // is packed into one integer while the ids fit 15 bits (32,765 names) and the
+        // order is at most PACKED_ORDER
+        let packed = out.names.len() + 2 < PACKED_LIMIT as usize && order <= PACKED_ORDER;
         let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
         let with_params = sessions.session_type().has_params();
         let tokens = out.names.len() + 2;
@@ -583,7 +588,7 @@ mod tests {
         let back = Model::from_file_bytes(&bytes).unwrap();
         assert_eq!(back.sequence(), whole.sequence());
         assert_eq!(back.to_file_bytes(), bytes);
-        assert_eq!(back.modes(), ["reference", "profile", "novelty"]);
+        assert_eq!(back.modes(), ["reference", "profile", "novelty", "ngram"]);
         // the reference counts alone: no sequence state, and merging the two kinds is an error
         let reference = Model::train(&sessions(DATA));
         assert_eq!(reference.modes(), ["reference"]);
@@ -671,7 +676,7 @@ mod tests {
         )
         .unwrap();
         let cases = [
-            ("\"order\": 3", "\"order\": 9", "n-gram order 9 is not 1 to 4"),
+            ("\"order\": 3", "\"order\": 9", "n-gram order 9 is not 1 to 8"),
             ("[[0],1.0]", "[[7],1.0]", "n-gram [7] is not of order 1 to 3 over 4 tokens"),
             ("[[0],1.0]", "[[0],-1.0]", "n-gram [0] has a count of -1"),
             ("\"names\": [\"a\",\"b\"]", "\"names\": [\"a\",\"a\"]", "a command name is listed twice"),

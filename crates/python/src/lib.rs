@@ -24,7 +24,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anomseq::io::{default_session_column, scored_table, write_atomically};
-use anomseq::score::{ModelScorer, ScoreOptions, WindowOptions};
+use anomseq::model::DEFAULT_ORDER;
+use anomseq::score::{ModelScorer, NgramOptions, ScoreOptions, WindowOptions};
 use anomseq::sessionize::{sessionize as sessionize_batches, sessions_from_column, EventSpec, SessionizeOptions};
 use anomseq::{Model as RustModel, ModelOptions, ScoringMode, SessionType, Sessions};
 use arrow::array::RecordBatch;
@@ -219,7 +220,7 @@ impl Model {
         }
     }
 
-    /// The scoring modes the model can score with (`["reference", "profile", "novelty"]`; a
+    /// The scoring modes the model can score with (`["reference", "profile", "novelty", "ngram"]`; a
     /// model file of format 1 keeps the reference mode's counts only).
     #[getter]
     fn modes(&self) -> Vec<&'static str> {
@@ -234,9 +235,11 @@ impl Model {
 
     /// Score sessions: the table with `rarest_window{k}_likelihood`,
     /// `rarest_window{k}`, `rarest_window{k}_factors` and `unseen` appended (and
-    /// the `profile_*` columns with `mode="profile"`, scored with the model's saved
-    /// state, the whole-session scores with `all_scores=True`).
-    #[pyo3(signature = (sessions, *, session_col=None, window=3, tokens=true, geo_mean=false, mode="reference", all_scores=false))]
+    /// the `profile_*` columns with `mode="profile"`, `novelty_*` with `"novelty"`,
+    /// `ngram_*` with `"ngram"` at n-gram order `order` (default: the order the model
+    /// keeps), scored with the model's saved state, the whole-session scores with
+    /// `all_scores=True`).
+    #[pyo3(signature = (sessions, *, session_col=None, window=3, tokens=true, geo_mean=false, mode="reference", all_scores=false, order=None))]
     #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
@@ -248,11 +251,18 @@ impl Model {
         geo_mean: bool,
         mode: &str,
         all_scores: bool,
+        order: Option<usize>,
     ) -> PyResult<Py<PyAny>> {
         if window == 0 {
             return Err(err("window must be at least 1, got 0"));
         }
         let mode = ScoringMode::from_name(mode).map_err(err)?;
+        if order.is_some() && mode != ScoringMode::Ngram {
+            return Err(err(format!(
+                "order is the ngram mode's n-gram order: with mode={:?}, leave it out",
+                mode.name()
+            )));
+        }
         let (batch, _, s) = read_sessions(py, sessions, session_col)?;
         if s.session_type() != self.inner.session_type() {
             return Err(err(format!(
@@ -262,7 +272,11 @@ impl Model {
             )));
         }
         let w = WindowOptions { window_len: window, use_start_end_tokens: tokens, use_geo_mean: geo_mean };
-        let options = ScoreOptions::new(window).with_window(w).with_mode(mode).with_all_scores(all_scores);
+        let options = ScoreOptions::new(window)
+            .with_window(w)
+            .with_mode(mode)
+            .with_ngram(NgramOptions::default().with_order(order))
+            .with_all_scores(all_scores);
         let out = py
             .detach(|| {
                 let scored = self.scorer(&options)?.score(&s).map_err(|e| e.to_string())?;
@@ -293,21 +307,23 @@ impl Model {
 }
 
 /// Train a model on sessions (a table with a session column, as `sessionize` gives):
-/// the counts of every scoring mode (`Model.modes`).
+/// the counts of every scoring mode (`Model.modes`), n-grams up to `order` (1 to 8;
+/// 7 suits `mode="ngram"` on long traces such as system calls).
 #[pyfunction]
-#[pyo3(signature = (sessions, *, session_col=None, modellable_params=None))]
+#[pyo3(signature = (sessions, *, session_col=None, modellable_params=None, order=DEFAULT_ORDER))]
 fn train(
     py: Python<'_>,
     sessions: AnyRecordBatch,
     session_col: Option<String>,
     modellable_params: Option<Vec<String>>,
+    order: usize,
 ) -> PyResult<Model> {
     let (_, _, s) = read_sessions(py, sessions, session_col)?;
     // the state of every scoring mode, as `anomseq train` saves it
     let options = modellable_params
         .map(ModelOptions::with_modellable_params)
         .unwrap_or_default()
-        .with_sequence_order(ModelOptions::every_mode().sequence_order);
+        .with_sequence_order(Some(order));
     Ok(Model::new(py.detach(|| RustModel::try_train_with(&s, &options)).map_err(err)?))
 }
 

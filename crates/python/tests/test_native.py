@@ -129,7 +129,7 @@ def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_p
     s = sessionize(pd.read_csv(CSV), "cmds")
     half = len(s) // 2
     model = anomseq.merge([anomseq.train(s.iloc[:half]), anomseq.train(s.iloc[half:])])
-    assert model.modes == ["reference", "profile", "novelty"]
+    assert model.modes == ["reference", "profile", "novelty", "ngram"]
     ours = model.score(s, mode="profile")
     assert ours["profile_distance"].tolist() == [0.0] * len(s)  # every session was seen in training
     model.save(tmp_path / "m.model")
@@ -155,6 +155,37 @@ def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_p
     assert old.modes == ["reference"]
     with pytest.raises(anomseq.AnomseqError, match="the reference mode's counts only"):
         old.score(s, mode="profile")
+
+
+def test_the_ngram_mode_scores_at_the_order_the_model_keeps_as_the_cli_does(tmp_path):
+    s = sessionize(pd.read_csv(CSV), "cmds")
+    half = len(s) // 2
+    # merged counts: the model of the union, n-grams up to order 5 included
+    model = anomseq.merge([anomseq.train(s.iloc[:half], order=5), anomseq.train(s.iloc[half:], order=5)])
+    assert model.to_bytes() == anomseq.train(s, order=5).to_bytes()
+    ours = model.score(s, mode="ngram")
+    assert (ours["ngram_score"] > 0).all() and (ours["ngram_score"] <= ours["ngram_surprise"]).all()
+    assert not ours["ngram_score"].equals(model.score(s, mode="ngram", order=2)["ngram_score"])
+    model.save(tmp_path / "m.model")
+    cli = REPO / "target/debug/anomseq"
+    if not cli.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "anomseq-cli"], cwd=REPO, check=True)
+    pa.parquet.write_table(pa.Table.from_pandas(s, preserve_index=False), tmp_path / "s.parquet")
+    subprocess.run(
+        [str(cli), "-q", "score", "s.parquet", "--model", "m.model", "--mode", "ngram", "-o", "n.parquet"],
+        cwd=tmp_path,
+        check=True,
+    )
+    theirs = pa.parquet.read_table(tmp_path / "n.parquet").column("ngram_score").to_pylist()
+    assert theirs == ours["ngram_score"].tolist()
+    with pytest.raises(anomseq.AnomseqError, match="n-gram order 6 is above the order 5 the model kept"):
+        model.score(s, mode="ngram", order=6)
+    with pytest.raises(anomseq.AnomseqError, match="order is the ngram mode's"):
+        model.score(s, mode="profile", order=2)
+    with pytest.raises(anomseq.AnomseqError, match="n-gram order 9 is not 1 to 8"):
+        anomseq.train(s, order=9)
+    with pytest.raises(anomseq.AnomseqError, match="order must be a whole number"):
+        anomseq.train(s, order=0)
 
 
 def test_errors_are_anomseq_errors_with_the_cli_messages():

@@ -78,9 +78,15 @@ def test_exchange_sessions_model_and_scores_equal_one_machine(spark, kind):
             expected = as_spark(model.score(want, window=window, tokens=tokens))
             assert in_order(got, ORDER).equals(in_order(expected, ORDER)), (window, tokens)
     # the profile mode scores from the model's merged state, as on one machine
-    assert model.modes == ["reference", "profile", "novelty"]
+    assert model.modes == ["reference", "profile", "novelty", "ngram"]
     got = aspark.score(sessions, model, mode="profile").toArrow()
     expected = as_spark(model.score(want, mode="profile"))
+    assert in_order(got, ORDER).equals(in_order(expected, ORDER))
+    # and the ngram mode, from n-grams up to order 5 merged across partitions
+    ngram = aspark.train(sessions, order=5)
+    assert ngram.to_bytes() == anomseq.train(want, order=5).to_bytes()
+    got = aspark.score(sessions, ngram, mode="ngram", order=4).toArrow()
+    expected = as_spark(ngram.score(want, mode="ngram", order=4))
     assert in_order(got, ORDER).equals(in_order(expected, ORDER))
     rarest = aspark.rarest(aspark.score(sessions, model), 5)
     top = model.score(want).to_pandas().sort_values("rarest_window3_likelihood", kind="stable").head(5)

@@ -24,8 +24,11 @@ pub enum Error {
     #[error("unknown scoring mode `{0}`: expected `reference`, `profile` or `novelty`")]
     UnknownMode(String),
     /// The n-gram order is out of range.
-    #[error("n-gram order must be 1 to 4, got {0}")]
+    #[error("n-gram order must be 1 to 8, got {0}")]
     Order(usize),
+    /// A smoothing the `ngram` mode does not take.
+    #[error("the ngram mode smooths with kneser-ney or modified-kneser-ney, not {0}")]
+    NgramSmoothing(&'static str),
     /// A scoring order above the n-gram order the model kept.
     #[error("n-gram order {order} is above the order {kept} the model kept: train it with a higher order")]
     OrderAboveModel {

@@ -20,7 +20,7 @@
 //! Counts are summed in n-gram order, so every run gives the same bits.
 
 use ahash::AHashMap;
-use anomseq_model::{gram, pack, Gram, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_START};
+use anomseq_model::{gram, pack, Gram, SequenceCounts, MAX_ORDER, PACKED_LIMIT, PACKED_ORDER, SEQ_START};
 
 use crate::profile::Smoothing;
 
@@ -176,7 +176,7 @@ impl KneserNey {
         // by order, then tokens (each n-gram once): the sums below never depend on a hash map's order
         grams.sort_unstable_by_key(|a| a.0);
         let known = counts.names().len() as u32 + 2;
-        let (table, discounts) = if known < PACKED_LIMIT {
+        let (table, discounts) = if known < PACKED_LIMIT && order <= PACKED_ORDER {
             let (t, d) = build(&grams, order, smoothing, pack);
             (Table::Packed(t), d)
         } else {
@@ -234,37 +234,41 @@ impl KneserNey {
         self.prob_reusing(seq, t, &[None; MAX_ORDER + 1], &mut [None; MAX_ORDER + 1])
     }
 
-    /// The smallest `p(seq[t] | seq[..t])` over `t` from 1: the same numbers as
+    /// The smallest `p(seq[t] | seq[..t])` over `t` from 1 ([`each`](Self::each)'s).
+    pub(crate) fn least(&self, seq: &[u32]) -> f64 {
+        let mut least = f64::INFINITY;
+        self.each(seq, |_, p| least = least.min(p));
+        least
+    }
+
+    /// `f(t, p(seq[t] | seq[..t]))` for each `t` from 1, in order: the same numbers as
     /// one look-up of each history at each `t`, each n-gram looked up once (the n-gram that
     /// ends at `t` is the history of order n + 1 at `t + 1`).
-    pub(crate) fn least(&self, seq: &[u32]) -> f64 {
+    pub(crate) fn each(&self, seq: &[u32], mut f: impl FnMut(usize, f64)) {
         if !self.pairs.is_empty() {
             let (known, width) = (self.known, self.known as usize + 1);
-            return seq
-                .windows(2)
-                .map(|g| {
-                    let w = g[1].min(known) as usize;
-                    // an unseen history was never counted: the order-1 probability
-                    if g[0] < known {
-                        self.pairs[g[0] as usize * width + w]
-                    } else {
-                        self.first.get(w).copied().unwrap_or(self.floor)
-                    }
-                })
-                .fold(f64::INFINITY, f64::min);
+            for (t, g) in seq.windows(2).enumerate() {
+                let w = g[1].min(known) as usize;
+                // an unseen history was never counted: the order-1 probability
+                let p = if g[0] < known {
+                    self.pairs[g[0] as usize * width + w]
+                } else {
+                    self.first.get(w).copied().unwrap_or(self.floor)
+                };
+                f(t + 1, p);
+            }
+            return;
         }
         // the empty history, the same at every t
         let root = Some(self.table.get(&[]));
         let (mut prev, mut cur) = ([None; MAX_ORDER + 1], [None; MAX_ORDER + 1]);
         prev[0] = root;
-        let mut least = f64::INFINITY;
         for t in 1..seq.len() {
-            cur.fill(None);
+            cur[..=self.order].fill(None);
             cur[0] = root;
-            least = least.min(self.prob_reusing(seq, t, &prev, &mut cur));
+            f(t, self.prob_reusing(seq, t, &prev, &mut cur));
             std::mem::swap(&mut prev, &mut cur);
         }
-        least
     }
 
     /// `p(seq[t] | seq[..t])`, taking the histories from `prev` where looked up

@@ -15,7 +15,10 @@
 //! - [`ScoringMode`]: the reference score or the opt-in `profile` mode
 //!   ([`ProfileModel`], [`ProfileOptions`], [`ProfileScore`]): count-profile novelty plus
 //!   n-gram surprise (interpolated Kneser–Ney by default, [`Smoothing`]), higher = more
-//!   anomalous, measured in `docs/quality.md`.
+//!   anomalous, measured in `docs/quality.md`; the `novelty` mode ([`ParamNovelty`]) adds
+//!   unseen parameters, values and parameter sets; the `ngram` mode ([`NgramModel`],
+//!   [`NgramOptions`], [`NgramScore`]) scores a session's mean surprise per event under a
+//!   (modified) Kneser–Ney model of up to [`MAX_ORDER`], for long traces.
 //!
 //! Data-set functions run in parallel over sessions with rayon; each session's
 //! arithmetic is sequential and fixed, so results do not depend on the thread count.
@@ -43,6 +46,7 @@ mod error;
 mod kernel;
 mod kneser_ney;
 mod mode;
+mod ngram;
 mod novelty;
 mod profile;
 mod scored;
@@ -55,6 +59,7 @@ pub use dataset::{
 };
 pub use error::Error;
 pub use mode::{score, score_own, score_with_model, ModelScorer, ScoreOptions, ScoringMode};
+pub use ngram::{NgramModel, NgramOptions, NgramScore};
 pub use novelty::{NovelItem, ParamNovelty};
 pub use profile::{profile_scores, ProfileModel, ProfileOptions, ProfileScore, Smoothing};
 pub use scored::{Explainer, Explanation, Scored, Step, Unseen};

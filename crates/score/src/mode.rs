@@ -4,16 +4,16 @@ use std::borrow::Borrow;
 use std::sync::Arc;
 
 use anomseq_core::{
-    rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, NOVELTY_DISTANCE, NOVELTY_PARAMS,
-    NOVELTY_SCORE, NOVELTY_SURPRISE, PROFILE_DISTANCE, PROFILE_SCORE, PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD,
-    SESSION_LIKELIHOOD, SESSION_LOG_LIKELIHOOD,
+    rarest_window_likelihood, rarest_window_log_likelihood, Direction, Sessions, NGRAM_SCORE, NGRAM_SURPRISE,
+    NOVELTY_DISTANCE, NOVELTY_PARAMS, NOVELTY_SCORE, NOVELTY_SURPRISE, PROFILE_DISTANCE, PROFILE_SCORE,
+    PROFILE_SURPRISE, SESSION_GEOMEAN_LIKELIHOOD, SESSION_LIKELIHOOD, SESSION_LOG_LIKELIHOOD,
 };
 use anomseq_model::{Model, Probabilities};
 
 use crate::dataset::rarest_explained;
 use crate::{
     geomean_likelihoods, profile_scores, rarest_windows_log, session_likelihoods, session_log_likelihoods, Error,
-    ProfileOptions, RarestWindow, Scored, WindowOptions,
+    NgramModel, NgramOptions, NgramScore, ProfileOptions, ProfileScore, RarestWindow, Scored, WindowOptions,
 };
 
 /// Which score to compute.
@@ -30,24 +30,30 @@ pub enum ScoringMode {
     /// and parameter sets are ([`ParamNovelty`](crate::ParamNovelty); higher = more
     /// anomalous). Needs a model (saved, or trained on the sessions scored).
     Novelty,
+    /// The session's mean surprise per event under an interpolated (modified)
+    /// Kneser–Ney n-gram model ([`NgramModel`](crate::NgramModel); higher = more
+    /// anomalous): for long traces, such as system calls.
+    Ngram,
 }
 
 impl ScoringMode {
-    /// The mode's name as the CLI spells it (`reference`, `profile`, `novelty`).
+    /// The mode's name as the CLI spells it (`reference`, `profile`, `novelty`, `ngram`).
     pub fn name(self) -> &'static str {
         match self {
             ScoringMode::Reference => "reference",
             ScoringMode::Profile => "profile",
             ScoringMode::Novelty => "novelty",
+            ScoringMode::Ngram => "ngram",
         }
     }
 
-    /// Parse a mode name (`reference`, `profile` or `novelty`).
+    /// Parse a mode name (`reference`, `profile`, `novelty` or `ngram`).
     pub fn from_name(name: &str) -> Result<Self, Error> {
         match name {
             "reference" => Ok(ScoringMode::Reference),
             "profile" => Ok(ScoringMode::Profile),
             "novelty" => Ok(ScoringMode::Novelty),
+            "ngram" => Ok(ScoringMode::Ngram),
             other => Err(Error::UnknownMode(other.to_owned())),
         }
     }
@@ -63,6 +69,9 @@ pub struct ScoreOptions {
     pub window: WindowOptions,
     /// The `profile` mode's options.
     pub profile: ProfileOptions,
+    /// The `ngram` mode's options.
+    #[serde(default)]
+    pub ngram: NgramOptions,
     /// Also the whole sessions' likelihoods, their geometric means and logs, and
     /// the rarest windows' log-likelihoods.
     pub all_scores: bool,
@@ -75,6 +84,7 @@ impl ScoreOptions {
             mode: ScoringMode::Reference,
             window: WindowOptions::new(window_len),
             profile: ProfileOptions::default(),
+            ngram: NgramOptions::default(),
             all_scores: false,
         }
     }
@@ -88,6 +98,12 @@ impl ScoreOptions {
     /// The same options with other window options.
     pub fn with_window(mut self, window: WindowOptions) -> Self {
         self.window = window;
+        self
+    }
+
+    /// The same options with other `ngram` mode options.
+    pub fn with_ngram(mut self, ngram: NgramOptions) -> Self {
+        self.ngram = ngram;
         self
     }
 
@@ -138,7 +154,10 @@ pub fn score(p: &Probabilities, sessions: &Sessions, options: &ScoreOptions) -> 
     if options.mode == ScoringMode::Novelty {
         return Err(Error::ModeNeedsModel { mode: ScoringMode::Novelty.name() });
     }
-    scored(p, sessions, options, || Ok((profile_scores(sessions, &options.profile)?, None)))
+    scored(p, sessions, options, || match options.mode {
+        ScoringMode::Ngram => Ok(ngram_columns(NgramModel::train(sessions, &options.ngram)?.score(sessions))),
+        _ => Ok(profile_columns(profile_scores(sessions, &options.profile)?)),
+    })
 }
 
 /// Score new sessions with a trained (or loaded) [`Model`]: the train-once,
@@ -191,6 +210,7 @@ pub struct ModelScorer<M: Borrow<Model>> {
     options: ScoreOptions,
     profile: Option<crate::ProfileModel>,
     novelty: Option<crate::ParamNovelty>,
+    ngram: Option<NgramModel>,
     own: bool,
 }
 
@@ -198,17 +218,18 @@ impl<M: Borrow<Model>> ModelScorer<M> {
     /// A scorer of `model` as `options` say; an improved mode needs the model's
     /// sequence state ([`Error::ModeNeedsState`]).
     pub fn new(model: M, options: &ScoreOptions) -> Result<Self, Error> {
-        let (profile, novelty) = match options.mode {
-            ScoringMode::Reference => (None, None),
-            mode => {
-                let m = model.borrow();
-                let counts = m.shared_sequence().ok_or(Error::ModeNeedsState { mode: mode.name() })?;
-                let profile = crate::ProfileModel::from_counts(Arc::clone(counts), &options.profile)?;
-                let novelty = (mode == ScoringMode::Novelty).then(|| crate::ParamNovelty::new(m, counts));
-                (Some(profile), novelty)
+        let (mut profile, mut novelty, mut ngram) = (None, None, None);
+        if options.mode != ScoringMode::Reference {
+            let m = model.borrow();
+            let counts = m.shared_sequence().ok_or(Error::ModeNeedsState { mode: options.mode.name() })?;
+            if options.mode == ScoringMode::Ngram {
+                ngram = Some(NgramModel::from_counts(Arc::clone(counts), &options.ngram)?);
+            } else {
+                profile = Some(crate::ProfileModel::from_counts(Arc::clone(counts), &options.profile)?);
+                novelty = (options.mode == ScoringMode::Novelty).then(|| crate::ParamNovelty::new(m, counts));
             }
-        };
-        Ok(ModelScorer { model, options: *options, profile, novelty, own: false })
+        }
+        Ok(ModelScorer { model, options: *options, profile, novelty, ngram, own: false })
     }
 
     /// The options the scorer scores with.
@@ -223,19 +244,64 @@ impl<M: Borrow<Model>> ModelScorer<M> {
             return Err(Error::TypeMismatch { model: model.session_type(), data: sessions.session_type() });
         }
         scored(model.probabilities(), sessions, &self.options, || {
+            if let Some(ngram) = &self.ngram {
+                // every session is scored under the whole model: none is left out of it
+                return Ok(ngram_columns(ngram.score(sessions)));
+            }
             let profile = self.profile.as_ref().ok_or(Error::ModeNeedsState { mode: self.options.mode.name() })?;
             let parts = if self.own { profile.score_training(sessions) } else { profile.score(sessions) };
-            Ok((parts, self.novelty.as_ref().map(|n| n.scores(model, sessions))))
+            Ok(match &self.novelty {
+                Some(n) => novelty_columns(parts, n.scores(model, sessions), self.options.profile.params_weight),
+                None => profile_columns(parts),
+            })
         })
     }
 }
 
-/// The scores of `sessions`, the `profile` parts (when the mode asks) from `profile`.
+/// An improved mode's headline column and its parts, as columns (higher is rarer).
+struct Improved {
+    name: &'static str,
+    scores: Vec<f64>,
+    parts: Vec<(&'static str, Vec<f64>)>,
+}
+
+fn profile_columns(parts: Vec<ProfileScore>) -> Improved {
+    Improved {
+        name: PROFILE_SCORE,
+        scores: parts.iter().map(|x| x.score).collect(),
+        parts: vec![
+            (PROFILE_DISTANCE, parts.iter().map(|x| x.distance).collect()),
+            (PROFILE_SURPRISE, parts.iter().map(|x| x.surprise).collect()),
+        ],
+    }
+}
+
+fn novelty_columns(parts: Vec<ProfileScore>, params: Vec<f64>, weight: f64) -> Improved {
+    Improved {
+        name: NOVELTY_SCORE,
+        scores: parts.iter().zip(&params).map(|(x, p)| x.score + weight * p).collect(),
+        parts: vec![
+            (NOVELTY_DISTANCE, parts.iter().map(|x| x.distance).collect()),
+            (NOVELTY_SURPRISE, parts.iter().map(|x| x.surprise).collect()),
+            (NOVELTY_PARAMS, params),
+        ],
+    }
+}
+
+fn ngram_columns(scores: Vec<NgramScore>) -> Improved {
+    Improved {
+        name: NGRAM_SCORE,
+        parts: vec![(NGRAM_SURPRISE, scores.iter().map(|x| x.surprise).collect())],
+        scores: scores.iter().map(|x| x.score).collect(),
+    }
+}
+
+/// The scores of `sessions`, an improved mode's columns (when the mode asks) from `improved`.
 fn scored(
     p: &Probabilities,
     sessions: &Sessions,
     options: &ScoreOptions,
-    profile: impl FnOnce() -> Result<(Vec<crate::ProfileScore>, Option<Vec<f64>>), Error>,
+    improved: impl FnOnce() -> Result<Improved, Error>,
 ) -> Result<Scored, Error> {
     let w = options.window;
     let explained = rarest_explained(p, sessions, &w)?;
@@ -255,21 +321,10 @@ fn scored(
         ScoringMode::Reference => {
             (rarest_window_likelihood(w.window_len), Direction::LowerIsRarer, nan_if_none(&windows))
         }
-        ScoringMode::Profile => {
-            let (parts, _) = profile()?;
-            extra.push((PROFILE_DISTANCE.to_owned(), parts.iter().map(|x| x.distance).collect()));
-            extra.push((PROFILE_SURPRISE.to_owned(), parts.iter().map(|x| x.surprise).collect()));
-            (PROFILE_SCORE.to_owned(), Direction::HigherIsRarer, parts.iter().map(|x| x.score).collect())
-        }
-        ScoringMode::Novelty => {
-            let (parts, params) = profile()?;
-            let params = params.unwrap_or_else(|| vec![0.0; parts.len()]);
-            let weight = options.profile.params_weight;
-            let total = parts.iter().zip(&params).map(|(x, p)| x.score + weight * p).collect();
-            extra.push((NOVELTY_DISTANCE.to_owned(), parts.iter().map(|x| x.distance).collect()));
-            extra.push((NOVELTY_SURPRISE.to_owned(), parts.iter().map(|x| x.surprise).collect()));
-            extra.push((NOVELTY_PARAMS.to_owned(), params));
-            (NOVELTY_SCORE.to_owned(), Direction::HigherIsRarer, total)
+        _ => {
+            let Improved { name, scores, parts } = improved()?;
+            extra.extend(parts.into_iter().map(|(n, v)| (n.to_owned(), v)));
+            (name.to_owned(), Direction::HigherIsRarer, scores)
         }
     };
     if options.all_scores {

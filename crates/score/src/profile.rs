@@ -23,7 +23,9 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 use anomseq_core::Sessions;
-use anomseq_model::{gram, pack, Entry, Gram, Place, SequenceCounts, MAX_ORDER, PACKED_LIMIT, SEQ_END, SEQ_START};
+use anomseq_model::{
+    gram, pack, Entry, Gram, Place, SequenceCounts, MAX_ORDER, PACKED_LIMIT, PACKED_ORDER, SEQ_END, SEQ_START,
+};
 use rayon::prelude::*;
 
 use crate::kneser_ney::KneserNey;
@@ -246,7 +248,7 @@ impl ProfileModel {
         grams.sort_by(|a, b| a.0.cmp(b.0));
         let mut contexts: AHashMap<Gram, f64> = AHashMap::new();
         let known = counts.names().len() as u32 + 2;
-        let packable = known < PACKED_LIMIT;
+        let packable = known < PACKED_LIMIT && options.order <= PACKED_ORDER;
         let mut packed: AHashMap<u64, (f64, f64)> = AHashMap::new();
         for ((n, g), c) in grams {
             let n = *n as usize;
@@ -299,7 +301,7 @@ impl ProfileModel {
     fn back_off_prob(&self, seq: &[u32], t: usize) -> f64 {
         let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
-        let packable = self.known < PACKED_LIMIT;
+        let packable = self.known < PACKED_LIMIT && self.options.order <= PACKED_ORDER;
         for n in 1..=self.options.order {
             if t + 1 < n {
                 break;
@@ -613,8 +615,8 @@ pub(crate) mod tests {
     #[test]
     fn bad_options_and_weights_are_errors() {
         let s = sessions(&[&["a"]]);
-        let o = ProfileOptions { order: 5, ..ProfileOptions::default() };
-        assert_eq!(ProfileModel::train(&s, &o).unwrap_err(), Error::Order(5));
+        let o = ProfileOptions { order: 9, ..ProfileOptions::default() };
+        assert_eq!(ProfileModel::train(&s, &o).unwrap_err(), Error::Order(9));
         let e = ProfileModel::train_weighted(&s, &[f64::NAN], &ProfileOptions::default()).unwrap_err();
         assert_eq!(e, Error::Weight { index: 0, value: "NaN".into() });
         let e = ProfileModel::train_weighted(&s, &[], &ProfileOptions::default()).unwrap_err();

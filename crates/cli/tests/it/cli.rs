@@ -280,7 +280,8 @@ fn profile_mode_scores_with_a_saved_and_merged_model() {
     ok(d, &["train", "s.parquet", "-o", "m.json"]);
     let file = std::fs::read_to_string(d.join("m.json")).unwrap();
     assert!(
-        file.contains("\"format_version\": 2") && file.contains("\"modes\": [\"reference\",\"profile\",\"novelty\"]"),
+        file.contains("\"format_version\": 2")
+            && file.contains("\"modes\": [\"reference\",\"profile\",\"novelty\",\"ngram\"]"),
         "{file:.400}"
     );
     ok(d, &["score", "s.parquet", "--mode", "profile", "--model", "m.json", "-o", "q.parquet"]);
@@ -319,6 +320,58 @@ fn profile_mode_scores_with_a_saved_and_merged_model() {
         1,
         &["old.json: this model keeps the state of the reference mode only", "format 1", "anomseq train"],
     );
+}
+
+/// The `ngram` mode: a model keeping n-grams up to `--order`, scored from the file
+/// as in place and streamed alike; orders it cannot score with are errors.
+#[test]
+fn ngram_mode_scores_at_the_saved_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ordered = sorted_by(&read(&fixture("exchange/demo_exchange_data.csv")), &["TimeGenerated"]);
+    anomseq_io::write_table(&d.join("events.parquet"), None, &ordered).unwrap();
+    let mut args = vec!["sessionize", "events.parquet"];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(d, &args);
+    ok(d, &["train", "s.parquet", "--order", "5", "-o", "m.json"]);
+    let file = std::fs::read_to_string(d.join("m.json")).unwrap();
+    assert!(file.contains("\"order\": 5") && file.contains("\"ngram\"]"), "{file:.600}");
+    let out = ok(d, &["score", "s.parquet", "--model", "m.json", "--mode", "ngram", "--top", "3", "-o", "n.parquet"]);
+    assert!(out.starts_with("#1  ngram_score = ") && out.contains("ngram_surprise = "), "{out}");
+    assert!(out.contains("its most surprising step ("), "{out}");
+    let t = read(&d.join("n.parquet"));
+    let (mean, largest) = (floats(&t, "ngram_score"), floats(&t, "ngram_surprise"));
+    assert_eq!(mean.len(), 400);
+    for (m, l) in mean.iter().zip(&largest) {
+        let (m, l) = (m.unwrap(), l.unwrap());
+        assert!(m.is_finite() && m > 0.0 && m <= l, "mean {m}, largest {l}");
+    }
+    // trained in place at the same order: the same bits as from the file
+    ok(d, &["score", "s.parquet", "--mode", "ngram", "--order", "5", "-o", "here.parquet"]);
+    assert_eq!(floats(&read(&d.join("here.parquet")), "ngram_score"), mean);
+    // a lower order than the model keeps scores too, and differently
+    ok(d, &["score", "s.parquet", "--model", "m.json", "--mode", "ngram", "--order", "2", "-o", "two.parquet"]);
+    assert_ne!(floats(&read(&d.join("two.parquet")), "ngram_score"), mean);
+    // streamed with the saved model: the batch's scores
+    let mut args = vec!["run", "events.parquet"];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["--model", "m.json", "--mode", "ngram", "--stream", "-o", "run.parquet"]);
+    ok(d, &args);
+    let key = |v: &Option<f64>| v.unwrap_or(f64::NAN).to_bits();
+    let (mut got, mut want) = (floats(&read(&d.join("run.parquet")), "ngram_score"), mean.clone());
+    got.sort_by_key(key);
+    want.sort_by_key(key);
+    assert_eq!(got, want);
+    check_error(
+        d,
+        &["score", "s.parquet", "--model", "m.json", "--mode", "ngram", "--order", "6", "-o", "x.parquet"],
+        1,
+        &["n-gram order 6 is above the order 5 the model kept"],
+    );
+    check_error(d, &["score", "s.parquet", "--mode", "profile", "--order", "6", "-o", "x.parquet"], 2, &["--order"]);
+    check_error(d, &["train", "s.parquet", "--order", "9", "-o", "x.json"], 2, &["--order", "9"]);
+    assert!(!d.join("x.parquet").exists() && !d.join("x.json").exists());
 }
 
 #[test]

@@ -180,7 +180,7 @@ class Model:
 
     @property
     def modes(self) -> list[str]:
-        """The scoring modes the model can score with: ``["reference", "profile", "novelty"]``
+        """The scoring modes the model can score with: ``["reference", "profile", "novelty", "ngram"]``
         (a model file of format 1 keeps the reference mode's counts only)."""
         return self._inner.modes
 
@@ -194,6 +194,7 @@ class Model:
         geo_mean: bool = False,
         mode: str = "reference",
         all_scores: bool = False,
+        order: int | None = None,
     ) -> Any:
         """Score each session by its rarest window of ``window`` events: the frame
         with ``rarest_window{k}_likelihood``, ``rarest_window{k}``,
@@ -202,12 +203,17 @@ class Model:
         (``profile_score``, higher is rarer), scored with the model's saved
         n-grams and count profiles; ``mode="novelty"`` adds ``novelty_score``, the
         profile score plus how new the parameters, categorical values and parameter
-        sets are, with its parts (``Model.modes`` lists what a model can score)."""
+        sets are, with its parts; ``mode="ngram"`` adds ``ngram_score``, the mean
+        surprise per event under a Kneser-Ney n-gram model of ``order`` (default: the
+        order the model keeps), for long traces such as system calls (``Model.modes``
+        lists what a model can score)."""
         window = _count(window, "window")
+        if order is not None:
+            order = _count(order, "order")
         rows = rows_of(sessions)
         if rows == 0:
             raise AnomseqError("no sessions to score: the frame has no rows")
-        options = dict(window=window, tokens=tokens, geo_mean=geo_mean, mode=mode, all_scores=all_scores)
+        options = dict(window=window, tokens=tokens, geo_mean=geo_mean, mode=mode, all_scores=all_scores, order=order)
         with Progress("anomseq: score", rows, stages=3) as bar:
             if type(sessions).__module__.split(".")[0] == "pandas":
                 # only the session column goes to Rust; the scores join the frame as it is
@@ -245,16 +251,20 @@ class Model:
         return repr(self._inner)
 
 
-def train(sessions: Any, *, session_col: str | None = None, modellable_params: Sequence[str] | None = None) -> Model:
+def train(
+    sessions: Any, *, session_col: str | None = None, modellable_params: Sequence[str] | None = None, order: int = 3
+) -> Model:
     """Train on sessions (a frame with a session column, as :func:`sessionize` gives;
-    by default the one column ending in ``_list``)."""
+    by default the one column ending in ``_list``), keeping n-grams up to ``order``
+    (1 to 8) for the improved modes: 7 suits ``mode="ngram"`` on long traces."""
     params = _names(modellable_params, "modellable_params")
+    order = _count(order, "order")
     if rows_of(sessions) == 0:
         raise AnomseqError("no sessions to train on: the frame has no rows")
     pandas = type(sessions).__module__.split(".")[0] == "pandas"
     col = _session_column(sessions.columns, session_col) if pandas else session_col
     table, _ = _arrow(sessions, None, [col] if pandas else None)
-    return Model(_anomseq.train(table, session_col=col, modellable_params=params))
+    return Model(_anomseq.train(table, session_col=col, modellable_params=params, order=order))
 
 
 def _model_from_bytes(data: bytes) -> Model:

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 
-from . import Model, _anomseq, _names, _session_column, _sessionize_options
+from . import Model, _anomseq, _count, _names, _session_column, _sessionize_options
 from ._anomseq import AnomseqError
 
 __all__ = ["rarest", "score", "sessionize", "train"]
@@ -176,13 +176,17 @@ def _merge_streamed(models: Iterator[bytes]) -> Any:
     return merged
 
 
-def train(sessions: Any, *, session_col: str | None = None, modellable_params: Sequence[str] | None = None) -> Model:
+def train(
+    sessions: Any, *, session_col: str | None = None, modellable_params: Sequence[str] | None = None, order: int = 3
+) -> Model:
     """Train on a Spark DataFrame of sessions: each partition is counted in Rust and
     only the counts travel to the driver, merged in partition order. The model is the
     one a single machine trains on the same sessions in the DataFrame's order, byte
-    for byte (for :func:`sessionize`'s output: in the single machine's order)."""
+    for byte (for :func:`sessionize`'s output: in the single machine's order), with
+    n-grams up to ``order`` (as :func:`anomseq.train`)."""
     col = _session_column(sessions.columns, session_col)
     params = _names(modellable_params, "modellable_params")
+    order = _count(order, "order")
     part = sessions.select(col)
 
     def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -193,7 +197,7 @@ def train(sessions: Any, *, session_col: str | None = None, modellable_params: S
         table = _table(batches)
         if table is None:
             return
-        model = native.train(table, session_col=col, modellable_params=params)
+        model = native.train(table, session_col=col, modellable_params=params, order=order)
         yield pa.record_batch(
             [pa.array([TaskContext.get().partitionId()], pa.int64()), pa.array([model.to_bytes()], pa.binary())],
             names=["partition", "model"],
@@ -254,17 +258,17 @@ def score(
     tokens: bool = True,
     geo_mean: bool = False,
     mode: str = "reference",
+    order: int | None = None,
 ) -> Any:
     """Score a Spark DataFrame of sessions with ``model`` (broadcast once): the
     DataFrame with the score columns :meth:`anomseq.Model.score` adds (the rarest
     window's likelihood, the window, its factors, the unseen count; the profile
-    columns with ``mode="profile"``, the novelty columns with ``mode="novelty"``),
-    scored batch by batch in Rust."""
-    from . import _count
-
+    columns with ``mode="profile"``, the novelty columns with ``mode="novelty"``, the
+    n-gram columns with ``mode="ngram"`` at ``order``), scored batch by batch in Rust."""
     col = _session_column(sessions.columns, session_col)
     window = _count(window, "window")
-    options = dict(session_col=col, window=window, tokens=tokens, geo_mean=geo_mean, mode=mode)
+    order = None if order is None else _count(order, "order")
+    options = dict(session_col=col, window=window, tokens=tokens, geo_mean=geo_mean, mode=mode, order=order)
     in_schema = _arrow_schema_of(sessions.select(col))
     # the new columns' types, and the options checked, on the driver: scoring one made-up session
     probe = model._inner.score(_one_session(in_schema, col, model), **options)
