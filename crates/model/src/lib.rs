@@ -46,8 +46,8 @@ pub use model::{Model, ModelOptions, NamedCounts, NamedProbs};
 pub use probs::{modellable_params, Probabilities};
 pub use profiles::{profile_of, Entry, Place, Profiles};
 pub use sequence::{
-    gram, pack, Gram, ParamSetCounts, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER, PACKED_LIMIT, PACKED_ORDER,
-    SEQ_END, SEQ_START,
+    gram, pack, pack_wide, Gram, GramKey, KeyKind, ParamSetCounts, Profile, SequenceCounts, DEFAULT_ORDER, MAX_ORDER,
+    PACKED_LIMIT, PACKED_ORDER, SEQ_END, SEQ_START,
 };
 pub use smooth::{cmds_probs, laplace_smooth, params_probs, probabilities, smooth_cmds, smooth_keyed, values_probs};
 pub use tables::{CountTables, ProbTables, StrTable, StrTable2, Table, Table2, Vocab, END, START, UNK, UNK_KEY};

@@ -47,6 +47,83 @@ fn unpack(mut k: u64) -> Gram {
     (n as u8, g)
 }
 
+/// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer, as [`pack`]
+/// packs up to [`PACKED_ORDER`]: the key of the longer n-grams' tables.
+pub fn pack_wide(tokens: &[u32]) -> u128 {
+    debug_assert!(tokens.len() <= MAX_ORDER, "{} tokens do not pack", tokens.len());
+    tokens.iter().fold(tokens.len() as u128, |k, &t| (k << PACK_BITS) | u128::from(t + 1))
+}
+
+fn unpack_wide(mut k: u128) -> Gram {
+    let mut g = [PAD; MAX_ORDER];
+    let mut n = 0;
+    while k >> PACK_BITS != 0 {
+        g[MAX_ORDER - 1 - n] = (k & ((1 << PACK_BITS) - 1)) as u32 - 1;
+        k >>= PACK_BITS;
+        n += 1;
+    }
+    (n as u8, g)
+}
+
+/// The key an n-gram table hashes: [`pack`]ed into a `u64` while the tokens are
+/// below [`PACKED_LIMIT`] and the order at most [`PACKED_ORDER`], [`pack_wide`]d into a
+/// `u128` up to [`MAX_ORDER`], else the [`Gram`] itself.
+pub trait GramKey: Copy + Eq + std::hash::Hash + Send + Sync {
+    /// The key of `tokens`.
+    fn of(tokens: &[u32]) -> Self;
+    /// The n-gram the key stands for.
+    fn gram(self) -> Gram;
+}
+
+impl GramKey for u64 {
+    fn of(tokens: &[u32]) -> Self {
+        pack(tokens)
+    }
+    fn gram(self) -> Gram {
+        unpack(self)
+    }
+}
+
+impl GramKey for u128 {
+    fn of(tokens: &[u32]) -> Self {
+        pack_wide(tokens)
+    }
+    fn gram(self) -> Gram {
+        unpack_wide(self)
+    }
+}
+
+impl GramKey for Gram {
+    fn of(tokens: &[u32]) -> Self {
+        gram(tokens)
+    }
+    fn gram(self) -> Gram {
+        self
+    }
+}
+
+/// Which [`GramKey`] the n-grams of `order` over `tokens` tokens (the two included) take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `u64`.
+    Packed,
+    /// `u128`.
+    PackedWide,
+    /// [`Gram`].
+    Wide,
+}
+
+impl KeyKind {
+    /// The key of n-grams up to `order` over `tokens` tokens.
+    pub fn of(tokens: usize, order: usize) -> KeyKind {
+        match (tokens < PACKED_LIMIT as usize, order <= PACKED_ORDER) {
+            (true, true) => KeyKind::Packed,
+            (true, false) => KeyKind::PackedWide,
+            _ => KeyKind::Wide,
+        }
+    }
+}
+
 /// Up to this many tokens, a run counts pairs of tokens in a table of every pair.
 const DENSE_PAIR_TOKENS: usize = 256;
 
@@ -217,7 +294,7 @@ impl ParamSetCounts {
 
 /// A run's counts: single tokens by token, longer n-grams (packed while the ids fit
 /// [`pack`], otherwise wide), parameter sets.
-type RunCounts = (Vec<f64>, AHashMap<u64, f64>, AHashMap<Gram, f64>, ParamSetCounts);
+type RunCounts<K> = (Vec<f64>, AHashMap<K, f64>, ParamSetCounts);
 
 /// `run`'s counts added into `into`, room made for all of them first: one
 /// rehash at most instead of one per doubling.
@@ -252,18 +329,42 @@ impl SequenceCounts {
         out.total_weight = weights.iter().sum();
         // counted in runs of sessions on rayon's threads, the runs' counts then added
         // in order: the same sums on every run and every number of threads; an n-gram
-        // is packed into one integer while the ids fit 15 bits (32,765 names) and the
-        // order is at most PACKED_ORDER
-        let packed = out.names.len() + 2 < PACKED_LIMIT as usize && order <= PACKED_ORDER;
+        // is packed into one integer while the ids fit 15 bits (32,765 names)
+        let tokens = out.names.len() + 2;
+        let (unigrams, sets) = match KeyKind::of(tokens, order) {
+            KeyKind::Packed => out.count_grams::<u64>(sessions, weights),
+            KeyKind::PackedWide => out.count_grams::<u128>(sessions, weights),
+            KeyKind::Wide => out.count_grams::<Gram>(sessions, weights),
+        };
+        // each session's count profile, then each distinct one's support summed in session order
+        out.profiles = Profiles::of_sessions(sessions, |c| c + 2, |i| weights[i]);
+        out.grams.reserve(tokens);
+        // a token counted has a positive count: the weights are positive
+        out.grams.extend(
+            (0..tokens as u32).filter(|&t| unigrams[t as usize] > 0.0).map(|t| (gram(&[t]), unigrams[t as usize])),
+        );
+        let names = sessions.params();
+        for (cmd, ids, c) in sets.into_sets() {
+            let mut set: Vec<String> = ids.iter().map(|&p| names.resolve(p).to_owned()).collect();
+            set.sort_unstable();
+            *out.param_sets.entry((cmd, set)).or_default() += c;
+        }
+        Ok(out)
+    }
+
+    /// Count the n-grams of orders 2 up of `sessions` into `self.grams`, keyed by `K`
+    /// while counting; returns the single tokens' counts and the parameter sets'.
+    fn count_grams<K: GramKey>(&mut self, sessions: &Sessions, weights: &[f64]) -> (Vec<f64>, ParamSetCounts) {
+        let order = self.order;
         let runs: Vec<usize> = (0..sessions.len()).step_by(RUN).collect();
         let with_params = sessions.session_type().has_params();
-        let tokens = out.names.len() + 2;
+        let tokens = self.names.len() + 2;
         // a table of every pair of tokens stays small (512 KiB at most): no vocabulary squared
         let dense_pairs = tokens <= DENSE_PAIR_TOKENS;
-        let parts: Vec<RunCounts> = runs
+        let parts: Vec<RunCounts<K>> = runs
             .par_iter()
             .map(|&first| {
-                let (mut small, mut grams) = (AHashMap::new(), AHashMap::new());
+                let mut grams: AHashMap<K, f64> = AHashMap::new();
                 // single tokens by token, and pairs by pair while there are few tokens, without hashing
                 let mut unigrams = vec![0.0; tokens];
                 let mut bigrams = vec![0.0; if order >= 2 && dense_pairs { tokens * tokens } else { 0 }];
@@ -288,11 +389,7 @@ impl SequenceCounts {
                     };
                     for n in from..=order {
                         for g in seq.windows(n) {
-                            if packed {
-                                *small.entry(pack(g)).or_default() += w;
-                            } else {
-                                *grams.entry(gram(g)).or_default() += w;
-                            }
+                            *grams.entry(K::of(g)).or_default() += w;
                         }
                     }
                     if with_params {
@@ -305,40 +402,27 @@ impl SequenceCounts {
                         }
                     }
                 }
-                // the pairs counted, as packed n-grams
+                // the pairs counted, as n-grams
                 for (k, &c) in bigrams.iter().enumerate().filter(|(_, &c)| c > 0.0) {
-                    small.insert(pack(&[(k / tokens) as u32, (k % tokens) as u32]), c);
+                    grams.insert(K::of(&[(k / tokens) as u32, (k % tokens) as u32]), c);
                 }
-                (unigrams, small, grams, sets)
+                (unigrams, grams, sets)
             })
             .collect();
-        // the runs added in order, packed n-grams unpacked once at the end
-        let mut small = AHashMap::new();
+        // the runs added in order, keys turned into n-grams once at the end
+        let mut grams: AHashMap<K, f64> = AHashMap::new();
         let mut sets = ParamSetCounts::default();
         let mut unigrams = vec![0.0; tokens];
-        for (run_unigrams, run_small, run_grams, run_sets) in parts {
+        for (run_unigrams, run_grams, run_sets) in parts {
             for (c, r) in unigrams.iter_mut().zip(run_unigrams) {
                 *c += r;
             }
-            add_into(&mut small, run_small);
-            add_into(&mut out.grams, run_grams);
+            add_into(&mut grams, run_grams);
             sets.add_all(run_sets);
         }
-        // each session's count profile, then each distinct one's support summed in session order
-        out.profiles = Profiles::of_sessions(sessions, |c| c + 2, |i| weights[i]);
-        out.grams.reserve(small.len() + tokens);
-        out.grams.extend(small.into_iter().map(|(k, c)| (unpack(k), c)));
-        // a token counted has a positive count: the weights are positive
-        out.grams.extend(
-            (0..tokens as u32).filter(|&t| unigrams[t as usize] > 0.0).map(|t| (gram(&[t]), unigrams[t as usize])),
-        );
-        let names = sessions.params();
-        for (cmd, ids, c) in sets.into_sets() {
-            let mut set: Vec<String> = ids.iter().map(|&p| names.resolve(p).to_owned()).collect();
-            set.sort_unstable();
-            *out.param_sets.entry((cmd, set)).or_default() += c;
-        }
-        Ok(out)
+        self.grams.reserve(grams.len() + tokens);
+        self.grams.extend(grams.into_iter().map(|(k, c)| (k.gram(), c)));
+        (unigrams, sets)
     }
 
     fn empty(order: usize, names: Vec<String>) -> Self {
@@ -604,6 +688,17 @@ mod tests {
         for g in [&[0u32][..], &[1, 0], &[32764, 2, 3], &[5, 32764, 0, 1]] {
             assert_eq!(unpack(pack(g)), gram(g), "{g:?}");
         }
+        use super::{pack_wide, unpack_wide, KeyKind};
+        for g in [&[0u32][..], &[32764, 2, 3], &[5, 32764, 0, 1, 7], &[32764; 8], &[0, 1, 2, 3, 4, 5, 6, 32764]] {
+            assert_eq!(unpack_wide(pack_wide(g)), gram(g), "{g:?}");
+        }
+        // distinct n-grams, distinct keys: no two lengths or token runs share one
+        let keys: std::collections::HashSet<u128> =
+            [&[0u32][..], &[0, 0], &[0; 8], &[1; 7], &[0, 1], &[1, 0]].iter().map(|g| pack_wide(g)).collect();
+        assert_eq!(keys.len(), 6);
+        assert_eq!(KeyKind::of(42, 4), KeyKind::Packed);
+        assert_eq!(KeyKind::of(42, 5), KeyKind::PackedWide);
+        assert_eq!(KeyKind::of(super::PACKED_LIMIT as usize, 2), KeyKind::Wide);
     }
 
     /// Parameter sets come back from their packed form as they went in, and the

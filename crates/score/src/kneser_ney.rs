@@ -20,7 +20,7 @@
 //! Counts are summed in n-gram order, so every run gives the same bits.
 
 use ahash::AHashMap;
-use anomseq_model::{gram, pack, Gram, SequenceCounts, MAX_ORDER, PACKED_LIMIT, PACKED_ORDER, SEQ_START};
+use anomseq_model::{Gram, GramKey, KeyKind, SequenceCounts, MAX_ORDER, SEQ_START};
 
 use crate::profile::Smoothing;
 
@@ -34,18 +34,20 @@ struct Entry {
     left: f64,
 }
 
-/// The table keyed by packed tokens while they fit, else by [`Gram`].
+/// The table keyed by packed tokens while they fit ([`KeyKind`]), else by [`Gram`].
 #[derive(Debug, Clone)]
 enum Table {
     Packed(AHashMap<u64, Entry>),
+    PackedWide(AHashMap<u128, Entry>),
     Wide(AHashMap<Gram, Entry>),
 }
 
 impl Table {
     fn get(&self, tokens: &[u32]) -> Option<&Entry> {
         match self {
-            Table::Packed(m) => m.get(&pack(tokens)),
-            Table::Wide(m) => m.get(&gram(tokens)),
+            Table::Packed(m) => m.get(&u64::of(tokens)),
+            Table::PackedWide(m) => m.get(&u128::of(tokens)),
+            Table::Wide(m) => m.get(&Gram::of(tokens)),
         }
     }
 }
@@ -176,12 +178,19 @@ impl KneserNey {
         // by order, then tokens (each n-gram once): the sums below never depend on a hash map's order
         grams.sort_unstable_by_key(|a| a.0);
         let known = counts.names().len() as u32 + 2;
-        let (table, discounts) = if known < PACKED_LIMIT && order <= PACKED_ORDER {
-            let (t, d) = build(&grams, order, smoothing, pack);
-            (Table::Packed(t), d)
-        } else {
-            let (t, d) = build(&grams, order, smoothing, gram);
-            (Table::Wide(t), d)
+        let (table, discounts) = match KeyKind::of(known as usize, order) {
+            KeyKind::Packed => {
+                let (t, d) = build(&grams, order, smoothing, u64::of);
+                (Table::Packed(t), d)
+            }
+            KeyKind::PackedWide => {
+                let (t, d) = build(&grams, order, smoothing, u128::of);
+                (Table::PackedWide(t), d)
+            }
+            KeyKind::Wide => {
+                let (t, d) = build(&grams, order, smoothing, Gram::of);
+                (Table::Wide(t), d)
+            }
         };
         // the names, END and one unseen slot
         let floor = 1.0 / (counts.names().len() + 2) as f64;
