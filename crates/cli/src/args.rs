@@ -78,7 +78,7 @@ pub(crate) enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Score sessions by the likelihood of their rarest window.
+    /// Score sessions: msticpy's rarest-window likelihood, or an improved mode (--mode).
     #[command(
         after_help = "Examples:\n  anomseq score sessions.parquet -o scored.parquet --top 10\n  anomseq score today.parquet --model model.json --window 3 -o scored.csv\n  anomseq score sessions.parquet --mode profile --top 10 -o scored.parquet"
     )]
@@ -140,7 +140,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) model: Option<PathBuf>,
     /// Draw only sessions at least as rare as this score (at most it for the
-    /// likelihood; at least it with `--mode profile` or `novelty`, where higher is rarer).
+    /// likelihood; at least it with `--mode profile`, `novelty` or `ngram`, where higher is rarer).
     #[arg(long, value_name = "X")]
     pub(crate) upper_bound: Option<f64>,
     /// `reference` (msticpy's rarest-window likelihood), `profile` (count profiles and
@@ -252,7 +252,8 @@ pub(crate) struct ScoreArgs {
     /// Window length.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) window: u64,
-    /// Do not add the start and end tokens.
+    /// Do not add the start and end tokens to the reference model's windows (the
+    /// improved modes always score the session's start and end).
     #[arg(long)]
     pub(crate) no_tokens: bool,
     /// Raise each window likelihood to 1/window.

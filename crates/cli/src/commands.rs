@@ -165,7 +165,7 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     }
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
     // a bad model file, or one without the mode's state, is found before the events are read
-    let model = a.model.as_deref().map(|p| load_model_for(p, mode)).transpose()?;
+    let model = a.model.as_deref().map(|p| load_model_for(p, mode, a.order)).transpose()?;
     let (opts, spec) = sessionize_options(sa);
     if sa.stream {
         return run_streaming(a, model, data, report.is_some(), mode, &opts, &spec, progress, write);
@@ -468,14 +468,30 @@ fn load_model(path: &Path) -> Result<Model> {
 
 /// A saved model that can score in `mode` (a model file of format 1 keeps the
 /// reference mode's counts only).
-fn load_model_for(path: &Path, mode: anomseq::ScoringMode) -> Result<Model> {
+fn load_model_for(path: &Path, mode: anomseq::ScoringMode, order: Option<u64>) -> Result<Model> {
     let m = load_model(path)?;
-    if !m.modes().contains(&mode.name()) {
+    let Some(seq) = m.sequence().filter(|_| mode != anomseq::ScoringMode::Reference) else {
+        if mode != anomseq::ScoringMode::Reference {
+            bail!(
+                "{}: this model keeps the state of the reference mode only, not the {} mode's (a model file of format 1, or one trained without it): train it again with `anomseq train` to score with --mode {}",
+                path.display(),
+                mode.name(),
+                mode.name()
+            );
+        }
+        return Ok(m);
+    };
+    // the n-gram order the mode scores with, against the one the model kept
+    let (need, why) = match (mode, order) {
+        (anomseq::ScoringMode::Ngram, Some(o)) => (o as usize, "--order asks for"),
+        (anomseq::ScoringMode::Ngram, None) => (1, "needs"),
+        _ => (score::ProfileOptions::default().order, "needs"),
+    };
+    if need > seq.order() {
         bail!(
-            "{}: this model keeps the state of the {} mode only, not the {} mode's (a model file of format 1): train it again with `anomseq train` to score with --mode {}",
+            "{}: this model keeps n-grams up to order {}, and --mode {} {why} order {need}: train it again with `anomseq train --order {need}`",
             path.display(),
-            m.modes().join(", "),
-            mode.name(),
+            seq.order(),
             mode.name()
         );
     }
@@ -608,7 +624,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let st = read_sessions(&a.sessions, &a.input, progress)?;
     let model = match &a.model {
         Some(path) => {
-            let m = load_model_for(path, mode)?;
+            let m = load_model_for(path, mode, a.order)?;
             if m.session_type() != st.sessions.session_type() {
                 bail!(
                     "{}: a {} model cannot score the {} sessions of {}",
@@ -671,11 +687,15 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
                 let cmds = st.sessions.session_cmds(i);
                 let what = match cmds.get(e.at) {
                     // numbered from 1, as the window's steps below
-                    Some(&c) => format!("event {} of {}, {}", e.at + 1, cmds.len(), st.sessions.names().resolve(c)),
+                    Some(&c) => {
+                        let name = st.sessions.names().resolve(c);
+                        let new = if g.knows(name) { "" } else { " (never seen in training)" };
+                        format!("event {} of {}, {name}{new}", e.at + 1, cmds.len())
+                    }
                     None => "the session's end".to_owned(),
                 };
                 return Some(format!(
-                    "its most surprising step ({:.3} nats, the mean {:.3}): {what}",
+                    "its most surprising step ({:.3} nats; the session's mean {:.3}): {what}",
                     e.surprise, e.score
                 ));
             }

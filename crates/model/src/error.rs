@@ -45,13 +45,21 @@ pub enum Error {
     },
     /// One model keeps the sequence state of the opt-in modes and the other does not.
     #[error(
-        "cannot merge a model {} the sequence state (every mode) with one {} (the reference mode only): train both with the same options",
-        if *left_has { "with" } else { "without" },
-        if *left_has { "without" } else { "with" }
+        "cannot merge a model {} with one {}: train both with the same options",
+        if *left_has { "that keeps every mode's state" } else { "of the reference mode only" },
+        if *left_has { "of the reference mode only" } else { "that keeps every mode's state" }
     )]
     StateMismatch {
         /// Whether the left model has it.
         left_has: bool,
+    },
+    /// The two models keep n-grams of different orders.
+    #[error("cannot merge a model of n-grams up to order {left} with one up to order {right}: train both with the same order")]
+    OrderMismatch {
+        /// The left model's order.
+        left: usize,
+        /// The right model's order.
+        right: usize,
     },
     /// Serialised counts are inconsistent.
     #[error("invalid counts: {0}")]

@@ -183,14 +183,15 @@ impl Model {
         Ok(Model::from_counts(file.counts, file.modellable_params)?.with_sequence(sequence))
     }
 
-    /// The scoring modes this model can score with: `reference` always, and the
-    /// opt-in `profile`, `novelty` and `ngram` when it keeps the [`SequenceCounts`]
-    /// (a format-1 file does not).
+    /// The scoring modes this model can score with (at their default options):
+    /// `reference` always, and the opt-in `profile`, `novelty` and `ngram` when it
+    /// keeps the [`SequenceCounts`] (a format-1 file does not), `ngram` alone when
+    /// they are of order 1 (`profile` and `novelty` score bigrams).
     pub fn modes(&self) -> &'static [&'static str] {
-        if self.sequence().is_some() {
-            &["reference", "profile", "novelty", "ngram"]
-        } else {
-            &["reference"]
+        match self.sequence().map(SequenceCounts::order) {
+            Some(1) => &["reference", "ngram"],
+            Some(_) => &["reference", "profile", "novelty", "ngram"],
+            None => &["reference"],
         }
     }
 }

@@ -503,10 +503,7 @@ impl SequenceCounts {
     /// Both must keep the same order.
     pub fn merge(&self, other: &SequenceCounts) -> Result<SequenceCounts, Error> {
         if self.order != other.order {
-            return Err(Error::InvalidCounts(format!(
-                "n-grams of order {} cannot be merged with n-grams of order {}",
-                self.order, other.order
-            )));
+            return Err(Error::OrderMismatch { left: self.order, right: other.order });
         }
         let mut out = self.clone();
         let remap: Vec<u32> = std::iter::once(SEQ_START)
@@ -678,7 +675,20 @@ mod tests {
         assert_eq!(reference.modes(), ["reference"]);
         assert!(String::from_utf8(reference.to_file_bytes()).unwrap().contains("\"sequence\": null"));
         let e = whole.merge(&reference).unwrap_err().to_string();
-        assert!(e.starts_with("cannot merge a model with the sequence state"), "{e}");
+        assert_eq!(e, "cannot merge a model that keeps every mode's state with one of the reference mode only: train both with the same options");
+        let e = reference.merge(&whole).unwrap_err().to_string();
+        assert!(
+            e.starts_with("cannot merge a model of the reference mode only with one that keeps every mode's state"),
+            "{e}"
+        );
+        // n-grams of two orders do not add up
+        let seven =
+            Model::try_train_with(&sessions(DATA), &ModelOptions::every_mode().with_sequence_order(Some(7))).unwrap();
+        let e = whole.merge(&seven).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "cannot merge a model of n-grams up to order 3 with one up to order 7: train both with the same order"
+        );
     }
 
     /// Packed n-grams come back as the n-grams they pack.

@@ -30,7 +30,7 @@ pub enum Error {
     #[error("the ngram mode smooths with kneser-ney or modified-kneser-ney, not {0}")]
     NgramSmoothing(&'static str),
     /// A scoring order above the n-gram order the model kept.
-    #[error("n-gram order {order} is above the order {kept} the model kept: train it with a higher order")]
+    #[error("n-gram order {order} is above the order {kept} the model kept: train it with order {order} or more")]
     OrderAboveModel {
         /// The order asked for.
         order: usize,

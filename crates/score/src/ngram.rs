@@ -120,6 +120,11 @@ impl NgramModel {
         Ok(NgramModel { order, counts, kneser_ney })
     }
 
+    /// Whether the model saw the command `name` in training.
+    pub fn knows(&self, name: &str) -> bool {
+        self.counts.id(name).is_some()
+    }
+
     /// The n-gram order the model scores with.
     pub fn order(&self) -> usize {
         self.order

@@ -367,7 +367,24 @@ fn ngram_mode_scores_at_the_saved_order() {
         d,
         &["score", "s.parquet", "--model", "m.json", "--mode", "ngram", "--order", "6", "-o", "x.parquet"],
         1,
-        &["n-gram order 6 is above the order 5 the model kept"],
+        &["m.json: this model keeps n-grams up to order 5, and --mode ngram --order asks for order 6: train it again with `anomseq train --order 6`"],
+    );
+    // a unigram model scores the ngram mode only, and says what the others need
+    ok(d, &["train", "s.parquet", "--order", "1", "-o", "one.json"]);
+    let file = std::fs::read_to_string(d.join("one.json")).unwrap();
+    assert!(file.contains("\"modes\": [\"reference\",\"ngram\"]"), "{file:.400}");
+    check_error(
+        d,
+        &["score", "s.parquet", "--model", "one.json", "--mode", "profile", "-o", "x.parquet"],
+        1,
+        &["one.json: this model keeps n-grams up to order 1, and --mode profile needs order 2: train it again with `anomseq train --order 2`"],
+    );
+    // models of two orders do not merge
+    check_error(
+        d,
+        &["merge", "m.json", "one.json", "-o", "x.json"],
+        1,
+        &["cannot merge a model of n-grams up to order 5 with one up to order 1: train both with the same order"],
     );
     check_error(d, &["score", "s.parquet", "--mode", "profile", "--order", "6", "-o", "x.parquet"], 2, &["--order"]);
     check_error(d, &["train", "s.parquet", "--order", "9", "-o", "x.json"], 2, &["--order", "9"]);
