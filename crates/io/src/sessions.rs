@@ -268,7 +268,7 @@ pub fn sessionize_stream(
 /// error, as a batch run is.
 // the same arguments as sessionize_stream, and what to do with each batch
 #[allow(clippy::too_many_arguments)]
-pub fn sessionize_stream_then<E: From<Error>>(
+pub fn sessionize_stream_then<E: From<Error> + Send>(
     input: &Path,
     format: Option<Format>,
     opts: &SessionizeOptions,
@@ -277,11 +277,14 @@ pub fn sessionize_stream_then<E: From<Error>>(
     output: &Path,
     out_format: Option<Format>,
     write_opts: &WriteOptions,
-    then: impl FnMut(RecordBatch) -> Result<RecordBatch, E>,
+    then: impl FnMut(RecordBatch) -> Result<RecordBatch, E> + Send,
 ) -> Result<StreamSummary, E> {
     let stream = Stream { input, format, opts, spec, read_opts, output, out_format, write_opts };
     stream.run(Some(then))
 }
+
+/// Batches a streaming run's reader, and its sessionizer, may be ahead of the next thread.
+const AHEAD: usize = 2;
 
 /// The arguments of a streaming run.
 struct Stream<'a> {
@@ -298,37 +301,67 @@ struct Stream<'a> {
 impl Stream<'_> {
     /// Read, sessionize, pass each batch of closed sessions through `then` (when
     /// given) and write; without `then` the file has the sessions' schema from the start.
-    fn run<E: From<Error>>(
+    ///
+    /// Three threads, each a few batches ahead of the next at most: one reads and
+    /// decodes the input, this one sessionizes, one scores (`then`) and writes, in order.
+    /// The first error stops the run (a writer's before a sessionizer's).
+    fn run<E: From<Error> + Send>(
         &self,
-        mut then: Option<impl FnMut(RecordBatch) -> Result<RecordBatch, E>>,
+        mut then: Option<impl FnMut(RecordBatch) -> Result<RecordBatch, E> + Send>,
     ) -> Result<StreamSummary, E> {
         let input = self.input;
         let r = open(input, self.format, &needed(self.opts, self.spec, self.read_opts))?;
         let skipped = r.skipped_handle();
         let mut s = StreamSessionizer::new(r.schema(), self.opts.clone(), self.spec.clone()).map_err(sess(input))?;
         let create = |schema| BatchWriter::create_with(self.output, self.out_format, schema, self.write_opts);
-        let mut w = if then.is_none() { Some(create(s.output_schema())?) } else { None };
-        let mut write = |out: RecordBatch, w: &mut Option<BatchWriter>| -> Result<(), E> {
-            let out = match then.as_mut() {
-                Some(f) => f(out)?,
-                None => out,
-            };
-            if w.is_none() {
-                *w = Some(create(out.schema())?);
-            }
-            if let Some(w) = w.as_mut() {
-                w.write(&out)?;
-            }
-            Ok(())
-        };
-        for b in r {
-            if let Some(out) = s.push(&b?).map_err(|e| sess(input)(renumbered(e, &skipped)))? {
-                write(out, &mut w)?;
-            }
-        }
-        if let Some(out) = s.finish().map_err(|e| sess(input)(renumbered(e, &skipped)))? {
-            write(out, &mut w)?;
-        }
+        let first = if then.is_none() { Some(create(s.output_schema())?) } else { None };
+        let w = std::thread::scope(|scope| -> Result<Option<BatchWriter>, E> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(AHEAD);
+            scope.spawn(move || {
+                for b in r {
+                    let stop = b.is_err();
+                    // the receiver is gone when the run stopped at an error of its own
+                    if tx.send(b).is_err() || stop {
+                        break;
+                    }
+                }
+            });
+            let (closed_tx, closed_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(AHEAD);
+            let writer = scope.spawn(move || -> Result<Option<BatchWriter>, E> {
+                let mut w = first;
+                for out in closed_rx {
+                    let out = match then.as_mut() {
+                        Some(f) => f(out)?,
+                        None => out,
+                    };
+                    if w.is_none() {
+                        w = Some(create(out.schema())?);
+                    }
+                    if let Some(w) = w.as_mut() {
+                        w.write(&out)?;
+                    }
+                }
+                Ok(w)
+            });
+            let sessionized = (|| -> Result<(), E> {
+                for b in rx {
+                    if let Some(out) = s.push(&b?).map_err(|e| sess(input)(renumbered(e, &skipped)))? {
+                        // the writer stopped at an error: it is returned below
+                        if closed_tx.send(out).is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                if let Some(out) = s.finish().map_err(|e| sess(input)(renumbered(e, &skipped)))? {
+                    let _ = closed_tx.send(out);
+                }
+                Ok(())
+            })();
+            drop(closed_tx);
+            let w = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            sessionized?;
+            Ok(w)
+        })?;
         let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
         let rows = s.n_rows() + skipped.len();
         let mut bad_rows = all_bad_rows(s.bad_rows().to_vec(), skipped);

@@ -89,6 +89,82 @@ impl KeyCol {
         }
     }
 
+    /// Hash row `i`'s value as [`encode`](Self::encode) tells values apart (tag + value),
+    /// without encoding it.
+    #[inline]
+    pub(crate) fn hash_row(&self, i: usize, state: &mut impl std::hash::Hasher) {
+        match self {
+            KeyCol::Null(_) => state.write_u8(0),
+            KeyCol::Str(a) => match a.get(i) {
+                None => state.write_u8(0),
+                Some(s) => {
+                    state.write_u8(1);
+                    state.write(s.as_bytes());
+                    state.write_u8(0xff);
+                }
+            },
+            KeyCol::Int(a) => match a.as_primitive::<Int64Type>() {
+                a if a.is_null(i) => state.write_u8(0),
+                a => {
+                    state.write_u8(2);
+                    state.write_i64(a.value(i));
+                }
+            },
+            KeyCol::UInt(a) => match a.as_primitive::<UInt64Type>() {
+                a if a.is_null(i) => state.write_u8(0),
+                a => {
+                    state.write_u8(3);
+                    state.write_u64(a.value(i));
+                }
+            },
+        }
+    }
+
+    /// Whether row `i`'s value is the one [`encode`](Self::encode)d at the front of
+    /// `key`, which then starts past it.
+    #[inline]
+    pub(crate) fn matches(&self, i: usize, key: &mut &[u8]) -> bool {
+        let mut scratch = [0u8; 9];
+        let want: &[u8] = match self {
+            KeyCol::Null(_) => &[0],
+            KeyCol::Str(a) => match a.get(i) {
+                None => &[0],
+                Some(s) => {
+                    let n = 9 + s.len();
+                    let ok = key.len() >= n
+                        && key[0] == 1
+                        && key[1..9] == (s.len() as u64).to_le_bytes()
+                        && &key[9..n] == s.as_bytes();
+                    *key = &key[n.min(key.len())..];
+                    return ok;
+                }
+            },
+            KeyCol::Int(a) => {
+                let a = a.as_primitive::<Int64Type>();
+                if a.is_null(i) {
+                    &[0]
+                } else {
+                    scratch[0] = 2;
+                    scratch[1..].copy_from_slice(&a.value(i).to_le_bytes());
+                    &scratch
+                }
+            }
+            KeyCol::UInt(a) => {
+                let a = a.as_primitive::<UInt64Type>();
+                if a.is_null(i) {
+                    &[0]
+                } else {
+                    scratch[0] = 3;
+                    scratch[1..].copy_from_slice(&a.value(i).to_le_bytes());
+                    &scratch
+                }
+            }
+        };
+        let ok = key.starts_with(want);
+        *key = &key[want.len().min(key.len())..];
+        ok
+    }
+
     /// Dense ranks of the rows' values (value order, null last) and their count.
     fn ranks(&self) -> (Vec<u32>, u64) {
         match self {
@@ -186,5 +262,62 @@ pub(crate) fn key_ids(cols: &[KeyCol], n_rows: usize) -> (Vec<u32>, usize) {
     match acc {
         Some((ids, n)) => (ids, n as usize),
         None => (vec![0; n_rows], usize::from(n_rows > 0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, DictionaryArray, Int32Array, Int64Array, StringArray, UInt64Array};
+    use arrow::datatypes::Int32Type;
+
+    use super::KeyCol;
+
+    /// A row's key matches its own encoding and no other row's, column by column
+    /// (`"a","bc"` against `"ab","c"` included), and equal keys hash alike.
+    #[test]
+    fn rows_match_their_own_encoding_only() {
+        let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+        let dict = DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(vec![Some(0), Some(1), None, Some(0), Some(1), Some(0)]),
+            Arc::new(StringArray::from(vec!["x", "xy"])),
+        )
+        .unwrap();
+        let cols = [
+            text(vec![Some("a"), Some("ab"), None, Some("a"), Some("ab"), Some("a")]),
+            text(vec![Some("bc"), Some("c"), None, Some("bc"), Some("c"), Some("")]),
+            Arc::new(Int64Array::from(vec![Some(-1), Some(-1), None, Some(-1), Some(-1), Some(-1)])) as ArrayRef,
+            Arc::new(UInt64Array::from(vec![Some(7), Some(7), None, Some(7), Some(7), Some(7)])) as ArrayRef,
+            Arc::new(dict) as ArrayRef,
+        ];
+        let keys: Vec<KeyCol> = cols.iter().enumerate().map(|(j, c)| KeyCol::new(&format!("c{j}"), c).unwrap()).collect();
+        let hasher = ahash::RandomState::new();
+        let encode = |i: usize| {
+            let mut b = Vec::new();
+            keys.iter().for_each(|k| k.encode(i, &mut b));
+            b
+        };
+        let hash = |i: usize| {
+            let mut h = hasher.build_hasher();
+            keys.iter().for_each(|k| k.hash_row(i, &mut h));
+            h.finish()
+        };
+        let matches = |i: usize, key: &[u8]| {
+            let mut rest = key;
+            keys.iter().all(|k| k.matches(i, &mut rest)) && rest.is_empty()
+        };
+        for i in 0..6 {
+            for j in 0..6 {
+                let same = encode(i) == encode(j);
+                assert_eq!(matches(i, &encode(j)), same, "rows {i} and {j}");
+                if same {
+                    assert_eq!(hash(i), hash(j), "rows {i} and {j}");
+                }
+            }
+        }
+        // rows 0 and 3 are one key, the others each their own
+        assert!(matches(3, &encode(0)) && !matches(1, &encode(0)) && !matches(5, &encode(0)));
     }
 }

@@ -1,5 +1,6 @@
 //! The streaming sessionizer for input already in time order.
 
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use ahash::AHashMap;
@@ -23,7 +24,9 @@ use crate::{BadRow, Error, EventSpec};
 /// string allocated per event).
 #[derive(Debug)]
 struct OpenSession {
+    /// The user key, encoded ([`KeyCol::encode`]), and its hash ([`KeyCol::hash_row`]).
     key: Vec<u8>,
+    hash: u64,
     first_row: usize,
     start: i64,
     last: i64,
@@ -36,8 +39,17 @@ struct OpenSession {
 }
 
 impl OpenSession {
-    fn new(key: Vec<u8>, first_row: usize, t: i64) -> Self {
-        OpenSession { key, first_row, start: t, last: t, names: Vec::new(), param_ends: Vec::new(), params: Vec::new() }
+    fn new(key: Vec<u8>, hash: u64, first_row: usize, t: i64) -> Self {
+        OpenSession {
+            key,
+            hash,
+            first_row,
+            start: t,
+            last: t,
+            names: Vec::new(),
+            param_ends: Vec::new(),
+            params: Vec::new(),
+        }
     }
 }
 
@@ -76,7 +88,10 @@ pub struct StreamSessionizer {
     schema: SchemaRef,
     out_schema: SchemaRef,
     key_types: Vec<DataType>,
-    open: AHashMap<Vec<u8>, OpenSession>,
+    /// The open sessions, found by their user key's hash: a row's key is hashed and
+    /// compared where it is, never copied (only a new session's is encoded).
+    open: hashbrown::HashTable<OpenSession>,
+    hasher: ahash::RandomState,
     closed: Vec<OpenSession>,
     /// Command names seen so far.
     names: Interner,
@@ -117,7 +132,8 @@ impl StreamSessionizer {
             opts,
             spec,
             schema,
-            open: AHashMap::new(),
+            open: hashbrown::HashTable::new(),
+            hasher: ahash::RandomState::new(),
             closed: Vec::new(),
             names: Interner::default(),
             strings: Interner::default(),
@@ -194,10 +210,13 @@ impl StreamSessionizer {
                 }
             }
             self.last_time = Some(t);
-            buf.clear();
-            for k in &keys {
-                k.encode(i, &mut buf);
-            }
+            let hash = {
+                let mut h = self.hasher.build_hasher();
+                for k in &keys {
+                    k.hash_row(i, &mut h);
+                }
+                h.finish()
+            };
             let name = match to_stream.get_mut(events.name_ids()[i] as usize) {
                 Some(id) if *id != UNSET => *id,
                 Some(id) => {
@@ -207,17 +226,29 @@ impl StreamSessionizer {
                 None => self.names.intern(events.name(i)),
             };
             let row = base + i;
-            let s = match self.open.get_mut(buf.as_slice()) {
+            let same = |s: &OpenSession| {
+                let mut rest = s.key.as_slice();
+                keys.iter().all(|k| k.matches(i, &mut rest)) && rest.is_empty()
+            };
+            let s = match self.open.find_mut(hash, same) {
                 Some(s) if wide(t, s.last) <= i128::from(gap) && wide(t, s.start) <= i128::from(max_session) => {
                     s.last = t;
                     s
                 }
                 Some(s) => {
-                    let old = std::mem::replace(s, OpenSession::new(buf.clone(), row, t));
+                    let key = s.key.clone();
+                    let old = std::mem::replace(s, OpenSession::new(key, hash, row, t));
                     self.closed.push(old);
                     s
                 }
-                None => self.open.entry(buf.clone()).or_insert_with(|| OpenSession::new(buf.clone(), row, t)),
+                None => {
+                    buf.clear();
+                    for k in &keys {
+                        k.encode(i, &mut buf);
+                    }
+                    let new = OpenSession::new(buf.clone(), hash, row, t);
+                    self.open.insert_unique(hash, new, |s| s.hash).into_mut()
+                }
             };
             s.names.push(name);
             if with_params {
@@ -230,24 +261,17 @@ impl StreamSessionizer {
         self.rows_seen += n;
         if let Some(now) = self.last_time {
             // no later row (time >= now) can join these
-            let done: Vec<Vec<u8>> = self
-                .open
-                .values()
-                .filter(|s| wide(now, s.last) > i128::from(gap) || wide(now, s.start) > i128::from(max_session))
-                .map(|s| s.key.clone())
-                .collect();
-            for k in done {
-                if let Some(s) = self.open.remove(&k) {
-                    self.closed.push(s);
-                }
-            }
+            let done = |s: &mut OpenSession| {
+                wide(now, s.last) > i128::from(gap) || wide(now, s.start) > i128::from(max_session)
+            };
+            self.closed.extend(self.open.extract_if(done));
         }
         self.emit()
     }
 
     /// Close every open session and return them.
     pub fn finish(&mut self) -> Result<Option<RecordBatch>, Error> {
-        self.closed.extend(self.open.drain().map(|(_, s)| s));
+        self.closed.extend(self.open.drain());
         self.emit()
     }
 

@@ -80,3 +80,37 @@ fn out_of_order_is_an_error() {
     let err = err.expect("the demo CSV is not in time order");
     assert!(err.contains("input is not in time order"), "{err}");
 }
+
+/// Keys of every type, nulls, and string tuples that concatenate alike (`"a","bc"`
+/// and `"ab","c"`): a row joins its own user's session and no other.
+#[test]
+fn every_key_type_streams_as_batch() {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, StringArray, TimestampSecondArray, UInt32Array};
+    let n = 240;
+    let text = ["a", "ab", "bc", "c", ""];
+    let first: Vec<Option<&str>> = (0..n).map(|i| if i % 11 == 3 { None } else { Some(text[i % 5]) }).collect();
+    let second: Vec<Option<&str>> = (0..n).map(|i| if i % 13 == 5 { None } else { Some(text[(i / 5) % 5]) }).collect();
+    let ints: Vec<Option<i64>> = (0..n).map(|i| if i % 7 == 0 { None } else { Some((i % 3) as i64 - 1) }).collect();
+    let uints: Vec<Option<u32>> = (0..n).map(|i| if i % 17 == 0 { None } else { Some((i % 2) as u32) }).collect();
+    let batch = RecordBatch::try_from_iter([
+        ("first", Arc::new(StringArray::from(first)) as _),
+        ("second", Arc::new(StringArray::from(second)) as _),
+        ("int", Arc::new(Int64Array::from(ints)) as _),
+        ("uint", Arc::new(UInt32Array::from(uints)) as _),
+        ("t", Arc::new(TimestampSecondArray::from((0..n as i64).map(|i| i * 20).collect::<Vec<_>>())) as _),
+        ("op", Arc::new(StringArray::from((0..n).map(|i| format!("op{}", i % 4)).collect::<Vec<_>>())) as _),
+    ])
+    .unwrap();
+    let users = ["first", "second", "int", "uint"];
+    let spec = EventSpec::commands("op");
+    let opts = SessionizeOptions::new(users, "t").with_limits("20m".parse().unwrap(), "3m".parse().unwrap());
+    let want = sessionize(std::slice::from_ref(&batch), &opts, &spec).unwrap();
+    let want = canonical(&want.table, &users, "t", "op_list");
+    assert!(want.len() > 30, "{}", want.len());
+    for size in [1, 9, 240] {
+        let got = stream_all(std::slice::from_ref(&batch), &opts, &spec, size);
+        assert_eq!(canonical(&got, &users, "t", "op_list"), want, "batch size {size}");
+    }
+}
