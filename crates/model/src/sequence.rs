@@ -36,15 +36,9 @@ pub fn pack(tokens: &[u32]) -> u64 {
     tokens.iter().fold(tokens.len() as u64, |k, &t| (k << PACK_BITS) | u64::from(t + 1))
 }
 
-fn unpack(mut k: u64) -> Gram {
-    let mut g = [PAD; MAX_ORDER];
-    let mut n = 0;
-    while k >> PACK_BITS != 0 {
-        g[MAX_ORDER - 1 - n] = (k & ((1 << PACK_BITS) - 1)) as u32 - 1;
-        k >>= PACK_BITS;
-        n += 1;
-    }
-    (n as u8, g)
+/// The n-gram a [`pack`]ed key stands for: the same layout as [`pack_wide`]'s.
+fn unpack(k: u64) -> Gram {
+    unpack_wide(u128::from(k))
 }
 
 /// Up to [`MAX_ORDER`] tokens below [`PACKED_LIMIT`] as one integer, as [`pack`]

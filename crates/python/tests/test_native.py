@@ -125,6 +125,22 @@ def test_merged_models_equal_training_on_the_union(tmp_path):
     assert (tmp_path / "merged.model").read_bytes() == (tmp_path / "all.model").read_bytes()
 
 
+def cli_scores(tmp_path, sessions, model, mode: str) -> list:
+    """``{mode}_score`` as ``anomseq score --model M --mode MODE`` writes it for ``sessions``
+    with ``model`` saved as M."""
+    model.save(tmp_path / "m.model")
+    cli = REPO / "target/debug/anomseq"
+    if not cli.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "anomseq-cli"], cwd=REPO, check=True)
+    pa.parquet.write_table(pa.Table.from_pandas(sessions, preserve_index=False), tmp_path / "s.parquet")
+    subprocess.run(
+        [str(cli), "-q", "score", "s.parquet", "--model", "m.model", "--mode", mode, "-o", "out.parquet"],
+        cwd=tmp_path,
+        check=True,
+    )
+    return pa.parquet.read_table(tmp_path / "out.parquet").column(f"{mode}_score").to_pylist()
+
+
 def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_path):
     s = sessionize(pd.read_csv(CSV), "cmds")
     half = len(s) // 2
@@ -132,18 +148,7 @@ def test_the_profile_mode_scores_with_a_saved_merged_model_as_the_cli_does(tmp_p
     assert model.modes == ["reference", "profile", "novelty", "ngram"]
     ours = model.score(s, mode="profile")
     assert ours["profile_distance"].tolist() == [0.0] * len(s)  # every session was seen in training
-    model.save(tmp_path / "m.model")
-    cli = REPO / "target/debug/anomseq"
-    if not cli.exists():
-        subprocess.run(["cargo", "build", "-q", "-p", "anomseq-cli"], cwd=REPO, check=True)
-    pa.parquet.write_table(pa.Table.from_pandas(s, preserve_index=False), tmp_path / "s.parquet")
-    subprocess.run(
-        [str(cli), "-q", "score", "s.parquet", "--model", "m.model", "--mode", "profile", "-o", "p.parquet"],
-        cwd=tmp_path,
-        check=True,
-    )
-    theirs = pa.parquet.read_table(tmp_path / "p.parquet").column("profile_score").to_pylist()
-    assert theirs == ours["profile_score"].tolist()
+    assert cli_scores(tmp_path, s, model, "profile") == ours["profile_score"].tolist()
     # the model keeps each mode's scorer: calls in any order score as a fresh model does
     for mode, window in [("novelty", 3), ("profile", 2), ("reference", 3), ("profile", 3), ("novelty", 2)] * 2:
         kept = model.score(s, mode=mode, window=window)
@@ -166,18 +171,7 @@ def test_the_ngram_mode_scores_at_the_order_the_model_keeps_as_the_cli_does(tmp_
     ours = model.score(s, mode="ngram")
     assert (ours["ngram_score"] > 0).all() and (ours["ngram_score"] <= ours["ngram_surprise"]).all()
     assert not ours["ngram_score"].equals(model.score(s, mode="ngram", order=2)["ngram_score"])
-    model.save(tmp_path / "m.model")
-    cli = REPO / "target/debug/anomseq"
-    if not cli.exists():
-        subprocess.run(["cargo", "build", "-q", "-p", "anomseq-cli"], cwd=REPO, check=True)
-    pa.parquet.write_table(pa.Table.from_pandas(s, preserve_index=False), tmp_path / "s.parquet")
-    subprocess.run(
-        [str(cli), "-q", "score", "s.parquet", "--model", "m.model", "--mode", "ngram", "-o", "n.parquet"],
-        cwd=tmp_path,
-        check=True,
-    )
-    theirs = pa.parquet.read_table(tmp_path / "n.parquet").column("ngram_score").to_pylist()
-    assert theirs == ours["ngram_score"].tolist()
+    assert cli_scores(tmp_path, s, model, "ngram") == ours["ngram_score"].tolist()
     with pytest.raises(anomseq.AnomseqError, match="n-gram order 6 is above the order 5 the model kept"):
         model.score(s, mode="ngram", order=6)
     with pytest.raises(anomseq.AnomseqError, match="order is the ngram mode's"):

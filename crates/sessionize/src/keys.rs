@@ -292,7 +292,8 @@ mod tests {
             Arc::new(UInt64Array::from(vec![Some(7), Some(7), None, Some(7), Some(7), Some(7)])) as ArrayRef,
             Arc::new(dict) as ArrayRef,
         ];
-        let keys: Vec<KeyCol> = cols.iter().enumerate().map(|(j, c)| KeyCol::new(&format!("c{j}"), c).unwrap()).collect();
+        let keys: Vec<KeyCol> =
+            cols.iter().enumerate().map(|(j, c)| KeyCol::new(&format!("c{j}"), c).unwrap()).collect();
         let hasher = ahash::RandomState::new();
         let encode = |i: usize| {
             let mut b = Vec::new();

@@ -263,6 +263,17 @@ fn profile_mode_adds_its_scores() {
     check_error(d, &["score", "s.parquet", "--mode", "magic", "-o", "q.parquet"], 2, &["magic"]);
 }
 
+/// The demo's events sorted by time (which a streamed run needs) as `events.parquet`
+/// in `d`, and their sessions as `s.parquet`.
+fn ordered_demo(d: &Path) {
+    let ordered = sorted_by(&read(&fixture("exchange/demo_exchange_data.csv")), &["TimeGenerated"]);
+    anomseq_io::write_table(&d.join("events.parquet"), None, &ordered).unwrap();
+    let mut args = vec!["sessionize", "events.parquet"];
+    args.extend(&SESSIONIZE_CMDS[1..]);
+    args.extend(["-o", "s.parquet"]);
+    ok(d, &args);
+}
+
 /// Train once, score tomorrow in the `profile` mode: the saved model keeps its
 /// state, merges, and scores the batch and the streamed run alike; a model file of
 /// format 1 says what it lacks.
@@ -270,13 +281,7 @@ fn profile_mode_adds_its_scores() {
 fn profile_mode_scores_with_a_saved_and_merged_model() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    // time-ordered events, which a streamed run needs
-    let ordered = sorted_by(&read(&fixture("exchange/demo_exchange_data.csv")), &["TimeGenerated"]);
-    anomseq_io::write_table(&d.join("events.parquet"), None, &ordered).unwrap();
-    let mut args = vec!["sessionize", "events.parquet"];
-    args.extend(&SESSIONIZE_CMDS[1..]);
-    args.extend(["-o", "s.parquet"]);
-    ok(d, &args);
+    ordered_demo(d);
     ok(d, &["train", "s.parquet", "-o", "m.json"]);
     let file = std::fs::read_to_string(d.join("m.json")).unwrap();
     assert!(
@@ -328,12 +333,7 @@ fn profile_mode_scores_with_a_saved_and_merged_model() {
 fn ngram_mode_scores_at_the_saved_order() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ordered = sorted_by(&read(&fixture("exchange/demo_exchange_data.csv")), &["TimeGenerated"]);
-    anomseq_io::write_table(&d.join("events.parquet"), None, &ordered).unwrap();
-    let mut args = vec!["sessionize", "events.parquet"];
-    args.extend(&SESSIONIZE_CMDS[1..]);
-    args.extend(["-o", "s.parquet"]);
-    ok(d, &args);
+    ordered_demo(d);
     ok(d, &["train", "s.parquet", "--order", "5", "-o", "m.json"]);
     let file = std::fs::read_to_string(d.join("m.json")).unwrap();
     assert!(file.contains("\"order\": 5") && file.contains("\"ngram\"]"), "{file:.600}");
