@@ -222,12 +222,12 @@ fn run_all(a: &RunArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
         }
     }
     let saved = model.is_some();
+    let options = score_options(WindowOptions::new(k), mode, a.order)?;
     let model = match model {
         Some(m) => m,
-        None => progress.stage("training", || train_here(&s.sessions, mode))?,
+        None => progress.stage("training", || train_here(&s.sessions, &options))?,
     };
-    let options = score_options(WindowOptions::new(k), mode, a.order)?;
-    let scored = progress.stage("scoring", || score_sessions(&model, saved, &s.sessions, &options))?;
+    let (scored, _) = progress.stage("scoring", || score_sessions(&model, saved, &s.sessions, &options))?;
     let list_col = spec.list_column();
     if let Some(path) = data {
         progress
@@ -500,20 +500,22 @@ fn load_model_for(path: &Path, mode: anomseq::ScoringMode, order: Option<u64>) -
 
 /// Score with a saved model (every mode from the model's state), or with a model
 /// just trained on these sessions (the `profile` mode then trains on them too, as
-/// msticpy's unsupervised use does).
-fn score_sessions(
-    model: &Model,
+/// msticpy's unsupervised use does); with the scorer, when one scored (its state
+/// explains the improved modes' scores).
+fn score_sessions<'m>(
+    model: &'m Model,
     saved: bool,
     sessions: &anomseq::Sessions,
     options: &ScoreOptions,
-) -> Result<anomseq::Scored, score::Error> {
-    if saved {
-        score::score_with_model(model, sessions, options)
-    } else if options.mode == anomseq::ScoringMode::Novelty {
-        score::score_own(model, sessions, options)
+) -> Result<(anomseq::Scored, Option<score::ModelScorer<&'m Model>>), score::Error> {
+    let scorer = if saved {
+        score::ModelScorer::new(model, options)?
+    } else if matches!(options.mode, anomseq::ScoringMode::Novelty | anomseq::ScoringMode::Ngram) {
+        score::ModelScorer::new_own(model, options)?
     } else {
-        score::score(model.probabilities(), sessions, options)
-    }
+        return Ok((score::score(model.probabilities(), sessions, options)?, None));
+    };
+    Ok((scorer.score(sessions)?, Some(scorer)))
 }
 
 /// What a run scores: `mode`, windows as `window` says, the `ngram` mode at `order`
@@ -530,13 +532,18 @@ fn score_options(window: WindowOptions, mode: anomseq::ScoringMode, order: Optio
 }
 
 /// A model trained on the sessions it will score: the reference counts, and the
-/// sequence state too when the `novelty` mode reads it.
-fn train_here(sessions: &anomseq::Sessions, mode: anomseq::ScoringMode) -> Result<Model> {
-    if mode == anomseq::ScoringMode::Novelty {
-        Ok(Model::try_train_with(sessions, &ModelOptions::every_mode())?)
-    } else {
-        Ok(Model::train(sessions))
-    }
+/// sequence state too when the `novelty` or `ngram` mode reads it (the latter's up to
+/// its order).
+fn train_here(sessions: &anomseq::Sessions, options: &ScoreOptions) -> Result<Model> {
+    let every = ModelOptions::every_mode();
+    Ok(match options.mode {
+        anomseq::ScoringMode::Novelty => Model::try_train_with(sessions, &every)?,
+        anomseq::ScoringMode::Ngram => {
+            let order = options.ngram.order.or(every.sequence_order);
+            Model::try_train_with(sessions, &every.with_sequence_order(order))?
+        }
+        _ => Model::train(sessions),
+    })
 }
 
 fn train(
@@ -621,6 +628,9 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     let kind = if a.output_format.is_some() { Kind::Other } else { Kind::Data };
     check_outputs(&inputs, &[(file_out, "-o", kind)])?;
     let mode = anomseq::ScoringMode::from_name(&a.mode)?;
+    let w =
+        WindowOptions { window_len: a.window as usize, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
+    let options = score_options(w, mode, a.order)?.with_all_scores(a.all_scores);
     let st = read_sessions(&a.sessions, &a.input, progress)?;
     let model = match &a.model {
         Some(path) => {
@@ -636,12 +646,10 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
             }
             m
         }
-        None => progress.stage("training", || train_here(&st.sessions, mode))?,
+        None => progress.stage("training", || train_here(&st.sessions, &options))?,
     };
-    let k = a.window as usize;
-    let w = WindowOptions { window_len: k, use_start_end_tokens: !a.no_tokens, use_geo_mean: a.geo_mean };
-    let options = score_options(w, mode, a.order)?.with_all_scores(a.all_scores);
-    let scored = progress.stage("scoring", || score_sessions(&model, a.model.is_some(), &st.sessions, &options))?;
+    let (scored, scorer) =
+        progress.stage("scoring", || score_sessions(&model, a.model.is_some(), &st.sessions, &options))?;
     // a file scored before: its scores are replaced, not kept beside the new ones
     let old = anomseq_io::scored_column_names(&st.table);
     let table = anomseq_io::without_columns(&st.table, &old);
@@ -669,20 +677,12 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
     if let Some(n) = a.top {
         let explainer = scored.explainer(model.probabilities(), &st.sessions);
         let explain = |i: usize| explainer.as_ref().and_then(|e| e.explain(i));
-        // the novelty mode also says which parameter, value or set is newest
-        let novelty = (mode == anomseq::ScoringMode::Novelty)
-            .then(|| model.sequence().map(|seq| score::ParamNovelty::new(&model, seq)))
-            .flatten();
-        // the ngram mode says which event surprises it most
-        let ngram = match mode {
-            anomseq::ScoringMode::Ngram => Some(match model.shared_sequence() {
-                Some(seq) => score::NgramModel::from_counts(seq.clone(), &options.ngram)?,
-                None => score::NgramModel::train(&st.sessions, &options.ngram)?,
-            }),
-            _ => None,
-        };
+        // the novelty mode also says which parameter, value or set is newest, the ngram
+        // mode which event surprises it most: from the state that scored them
+        let novelty = scorer.as_ref().and_then(score::ModelScorer::novelty);
+        let ngram = scorer.as_ref().and_then(score::ModelScorer::ngram);
         let note = |i: usize| {
-            if let Some(g) = &ngram {
+            if let Some(g) = ngram {
                 let e = g.explain(&st.sessions, i)?;
                 let cmds = st.sessions.session_cmds(i);
                 let what = match cmds.get(e.at) {
@@ -699,7 +699,7 @@ fn score(a: &ScoreArgs, progress: &Progress, write: &WriteOptions) -> Result<()>
                     e.surprise, e.score
                 ));
             }
-            let (s, item) = novelty.as_ref()?.explain(&model, &st.sessions, i)?;
+            let (s, item) = novelty?.explain(&model, &st.sessions, i)?;
             Some(format!("its newest parameter item ({s:.3} nats): {item}"))
         };
         print!("{}", rarest_blocks(&table, &st.column, &scored, explain, note, n, terminal_width()));

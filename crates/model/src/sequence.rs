@@ -332,7 +332,6 @@ impl SequenceCounts {
         };
         // each session's count profile, then each distinct one's support summed in session order
         out.profiles = Profiles::of_sessions(sessions, |c| c + 2, |i| weights[i]);
-        out.grams.reserve(tokens);
         // a token counted has a positive count: the weights are positive
         out.grams.extend(
             (0..tokens as u32).filter(|&t| unigrams[t as usize] > 0.0).map(|t| (gram(&[t]), unigrams[t as usize])),

@@ -194,7 +194,7 @@ pub fn score_with_model(model: &Model, sessions: &Sessions, options: &ScoreOptio
 /// session out of its own neighbours ([`ProfileModel::score_training`](crate::ProfileModel::score_training)),
 /// as `anomseq score` without `--model` does.
 pub fn score_own(model: &Model, sessions: &Sessions, options: &ScoreOptions) -> Result<Scored, Error> {
-    ModelScorer { own: true, ..ModelScorer::new(model, options)? }.score(sessions)
+    ModelScorer::new_own(model, options)?.score(sessions)
 }
 
 /// A model ready to score data set after data set ([`score_with_model`]'s scores):
@@ -230,6 +230,23 @@ impl<M: Borrow<Model>> ModelScorer<M> {
             }
         }
         Ok(ModelScorer { model, options: *options, profile, novelty, ngram, own: false })
+    }
+
+    /// A scorer of the very sessions `model` was trained on ([`score_own`]'s scores).
+    pub fn new_own(model: M, options: &ScoreOptions) -> Result<Self, Error> {
+        Ok(ModelScorer { own: true, ..ModelScorer::new(model, options)? })
+    }
+
+    /// The `ngram` mode's model, when the scorer scores in that mode (to explain a score:
+    /// [`NgramModel::explain`]).
+    pub fn ngram(&self) -> Option<&NgramModel> {
+        self.ngram.as_ref()
+    }
+
+    /// The `novelty` mode's parameters' part, when the scorer scores in that mode (to
+    /// explain a score: [`ParamNovelty::explain`](crate::ParamNovelty::explain)).
+    pub fn novelty(&self) -> Option<&crate::ParamNovelty> {
+        self.novelty.as_ref()
     }
 
     /// The options the scorer scores with.

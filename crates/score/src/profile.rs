@@ -23,9 +23,7 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 use anomseq_core::Sessions;
-use anomseq_model::{
-    gram, pack, Entry, Gram, Place, SequenceCounts, MAX_ORDER, PACKED_LIMIT, PACKED_ORDER, SEQ_END, SEQ_START,
-};
+use anomseq_model::{gram, pack, Entry, Gram, KeyKind, Place, SequenceCounts, MAX_ORDER, SEQ_END, SEQ_START};
 use rayon::prelude::*;
 
 use crate::kneser_ney::KneserNey;
@@ -248,7 +246,7 @@ impl ProfileModel {
         grams.sort_by(|a, b| a.0.cmp(b.0));
         let mut contexts: AHashMap<Gram, f64> = AHashMap::new();
         let known = counts.names().len() as u32 + 2;
-        let packable = known < PACKED_LIMIT && options.order <= PACKED_ORDER;
+        let packable = KeyKind::of(known as usize, options.order) == KeyKind::Packed;
         let mut packed: AHashMap<u64, (f64, f64)> = AHashMap::new();
         for ((n, g), c) in grams {
             let n = *n as usize;
@@ -301,7 +299,7 @@ impl ProfileModel {
     fn back_off_prob(&self, seq: &[u32], t: usize) -> f64 {
         let v = (self.counts.names().len() + 3) as f64; // names, START, END and one unseen slot
         let mut p = 1.0 / v;
-        let packable = self.known < PACKED_LIMIT && self.options.order <= PACKED_ORDER;
+        let packable = KeyKind::of(self.known as usize, self.options.order) == KeyKind::Packed;
         for n in 1..=self.options.order {
             if t + 1 < n {
                 break;
